@@ -1,0 +1,453 @@
+/* revmon: the command-line face of librevmon.
+ *
+ *   revmon report   [--source SPEC]... [--config FILE] [--set KEY=VALUE]... [--json] [-v]
+ *   revmon replay   PATH [options of report]
+ *   revmon simulate [--shape SHAPE] [--out FILE] [--bytes N] [--set KEY=VALUE]...
+ *   revmon metrics | keys | --help | --version
+ *
+ * Exit status: 0 done, 1 a source failed or the time ran out, 2 bad usage or
+ * configuration. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "render.h"
+#include "revmon.h"
+#include "sim.h"
+#include "source.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+struct opts {
+	const char *config;
+	char **sources;
+	size_t n_sources;
+	char **sets; /* KEY=VALUE */
+	size_t n_sets;
+	int json;
+	int verbose;
+	int quiet;
+	double timeout_s;
+	const char *shape;
+	const char *out;
+	uint64_t bytes;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: revmon report   [--source SPEC]... [--config FILE] [--set KEY=VALUE]...\n"
+	      "                       [--json] [--timeout SECONDS] [-v] [-q]\n"
+	      "       revmon replay   PATH [report options]\n"
+	      "       revmon simulate [--shape ndjson|graph|eventhub|pt1h] [--out FILE]\n"
+	      "                       [--bytes N] [--set KEY=VALUE]...\n"
+	      "       revmon metrics | keys | --help | --version\n", f);
+}
+
+static void help(void)
+{
+	usage(stdout);
+	fputs("\n"
+	      "report    Poll every configured source until it has delivered what it has, then\n"
+	      "          print every metric of every monitor (a table, or JSON with --json).\n"
+	      "replay    Same as report --source file:PATH, showing progress on a terminal.\n"
+	      "simulate  Write the built-in tenant simulator's logs as an export file (stdout\n"
+	      "          by default), for replays, demos and benchmarks. sim_duration sets the\n"
+	      "          simulated span; --bytes keeps going until at least N bytes are written.\n"
+	      "metrics   List the metric registry: name, kind, unit, SNMP column, collectd type.\n"
+	      "keys      List the configuration keys with their defaults.\n"
+	      "\n"
+	      "Sources: sim (the default: a simulated tenant, never a real one), file:PATH (a\n"
+	      "file, a directory of exports, or - for stdin). --config FILE reads key = value\n"
+	      "lines with [name] sections, one monitor per section; --source and --set apply\n"
+	      "to every monitor and come after the file's own keys.\n", stdout);
+}
+
+static int push(char ***list, size_t *n, char *item)
+{
+	char **p = realloc(*list, (*n + 1) * sizeof *p);
+
+	if (!p)
+		return -1;
+	*list = p;
+	(*list)[(*n)++] = item;
+	return 0;
+}
+
+static void log_stderr(void *ctx, enum revmon_log_level level, const char *msg)
+{
+	const struct opts *o = ctx;
+
+	if (o->quiet && level > REVMON_LOG_ERR)
+		return;
+	if (level == REVMON_LOG_DEBUG && o->verbose < 2)
+		return;
+	fprintf(stderr, "revmon: %s\n", msg);
+}
+
+static void progress_tty(void *ctx, uint64_t done, uint64_t total)
+{
+	static int64_t last;
+	int64_t now = rm_monotonic_ms();
+
+	(void)ctx;
+	if (now - last < 200)
+		return;
+	last = now;
+	if (total)
+		fprintf(stderr, "\rreading %.1f of %.1f MB (%.0f%%)   ", (double)done / 1e6,
+		        (double)total / 1e6, 100.0 * (double)done / (double)total);
+	else
+		fprintf(stderr, "\rreading %.1f MB   ", (double)done / 1e6);
+}
+
+/* Apply --source and --set to one configuration. */
+static int apply_cli(revmon_conf *c, const struct opts *o)
+{
+	struct revmon_error err;
+
+	for (size_t i = 0; i < o->n_sources; i++)
+		if (revmon_conf_set(c, "source", o->sources[i], &err) < 0)
+			goto bad;
+	for (size_t i = 0; i < o->n_sets; i++) {
+		char *eq = strchr(o->sets[i], '=');
+		char key[128];
+		size_t n;
+
+		if (!eq || eq == o->sets[i] || (n = (size_t)(eq - o->sets[i])) >= sizeof key) {
+			fprintf(stderr, "revmon: --set %s: expected KEY=VALUE\n", o->sets[i]);
+			return -1;
+		}
+		memcpy(key, o->sets[i], n);
+		key[n] = '\0';
+		if (revmon_conf_set(c, key, eq + 1, &err) < 0)
+			goto bad;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "revmon: %s\n", err.msg);
+	return -1;
+}
+
+static int load_confs(const struct opts *o, revmon_conf ***out, size_t *n)
+{
+	struct revmon_error err;
+
+	if (o->config) {
+		if (revmon_conf_parse_file(o->config, "default", out, n, &err) < 0) {
+			fprintf(stderr, "revmon: %s\n", err.msg);
+			return -1;
+		}
+	} else {
+		const char *name = o->n_sources == 1 && strcmp(o->sources[0], "sim") != 0 ? "file" : "sim";
+
+		*out = calloc(1, sizeof **out);
+		if (!*out || !((*out)[0] = revmon_conf_new(name, &err))) {
+			fprintf(stderr, "revmon: out of memory\n");
+			free(*out);
+			return -1;
+		}
+		*n = 1;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (apply_cli((*out)[i], o) < 0) {
+			revmon_conf_list_free(*out, *n);
+			return -1;
+		}
+	return 0;
+}
+
+static int cmd_report(const struct opts *o, int replay)
+{
+	revmon_conf **confs = NULL;
+	size_t n = 0, opened = 0;
+	revmon **mons = NULL;
+	revmon_snapshot **snaps = NULL;
+	struct revmon_hooks hooks = {.log = log_stderr, .ctx = (void *)o};
+	int rc = EXIT_USAGE, failed = 0, timed_out = 0;
+	int64_t deadline = rm_monotonic_ms() + (int64_t)(o->timeout_s * 1000);
+	int tty = replay && isatty(STDERR_FILENO) && !o->quiet;
+
+	if (tty)
+		hooks.progress = progress_tty;
+	if (load_confs(o, &confs, &n) < 0)
+		goto out;
+	mons = calloc(n, sizeof *mons);
+	snaps = calloc(n, sizeof *snaps);
+	if (!mons || !snaps)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct revmon_error err;
+
+		mons[i] = revmon_open(confs[i], &hooks, &err);
+		if (!mons[i]) {
+			fprintf(stderr, "revmon: [%s] %s\n", revmon_conf_name(confs[i]), err.msg);
+			goto out;
+		}
+		opened++;
+	}
+	rc = EXIT_FAILED;
+	for (size_t i = 0; i < n; i++) {
+		int64_t left;
+
+		do {
+			left = deadline - rm_monotonic_ms();
+			if (left <= 0) {
+				timed_out = 1;
+				break;
+			}
+			if (revmon_poll(mons[i], left > 1000 ? 1000 : (int)left))
+				failed = 1;
+		} while (!revmon_done(mons[i]));
+		if (timed_out)
+			fprintf(stderr, "revmon: [%s] timed out after %.0f s with input left to read\n",
+			        revmon_conf_name(confs[i]), o->timeout_s);
+		snaps[i] = revmon_snapshot_take(mons[i]);
+		if (!snaps[i]) {
+			fprintf(stderr, "revmon: out of memory\n");
+			goto out;
+		}
+		timed_out = timed_out ? 1 : 0;
+	}
+	if (tty)
+		fputs("\r\033[K", stderr);
+	if (o->json) {
+		render_json(stdout, snaps, n);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				fputc('\n', stdout);
+			render_table(stdout, snaps[i], o->verbose);
+		}
+	}
+	rc = failed || timed_out ? EXIT_FAILED : 0;
+out:
+	for (size_t i = 0; snaps && i < n; i++)
+		revmon_snapshot_free(snaps[i]);
+	for (size_t i = 0; mons && i < opened; i++)
+		revmon_close(mons[i]);
+	free(snaps);
+	free(mons);
+	revmon_conf_list_free(confs, n);
+	return rc;
+}
+
+static int parse_shape(const char *s)
+{
+	static const char *const names[] = {"ndjson", "graph", "eventhub", "pt1h"};
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int cmd_simulate(const struct opts *o)
+{
+	revmon_conf **confs = NULL;
+	size_t n = 0;
+	struct rm_settings st;
+	struct rm_sim_params p;
+	struct rm_sim *sim = NULL;
+	struct rm_buf buf = {0};
+	struct revmon_error err;
+	FILE *out = stdout;
+	int shape = parse_shape(o->shape), rc = EXIT_USAGE, have_settings = 0;
+	uint64_t written = 0, records = 0;
+	int64_t end;
+
+	if (shape < 0) {
+		fprintf(stderr, "revmon: --shape: '%s' is not a shape (ndjson, graph, eventhub, pt1h)\n", o->shape);
+		return EXIT_USAGE;
+	}
+	if (load_confs(o, &confs, &n) < 0)
+		goto out;
+	if (rm_settings_load(confs[0], &st, &err) < 0) {
+		fprintf(stderr, "revmon: %s\n", err.msg);
+		goto out;
+	}
+	have_settings = 1;
+	rm_sim_params_from_settings(&st, &p);
+	sim = rm_sim_new(&p);
+	if (!sim) {
+		fprintf(stderr, "revmon: the simulator refused its parameters (sim_* keys)\n");
+		goto out;
+	}
+	if (o->out && strcmp(o->out, "-") != 0 && !(out = fopen(o->out, "wb"))) {
+		fprintf(stderr, "revmon: %s: %s\n", o->out, strerror(errno));
+		goto out;
+	}
+	rc = EXIT_FAILED;
+	end = st.sim_start_ms + st.sim_duration_ms;
+	for (;;) {
+		int64_t until = rm_sim_clock(sim) + 10 * 60 * 1000;
+		long got;
+
+		if (!o->bytes && until > end)
+			until = end;
+		if (o->bytes && written >= o->bytes)
+			break;
+		if (!o->bytes && rm_sim_clock(sim) >= end)
+			break;
+		got = rm_sim_run(sim, until, (enum rm_shape)shape, &buf);
+		if (got < 0) {
+			fprintf(stderr, "revmon: out of memory\n");
+			goto out;
+		}
+		records += (uint64_t)got;
+		if (buf.len && fwrite(buf.data, 1, buf.len, out) != buf.len) {
+			fprintf(stderr, "revmon: %s: write failed: %s\n", o->out ? o->out : "stdout", strerror(errno));
+			goto out;
+		}
+		written += buf.len;
+		buf.len = 0;
+	}
+	if (fflush(out) != 0) {
+		fprintf(stderr, "revmon: %s: write failed: %s\n", o->out ? o->out : "stdout", strerror(errno));
+		goto out;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "revmon: simulated %.1f h of a %u-user tenant: %" PRIu64 " records, %.1f MB (%s shape)\n",
+		        (double)(rm_sim_clock(sim) - st.sim_start_ms) / 3600000.0, p.users, records,
+		        (double)written / 1e6, o->shape);
+	rc = 0;
+out:
+	if (out && out != stdout && fclose(out) != 0 && rc == 0) {
+		fprintf(stderr, "revmon: %s: %s\n", o->out, strerror(errno));
+		rc = EXIT_FAILED;
+	}
+	rm_buf_free(&buf);
+	rm_sim_free(sim);
+	if (have_settings)
+		rm_settings_free(&st);
+	revmon_conf_list_free(confs, n);
+	return rc;
+}
+
+static void cmd_keys(void)
+{
+	const char *name, *h, *d;
+
+	for (size_t i = 0; (name = revmon_conf_key(i, &h, &d)); i++)
+		printf("%-24s default %-22s %s\n", name, *d ? d : "(none)", h);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"source", required_argument, NULL, 's'},
+		{"config", required_argument, NULL, 'c'},
+		{"set", required_argument, NULL, 'S'},
+		{"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"timeout", required_argument, NULL, 't'},
+		{"shape", required_argument, NULL, 'f'},
+		{"out", required_argument, NULL, 'o'},
+		{"bytes", required_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct opts o = {.timeout_s = 3600, .shape = "ndjson"};
+	const char *cmd;
+	char *replay_src = NULL;
+	int c, rc = EXIT_USAGE;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		help();
+		return 0;
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
+		printf("revmon %s\n", revmon_version());
+		return 0;
+	}
+	if (argc < 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "s:c:S:jvqt:f:o:b:hV", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 's':
+			if (push(&o.sources, &o.n_sources, optarg) < 0)
+				goto out;
+			break;
+		case 'c': o.config = optarg; break;
+		case 'S':
+			if (push(&o.sets, &o.n_sets, optarg) < 0)
+				goto out;
+			break;
+		case 'j': o.json = 1; break;
+		case 'v': o.verbose++; break;
+		case 'q': o.quiet = 1; break;
+		case 't':
+			errno = 0;
+			o.timeout_s = strtod(optarg, &end);
+			if (errno || *end || !(o.timeout_s > 0)) {
+				fprintf(stderr, "revmon: --timeout: '%s' is not a positive number of seconds\n", optarg);
+				goto out;
+			}
+			break;
+		case 'f': o.shape = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'b':
+			errno = 0;
+			o.bytes = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-') {
+				fprintf(stderr, "revmon: --bytes: '%s' is not a byte count\n", optarg);
+				goto out;
+			}
+			break;
+		case 'h': help(); rc = 0; goto out;
+		case 'V': printf("revmon %s\n", revmon_version()); rc = 0; goto out;
+		default: usage(stderr); goto out;
+		}
+	}
+	if (!strcmp(cmd, "replay")) {
+		size_t n;
+
+		if (optind != argc - 1) {
+			fprintf(stderr, "revmon: replay needs exactly one PATH\n");
+			goto out;
+		}
+		n = strlen(argv[optind]) + 6;
+		replay_src = malloc(n);
+		if (!replay_src)
+			goto out;
+		snprintf(replay_src, n, "file:%s", argv[optind]);
+		if (push(&o.sources, &o.n_sources, replay_src) < 0)
+			goto out;
+		rc = cmd_report(&o, 1);
+		goto out;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "revmon: unexpected argument '%s'\n", argv[optind]);
+		goto out;
+	}
+	if (!strcmp(cmd, "report"))
+		rc = cmd_report(&o, 0);
+	else if (!strcmp(cmd, "simulate"))
+		rc = cmd_simulate(&o);
+	else if (!strcmp(cmd, "metrics"))
+		render_registry(stdout), rc = 0;
+	else if (!strcmp(cmd, "keys"))
+		cmd_keys(), rc = 0;
+	else {
+		fprintf(stderr, "revmon: '%s' is not a command\n", cmd);
+		usage(stderr);
+	}
+out:
+	free(o.sources);
+	free(o.sets);
+	free(replay_src);
+	return rc;
+}

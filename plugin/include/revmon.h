@@ -1,0 +1,245 @@
+/* revmon.h — the whole public API of librevmon.
+ *
+ * librevmon watches token revocation in Microsoft Entra ID (and other OAuth 2.0
+ * identity providers): how long a revocation takes to be enforced, how many
+ * revoked or orphaned tokens are still in play, and whether a
+ * re-authentication storm is under way.
+ *
+ * Shape of use:
+ *
+ *     revmon_conf *c = revmon_conf_new("contoso");
+ *     revmon_conf_set(c, "source", "sim", &err);
+ *     revmon *m = revmon_open(c, &hooks, &err);     // c may be freed now
+ *     revmon_poll(m, 5000);                          // as often as you like
+ *     revmon_snapshot *s = revmon_snapshot_take(m);  // plain data, yours
+ *     ... render s->values[i] with revmon_metric(i) ...
+ *     revmon_snapshot_free(s);
+ *     revmon_close(m);
+ *
+ * Threads: the library starts none and has no global mutable state. One
+ * monitor must be used by one thread at a time; different monitors may be
+ * used from different threads at once. The registry is immutable.
+ *
+ * Ownership: every function says what the caller owns. "Borrowed" results stay
+ * valid as long as the object they came from.
+ */
+#ifndef REVMON_H
+#define REVMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Exported from the shared library only: the adapters link the core
+ * statically and must not re-export it. */
+#if defined(REVMON_BUILDING_SHARED) && defined(__GNUC__)
+#define REVMON_API __attribute__((visibility("default")))
+#else
+#define REVMON_API
+#endif
+
+/* Version of the library, e.g. "0.1.0". Static string. */
+REVMON_API const char *revmon_version(void);
+
+/* ---------------------------------------------------------------------------
+ * Errors: functions that can fail take a struct revmon_error and fill msg with
+ * one line naming what failed and why (a configuration key, a path, a source).
+ * Secrets never appear in it. */
+struct revmon_error {
+	char msg[512];
+};
+
+/* ---------------------------------------------------------------------------
+ * The metric registry: one static table describing every metric once. Every
+ * adapter renders from it, so metric names, units, SNMP columns and collectd
+ * types cannot drift apart. */
+
+enum revmon_kind {
+	REVMON_GAUGE = 0,   /* describes the window ending now; may be unknown */
+	REVMON_COUNTER = 1, /* cumulative since the monitor started; always known */
+};
+
+enum revmon_unit {
+	REVMON_UNIT_COUNT = 0,   /* a number of things */
+	REVMON_UNIT_SECONDS,     /* a duration */
+	REVMON_UNIT_PERCENT,     /* 0..100 */
+	REVMON_UNIT_PER_MINUTE,  /* a rate */
+	REVMON_UNIT_RATIO,       /* a dimensionless ratio, 1.0 = baseline */
+	REVMON_UNIT_BOOLEAN,     /* 0 or 1 */
+};
+
+struct revmon_metric_desc {
+	const char *name;          /* "revocation_lag_p95": [a-z0-9_], unique */
+	enum revmon_kind kind;
+	enum revmon_unit unit;
+	const char *help;          /* one sentence, the exact definition */
+	unsigned snmp_column;      /* column of revmonSourceTable; stable forever */
+	unsigned snmp_scale;       /* gauges: SNMP integer = round(value * scale) */
+	const char *snmp_units;    /* UNITS clause of the MIB object */
+	const char *collectd_type; /* a type from collectd's stock types.db */
+};
+
+/* Number of metrics; indexes 0..n-1 are stable within a build. */
+REVMON_API size_t revmon_metric_count(void);
+/* Describe metric i (borrowed, static), or NULL when i is out of range. */
+REVMON_API const struct revmon_metric_desc *revmon_metric(size_t i);
+/* Index of the metric with this name, or -1. */
+REVMON_API int revmon_metric_find(const char *name);
+
+/* ---------------------------------------------------------------------------
+ * Configuration: one vocabulary of `key = value` pairs, validated here so that
+ * every adapter refuses a bad key or value with the same words. */
+
+typedef struct revmon_conf revmon_conf;
+
+/* A new, empty configuration for a monitor called name (used in logs, the
+ * SNMP table and collectd's plugin instance: [A-Za-z0-9_.-], 1..63 chars).
+ * Returns NULL on a bad name or no memory; the caller owns the result. */
+REVMON_API revmon_conf *revmon_conf_new(const char *name, struct revmon_error *err);
+REVMON_API void revmon_conf_free(revmon_conf *c);
+/* Borrowed name of the configuration. */
+REVMON_API const char *revmon_conf_name(const revmon_conf *c);
+
+/* Set key to value. An unknown key, or a value that does not parse or is out
+ * of range, is refused (returns -1, err names the key and the reason) and the
+ * configuration is unchanged. Keys that take a list ("source") accumulate.
+ * The strings are copied. */
+REVMON_API int revmon_conf_set(revmon_conf *c, const char *key, const char *value,
+                               struct revmon_error *err);
+
+/* Parse a configuration file:
+ *
+ *     # comment            ; comment
+ *     key = value          (values may be "double quoted" with \" \\ escapes)
+ *     [name]               starts the monitor called name
+ *
+ * Keys before the first [name] are defaults for every monitor; with no
+ * section at all the file describes one monitor called default_name.
+ * On success returns 0 and *out (an array of *n configurations; the caller
+ * owns the array and each element: free with revmon_conf_list_free). On error
+ * returns -1 and err says "path:line: key: reason". */
+REVMON_API int revmon_conf_parse_file(const char *path, const char *default_name,
+                                      revmon_conf ***out, size_t *n, struct revmon_error *err);
+/* Same, over a buffer; origin names it in messages. */
+REVMON_API int revmon_conf_parse_buffer(const char *buf, size_t len, const char *origin,
+                                        const char *default_name, revmon_conf ***out,
+                                        size_t *n, struct revmon_error *err);
+REVMON_API void revmon_conf_list_free(revmon_conf **list, size_t n);
+
+/* Describe configuration key i (0..): returns its name and sets *help and
+ * *def (static strings) or returns NULL past the end. For help texts and
+ * manual pages. */
+REVMON_API const char *revmon_conf_key(size_t i, const char **help, const char **def);
+
+/* ---------------------------------------------------------------------------
+ * Hooks: the host routes logs and, for tests, the clock. */
+
+enum revmon_log_level {
+	REVMON_LOG_ERR = 3, /* same numbers as syslog */
+	REVMON_LOG_WARNING = 4,
+	REVMON_LOG_INFO = 6,
+	REVMON_LOG_DEBUG = 7,
+};
+
+struct revmon_hooks {
+	/* Called with one line, no newline. msg is borrowed for the call. NULL:
+	 * logs are dropped. */
+	void (*log)(void *ctx, enum revmon_log_level level, const char *msg);
+	/* Wall clock in ms since the epoch, for live sources. NULL: the system's
+	 * real-time clock. Replayed files and the simulator run on event time. */
+	int64_t (*clock_ms)(void *ctx);
+	/* Called now and then during long polls with bytes done and bytes total
+	 * (0 when unknown), for progress displays. NULL: none. */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+};
+
+/* ---------------------------------------------------------------------------
+ * Monitors */
+
+typedef struct revmon revmon;
+
+/* Open a monitor. Validates the whole configuration (missing or conflicting
+ * keys are refused with their name) and opens its sources; a source that
+ * cannot be opened is an error here, not later. hooks may be NULL; it is
+ * copied. The caller owns the result and closes it with revmon_close; c may
+ * be freed once this returns. */
+REVMON_API revmon *revmon_open(const revmon_conf *c, const struct revmon_hooks *hooks,
+                               struct revmon_error *err);
+REVMON_API void revmon_close(revmon *m);
+
+/* Pull whatever is new from every source into the analyzer, spending at most
+ * about budget_ms (a source that has more to give continues at the next poll;
+ * nothing ingested is lost). A failing source is marked down and logged while
+ * the others go on. Returns the number of sources that failed this poll (0 =
+ * all answered). */
+REVMON_API int revmon_poll(revmon *m, int budget_ms);
+
+/* 1 when every source has delivered all it has (a replayed file read to its
+ * end); live sources and the simulator are never done. */
+REVMON_API int revmon_done(const revmon *m);
+
+/* ---------------------------------------------------------------------------
+ * Snapshots: the metric values at "now", as plain data. */
+
+struct revmon_value {
+	int known;        /* 0: nothing to describe (rendered as U / NaN / a status column) */
+	double value;     /* gauges, in the registry's unit; counters too (exact below 2^53) */
+	uint64_t counter; /* counters: the exact count */
+};
+
+struct revmon_source_status {
+	char *name;       /* "sim", "file:/path", ... */
+	int up;           /* 1 when it answered its last poll */
+	int simulated;    /* 1 for the built-in simulator */
+	char *error;      /* last error, NULL when none */
+};
+
+struct revmon_stuck_client {
+	char *user;       /* userPrincipalName, or userId when the UPN is unknown */
+	char *app;        /* appDisplayName, or appId */
+	char *device;     /* deviceId, "" when the log had none */
+	int64_t revoked_ms;   /* the revocation the client has not caught up with */
+	int64_t last_ms;      /* its latest refused presentation */
+	uint64_t presentations; /* refused presentations seen from it */
+};
+
+struct revmon_revocation {
+	char *user;
+	int cause;            /* index into revmon_cause_name */
+	int64_t revoked_ms;
+	int64_t enforced_ms;  /* first refusal seen, 0 when still pending */
+	int cae;              /* regime of that refusal: 1 CAE, 0 non-CAE, -1 unknown */
+};
+
+typedef struct revmon_snapshot {
+	char *monitor;          /* the monitor's name */
+	int simulated;          /* 1 when any source is the simulator: say so to people */
+	int64_t now_ms;         /* the instant the values describe */
+	size_t n_values;        /* == revmon_metric_count() */
+	struct revmon_value *values; /* indexed like the registry */
+	size_t n_sources;
+	struct revmon_source_status *sources;
+	size_t n_stuck;         /* worst first (oldest revocation first), at most 100 */
+	struct revmon_stuck_client *stuck;
+	size_t n_revocations;   /* most recent first, at most 100 */
+	struct revmon_revocation *revocations;
+} revmon_snapshot;
+
+/* Take a snapshot. Returns NULL only when memory runs out. The caller owns the
+ * result and everything it points to; free with revmon_snapshot_free. */
+REVMON_API revmon_snapshot *revmon_snapshot_take(revmon *m);
+REVMON_API void revmon_snapshot_free(revmon_snapshot *s);
+
+/* Name of a revocation cause ("admin_revoke", "password", "disable", "mfa",
+ * "risk", "inferred"); static. */
+REVMON_API const char *revmon_cause_name(int cause);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,43 @@
+/* The analyzer: turns events into the metric catalog.
+ *
+ * Time is event time: the caller says what "now" is when it asks for values.
+ * Memory is bounded by the active users and clients: state that can no longer
+ * affect a metric is dropped as the watermark moves on. */
+#ifndef RM_ANALYZER_H
+#define RM_ANALYZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "event.h"
+#include "revmon.h"
+
+struct rm_analyzer;
+
+/* Create an analyzer for settings s; s (and its classifier) must outlive it.
+ * Returns NULL when memory runs out; the caller frees with rm_analyzer_free. */
+struct rm_analyzer *rm_analyzer_new(const struct rm_settings *s);
+void rm_analyzer_free(struct rm_analyzer *a);
+
+/* Ingest one event (deduplicated by record id). Returns 0, or -1 when memory
+ * runs out (the event is then counted as rejected). */
+int rm_analyzer_feed(struct rm_analyzer *a, const struct rm_event *ev);
+/* Count one malformed record. */
+void rm_analyzer_reject(struct rm_analyzer *a);
+
+/* Newest event time ingested (0 before any). */
+int64_t rm_analyzer_watermark(const struct rm_analyzer *a);
+
+/* Fill snap->values (every analyzer metric; source metrics are left alone),
+ * snap->stuck and snap->revocations as of now. The snapshot owns what is
+ * allocated here. Returns 0, or -1 when memory runs out. */
+int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap);
+
+/* Bytes of state held (tables and lists), for memory reports. */
+size_t rm_analyzer_bytes(const struct rm_analyzer *a);
+/* Number of users and clients currently tracked. */
+size_t rm_analyzer_users(const struct rm_analyzer *a);
+size_t rm_analyzer_clients(const struct rm_analyzer *a);
+
+#endif

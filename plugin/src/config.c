@@ -1,0 +1,527 @@
+/* Configuration keys: one table says each key's type, default, range and
+ * meaning; validation and the help texts are both read from it. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+#include "timeparse.h"
+
+enum key_type {
+	K_DURATION, /* seconds, or with a unit s/m/h/d */
+	K_UINT,
+	K_SHARE,    /* a real number in [0, 1] */
+	K_REAL,
+	K_BYTES,    /* an integer with an optional unit K, M, G */
+	K_TIME,     /* an RFC 3339 timestamp */
+	K_SOURCE,   /* list */
+	K_CLASSIFY, /* list: CODE:CLASS */
+	K_ACTIVITY, /* list: CAUSE:NAME */
+	K_ACTIVITY_IGNORE, /* list: NAME */
+	K_SHAPE,
+};
+
+struct key {
+	const char *name;
+	enum key_type type;
+	const char *def;
+	double min, max; /* for numbers; durations in seconds */
+	const char *help;
+};
+
+static const struct key keys[] = {
+	{"source", K_SOURCE, "sim", 0, 0,
+	 "Where events come from; repeat for several: sim (the built-in tenant simulator), file:PATH (a file, a directory of exports, or - for stdin)."},
+	{"window", K_DURATION, "300", 10, 86400,
+	 "W: the window that gauges describe (stale clients, re-auth rate, CAE ratio)."},
+	{"lag_window", K_DURATION, "3600", 60, 30 * 86400.0,
+	 "Revocations enforced within this window make up the lag percentiles."},
+	{"stuck_after", K_DURATION, "3600", 0, 30 * 86400.0,
+	 "A client presenting a revoked grant this long after its revocation counts as stuck."},
+	{"access_token_lifetime", K_DURATION, "5400", 60, 86400,
+	 "Longest lifetime of a non-CAE access token (Entra: 60-90 min)."},
+	{"cae_propagation_bound", K_DURATION, "900", 0, 86400,
+	 "How long CAE may take to enforce a revocation (Entra: up to 15 min)."},
+	{"reauth_window", K_DURATION, "1800", 60, 86400,
+	 "Interactive sign-ins this soon after the user's revocation count as re-authentications caused by it."},
+	{"baseline_halflife", K_DURATION, "21600", 600, 30 * 86400.0,
+	 "Half-life of the EWMA baseline of the interactive sign-in rate."},
+	{"baseline_warmup", K_DURATION, "1800", 60, 30 * 86400.0,
+	 "Minutes of data the baseline needs before reauth_storm_ratio is known."},
+	{"dedupe_horizon", K_DURATION, "7200", 60, 7 * 86400.0,
+	 "Record ids are remembered this long (in event time) to drop duplicates."},
+	{"revocation_merge", K_DURATION, "10", 0, 3600,
+	 "Revocation audit rows of one user this close together (or sharing a correlation id) are one revocation."},
+	{"max_record_bytes", K_BYTES, "4M", 1024, 1073741824.0,
+	 "Largest single log record accepted; bigger ones are rejected."},
+	{"max_document_bytes", K_BYTES, "256M", 1024, 17179869184.0,
+	 "Largest JSON document (Graph page or Event Hubs body) read whole."},
+	{"classify", K_CLASSIFY, "", 0, 0,
+	 "Override the class of an AADSTS code: CODE:CLASS with CLASS one of revoked, expiry, policy, account, benign, storm, other. Repeatable."},
+	{"activity", K_ACTIVITY, "", 0, 0,
+	 "Map an audit activity name to a revocation cause: CAUSE:NAME with CAUSE one of admin_revoke, password, disable, mfa, risk. Repeatable."},
+	{"activity_ignore", K_ACTIVITY_IGNORE, "", 0, 0,
+	 "Do not treat this audit activity name as a revocation. Repeatable."},
+	{"sim_seed", K_UINT, "1", 0, 18446744073709551615.0,
+	 "Simulator: random seed; the same seed gives the same tenant and logs."},
+	{"sim_users", K_UINT, "2000", 1, 10000000,
+	 "Simulator: number of users in the simulated tenant."},
+	{"sim_start", K_TIME, "2026-01-05T08:00:00Z", 0, 0,
+	 "Simulator: the simulated clock at the start."},
+	{"sim_duration", K_DURATION, "21600", 0, 30 * 86400.0,
+	 "Simulator: simulated time covered by the first poll."},
+	{"sim_step", K_DURATION, "60", 1, 86400,
+	 "Simulator: simulated time added by each later poll."},
+	{"sim_revocation_rate", K_REAL, "0.05", 0, 100,
+	 "Simulator: background revocations per user per day."},
+	{"sim_mass_revocation", K_DURATION, "10800", 0, 30 * 86400.0,
+	 "Simulator: offset from sim_start of a mass revocation (0: none)."},
+	{"sim_mass_share", K_SHARE, "0.3", 0, 1,
+	 "Simulator: share of users revoked by the mass revocation."},
+	{"sim_stuck_share", K_SHARE, "0.1", 0, 1,
+	 "Simulator: share of revoked non-CAE mobile clients that never recover."},
+	{"sim_cae_share", K_SHARE, "0.5", 0, 1,
+	 "Simulator: share of client instances on CAE-capable apps."},
+	{"sim_delivery_delay_max", K_DURATION, "1800", 0, 86400,
+	 "Simulator: longest log delivery delay."},
+	{"sim_shape", K_SHAPE, "ndjson", 0, 0,
+	 "Simulator: export shape fed through the parsers: ndjson, graph, eventhub or pt1h."},
+};
+
+#define N_KEYS (sizeof keys / sizeof keys[0])
+
+static const char *const shape_names[] = {"ndjson", "graph", "eventhub", "pt1h"};
+
+void rm_errorf(struct revmon_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+}
+
+const char *revmon_conf_key(size_t i, const char **help, const char **def)
+{
+	if (i >= N_KEYS)
+		return NULL;
+	if (help)
+		*help = keys[i].help;
+	if (def)
+		*def = keys[i].def;
+	return keys[i].name;
+}
+
+static const struct key *find_key(const char *name)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+int rm_parse_duration(const char *v, int64_t *ms)
+{
+	char *end;
+	long long n;
+	int64_t mult = 1000;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	n = strtoll(v, &end, 10);
+	if (errno || n < 0)
+		return -1;
+	if (*end) {
+		switch (*end) {
+		case 's': mult = 1000; break;
+		case 'm': mult = 60000; break;
+		case 'h': mult = 3600000; break;
+		case 'd': mult = 86400000; break;
+		default: return -1;
+		}
+		if (end[1])
+			return -1;
+	}
+	if (n > INT64_MAX / mult)
+		return -1;
+	*ms = (int64_t)n * mult;
+	return 0;
+}
+
+static int parse_bytes(const char *v, double *out)
+{
+	char *end;
+	unsigned long long n;
+	double mult = 1;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return -1;
+	if (*end) {
+		switch (*end) {
+		case 'K': case 'k': mult = 1024; break;
+		case 'M': mult = 1024.0 * 1024; break;
+		case 'G': mult = 1024.0 * 1024 * 1024; break;
+		default: return -1;
+		}
+		if (end[1])
+			return -1;
+	}
+	*out = (double)n * mult;
+	return 0;
+}
+
+static int parse_uint(const char *v, double *out)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	n = strtoull(v, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = (double)n;
+	return 0;
+}
+
+static int parse_real(const char *v, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (errno || end == v || *end || !isfinite(*out))
+		return -1;
+	return 0;
+}
+
+/* Validate one value against its key; on failure say why in err. */
+static int check_value(const struct key *k, const char *v, struct revmon_error *err)
+{
+	double d = 0;
+	int64_t ms;
+	const char *colon;
+
+	switch (k->type) {
+	case K_DURATION:
+		if (rm_parse_duration(v, &ms) < 0)
+			goto bad_duration;
+		d = (double)ms / 1000.0;
+		break;
+	case K_UINT:
+		if (parse_uint(v, &d) < 0) {
+			rm_errorf(err, "%s: '%s' is not a non-negative integer", k->name, v);
+			return -1;
+		}
+		break;
+	case K_SHARE:
+	case K_REAL:
+		if (parse_real(v, &d) < 0) {
+			rm_errorf(err, "%s: '%s' is not a number", k->name, v);
+			return -1;
+		}
+		break;
+	case K_BYTES:
+		if (parse_bytes(v, &d) < 0) {
+			rm_errorf(err, "%s: '%s' is not a size (an integer with an optional K, M or G)", k->name, v);
+			return -1;
+		}
+		break;
+	case K_TIME:
+		if (rm_time_parse(v, strlen(v), &ms) < 0) {
+			rm_errorf(err, "%s: '%s' is not an RFC 3339 timestamp", k->name, v);
+			return -1;
+		}
+		return 0;
+	case K_SOURCE:
+		if (strcmp(v, "sim") == 0)
+			return 0;
+		if (strncmp(v, "file:", 5) == 0 && v[5])
+			return 0;
+		if (strcmp(v, "graph") == 0 || strcmp(v, "probe") == 0) {
+			rm_errorf(err, "source: '%s' is not available in this version (sim and file:PATH are)", v);
+			return -1;
+		}
+		rm_errorf(err, "source: '%s' is not a source (expected sim or file:PATH)", v);
+		return -1;
+	case K_CLASSIFY: {
+		char *end;
+		long code;
+
+		errno = 0;
+		code = strtol(v, &end, 10);
+		if (errno || end == v || *end != ':' || code < 0 || code > INT32_MAX) {
+			rm_errorf(err, "classify: '%s' is not CODE:CLASS", v);
+			return -1;
+		}
+		if (rm_class_parse(end + 1) < 0) {
+			rm_errorf(err, "classify: '%s' is not a class (revoked, expiry, policy, account, benign, storm, other)", end + 1);
+			return -1;
+		}
+		return 0;
+	}
+	case K_ACTIVITY: {
+		char cause[32];
+		size_t n;
+
+		colon = strchr(v, ':');
+		n = colon ? (size_t)(colon - v) : 0;
+		if (!colon || !colon[1] || n >= sizeof cause) {
+			rm_errorf(err, "activity: '%s' is not CAUSE:NAME", v);
+			return -1;
+		}
+		memcpy(cause, v, n);
+		cause[n] = '\0';
+		if (rm_cause_parse(cause) < 0) {
+			rm_errorf(err, "activity: '%s' is not a cause (admin_revoke, password, disable, mfa, risk)", cause);
+			return -1;
+		}
+		return 0;
+	}
+	case K_ACTIVITY_IGNORE:
+		if (!*v) {
+			rm_errorf(err, "activity_ignore: empty activity name");
+			return -1;
+		}
+		return 0;
+	case K_SHAPE:
+		for (size_t i = 0; i < sizeof shape_names / sizeof shape_names[0]; i++)
+			if (strcmp(v, shape_names[i]) == 0)
+				return 0;
+		rm_errorf(err, "%s: '%s' is not a shape (ndjson, graph, eventhub, pt1h)", k->name, v);
+		return -1;
+	}
+	if (d < k->min || d > k->max) {
+		rm_errorf(err, "%s: %s is out of range (%g to %g%s)", k->name, v, k->min, k->max,
+		          k->type == K_DURATION ? " seconds" : "");
+		return -1;
+	}
+	return 0;
+bad_duration:
+	rm_errorf(err, "%s: '%s' is not a duration (seconds, or a number with s, m, h or d)", k->name, v);
+	return -1;
+}
+
+static int valid_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("_.-", name[i]))
+			return 0;
+	return 1;
+}
+
+revmon_conf *revmon_conf_new(const char *name, struct revmon_error *err)
+{
+	revmon_conf *c;
+
+	if (!name || !valid_name(name)) {
+		rm_errorf(err, "name: '%s' is not a valid monitor name (1-63 of A-Z a-z 0-9 _ . -)",
+		          name ? name : "(null)");
+		return NULL;
+	}
+	c = calloc(1, sizeof *c);
+	if (!c) {
+		rm_errorf(err, "out of memory");
+		return NULL;
+	}
+	memcpy(c->name, name, strlen(name) + 1);
+	return c;
+}
+
+void revmon_conf_free(revmon_conf *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->pairs[i].key);
+		free(c->pairs[i].value);
+	}
+	free(c->pairs);
+	free(c);
+}
+
+const char *revmon_conf_name(const revmon_conf *c)
+{
+	return c->name;
+}
+
+int revmon_conf_set(revmon_conf *c, const char *key, const char *value, struct revmon_error *err)
+{
+	const struct key *k = find_key(key);
+	struct rm_pair *p;
+	char *kc = NULL, *vc = NULL;
+
+	if (!k) {
+		rm_errorf(err, "%s: unknown configuration key", key);
+		return -1;
+	}
+	if (check_value(k, value, err) < 0)
+		return -1;
+	kc = strdup(key);
+	vc = strdup(value);
+	p = (kc && vc) ? realloc(c->pairs, (c->n + 1) * sizeof *p) : NULL;
+	if (!p) {
+		free(kc);
+		free(vc);
+		rm_errorf(err, "%s: out of memory", key);
+		return -1;
+	}
+	c->pairs = p;
+	c->pairs[c->n++] = (struct rm_pair){kc, vc};
+	return 0;
+}
+
+/* Apply one already-validated pair to s. */
+static int apply(struct rm_settings *s, const struct key *k, const char *v, struct revmon_error *err)
+{
+	int64_t ms = 0;
+	double d = 0;
+	const char *n = k->name;
+
+	switch (k->type) {
+	case K_DURATION: rm_parse_duration(v, &ms); break;
+	case K_UINT: parse_uint(v, &d); break;
+	case K_SHARE: case K_REAL: parse_real(v, &d); break;
+	case K_BYTES: parse_bytes(v, &d); break;
+	case K_TIME: rm_time_parse(v, strlen(v), &ms); break;
+	case K_SOURCE: {
+		char **p, *copy = strdup(v);
+
+		p = copy ? realloc(s->sources, (s->n_sources + 1) * sizeof *p) : NULL;
+		if (!p) {
+			free(copy);
+			goto oom;
+		}
+		s->sources = p;
+		s->sources[s->n_sources++] = copy;
+		return 0;
+	}
+	case K_CLASSIFY: {
+		char *colon = strchr(v, ':');
+
+		if (rm_classifier_set_code(&s->classifier, (int32_t)strtol(v, NULL, 10),
+		                           (enum rm_class)rm_class_parse(colon + 1)) < 0)
+			goto oom;
+		return 0;
+	}
+	case K_ACTIVITY: {
+		const char *colon = strchr(v, ':');
+		char cause[32];
+
+		memcpy(cause, v, (size_t)(colon - v));
+		cause[colon - v] = '\0';
+		if (rm_classifier_set_activity(&s->classifier, colon + 1,
+		                               (enum rm_cause)rm_cause_parse(cause)) < 0)
+			goto oom;
+		return 0;
+	}
+	case K_ACTIVITY_IGNORE:
+		if (rm_classifier_set_activity(&s->classifier, v, RM_CAUSE_NONE) < 0)
+			goto oom;
+		return 0;
+	case K_SHAPE:
+		for (size_t i = 0; i < sizeof shape_names / sizeof shape_names[0]; i++)
+			if (strcmp(v, shape_names[i]) == 0)
+				s->sim_shape = (int)i;
+		return 0;
+	}
+
+	if (!strcmp(n, "window")) s->window_ms = ms;
+	else if (!strcmp(n, "lag_window")) s->lag_window_ms = ms;
+	else if (!strcmp(n, "stuck_after")) s->stuck_after_ms = ms;
+	else if (!strcmp(n, "access_token_lifetime")) s->access_token_lifetime_ms = ms;
+	else if (!strcmp(n, "cae_propagation_bound")) s->cae_propagation_bound_ms = ms;
+	else if (!strcmp(n, "reauth_window")) s->reauth_window_ms = ms;
+	else if (!strcmp(n, "baseline_halflife")) s->baseline_halflife_ms = ms;
+	else if (!strcmp(n, "baseline_warmup")) s->baseline_warmup_ms = ms;
+	else if (!strcmp(n, "dedupe_horizon")) s->dedupe_horizon_ms = ms;
+	else if (!strcmp(n, "revocation_merge")) s->revocation_merge_ms = ms;
+	else if (!strcmp(n, "max_record_bytes")) s->max_record_bytes = (size_t)d;
+	else if (!strcmp(n, "max_document_bytes")) s->max_document_bytes = (size_t)d;
+	else if (!strcmp(n, "sim_seed")) s->sim_seed = strtoull(v, NULL, 10);
+	else if (!strcmp(n, "sim_users")) s->sim_users = (uint32_t)d;
+	else if (!strcmp(n, "sim_start")) s->sim_start_ms = ms;
+	else if (!strcmp(n, "sim_duration")) s->sim_duration_ms = ms;
+	else if (!strcmp(n, "sim_step")) s->sim_step_ms = ms;
+	else if (!strcmp(n, "sim_revocation_rate")) s->sim_revocation_rate = d;
+	else if (!strcmp(n, "sim_mass_revocation")) s->sim_mass_revocation_ms = ms;
+	else if (!strcmp(n, "sim_mass_share")) s->sim_mass_share = d;
+	else if (!strcmp(n, "sim_stuck_share")) s->sim_stuck_share = d;
+	else if (!strcmp(n, "sim_cae_share")) s->sim_cae_share = d;
+	else if (!strcmp(n, "sim_delivery_delay_max")) s->sim_delivery_delay_max_ms = ms;
+	else {
+		rm_errorf(err, "%s: key has no setting (internal error)", n);
+		return -1;
+	}
+	return 0;
+oom:
+	rm_errorf(err, "%s: out of memory", n);
+	return -1;
+}
+
+int rm_settings_load(const struct revmon_conf *c, struct rm_settings *s, struct revmon_error *err)
+{
+	int have_source = 0;
+
+	memset(s, 0, sizeof *s);
+	memcpy(s->name, c->name, sizeof s->name);
+	if (rm_classifier_init(&s->classifier) < 0) {
+		rm_errorf(err, "out of memory");
+		return -1;
+	}
+	/* Defaults come from the same table the help text shows. */
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (!*keys[i].def || keys[i].type == K_SOURCE)
+			continue;
+		if (apply(s, &keys[i], keys[i].def, err) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		const struct key *k = find_key(c->pairs[i].key);
+
+		if (!k || check_value(k, c->pairs[i].value, err) < 0)
+			goto fail;
+		if (k->type == K_SOURCE)
+			have_source = 1;
+		if (apply(s, k, c->pairs[i].value, err) < 0)
+			goto fail;
+	}
+	if (!have_source && apply(s, find_key("source"), "sim", err) < 0)
+		goto fail;
+	if (s->window_ms > s->lag_window_ms) {
+		rm_errorf(err, "window: %lld s is longer than lag_window (%lld s)",
+		          (long long)(s->window_ms / 1000), (long long)(s->lag_window_ms / 1000));
+		goto fail;
+	}
+	return 0;
+fail:
+	rm_settings_free(s);
+	return -1;
+}
+
+void rm_settings_free(struct rm_settings *s)
+{
+	for (size_t i = 0; i < s->n_sources; i++)
+		free(s->sources[i]);
+	free(s->sources);
+	rm_classifier_free(&s->classifier);
+	memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,125 @@
+/* The ingest path every source shares: documents -> records -> analyzer. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "json_scan.h"
+#include "records.h"
+#include "source.h"
+
+#define REJECT_LOG_MAX 5 /* per poll; the rest are summed up */
+
+int64_t rm_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void rm_ingest_log(struct rm_ingest *in, enum revmon_log_level level, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	if (!in->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	in->log(in->log_ctx, level, msg);
+}
+
+static void on_reject(void *ctx, const char *reason, size_t offset)
+{
+	struct rm_ingest *in = ctx;
+
+	rm_analyzer_reject(in->an);
+	in->rejected++;
+	if (in->logged++ < REJECT_LOG_MAX)
+		rm_ingest_log(in, REVMON_LOG_WARNING, "%s: %s%sbyte %llu: malformed record skipped: %s",
+		              in->origin, in->doc_name ? in->doc_name : "",
+		              in->doc_name ? ": " : "",
+		              (unsigned long long)(in->doc_offset + offset), reason);
+}
+
+static void on_event(void *ctx, const struct rm_event *ev)
+{
+	struct rm_ingest *in = ctx;
+
+	if (ev->time_ms > in->future_limit_ms) {
+		on_reject(ctx, "timestamp more than a day in the future", 0);
+		return;
+	}
+	if (rm_analyzer_feed(in->an, ev) < 0 && in->logged++ < REJECT_LOG_MAX)
+		rm_ingest_log(in, REVMON_LOG_ERR, "%s: out of memory: record dropped", in->origin);
+}
+
+void rm_ingest_document(struct rm_ingest *in, const char *buf, size_t len)
+{
+	struct rm_sink sink = {on_event, on_reject, in};
+	struct rm_doc_result res;
+
+	memset(&res, 0, sizeof res);
+	rm_doc_parse(buf, len, &sink, &res);
+}
+
+void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, int *skipping,
+                      uint64_t *base)
+{
+	size_t pos = 0;
+
+	while (pos < b->len) {
+		size_t end;
+		enum rm_json_type type;
+		int rc;
+
+		if (*skipping) {
+			const char *nl = memchr(b->data + pos, '\n', b->len - pos);
+
+			if (!nl) {
+				pos = b->len;
+				break;
+			}
+			pos = (size_t)(nl - b->data) + 1;
+			*skipping = 0;
+			continue;
+		}
+		pos = rm_json_skip_ws(b->data, b->len, pos);
+		if (pos >= b->len)
+			break;
+		/* A UTF-8 byte-order mark before a document is tolerated. */
+		if (b->len - pos >= 3 && memcmp(b->data + pos, "\xEF\xBB\xBF", 3) == 0) {
+			pos += 3;
+			continue;
+		}
+		rc = rm_json_value_end(b->data, b->len, pos, &end, &type);
+		if (rc == RM_JSON_OK) {
+			in->doc_offset = *base + pos;
+			rm_ingest_document(in, b->data + pos, end - pos);
+			pos = end;
+			continue;
+		}
+		in->doc_offset = *base + pos;
+		if (rc == RM_JSON_INCOMPLETE && !eof) {
+			if (b->len - pos > in->s->max_document_bytes) {
+				on_reject(in, "document larger than max_document_bytes: skipped to the next line", 0);
+				*skipping = 1;
+				continue;
+			}
+			break; /* wait for more bytes */
+		}
+		on_reject(in, rc == RM_JSON_INCOMPLETE ? "truncated JSON at end of input"
+		              : rc == RM_JSON_TOO_DEEP ? "JSON nested too deeply"
+		                                       : "not JSON: skipped to the next line", 0);
+		{
+			const char *nl = memchr(b->data + pos, '\n', b->len - pos);
+			size_t next = nl ? (size_t)(nl - b->data) + 1 : b->len;
+
+			pos = next;
+		}
+	}
+	rm_buf_consume(b, pos);
+	*base += pos;
+}

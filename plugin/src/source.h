@@ -1,0 +1,85 @@
+/* Sources: where events come from. Each source turns its input into JSON
+ * documents and hands them to the shared ingest path, so every source runs
+ * the same parsers. */
+#ifndef RM_SOURCE_H
+#define RM_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer.h"
+#include "buf.h"
+#include "config.h"
+#include "revmon.h"
+
+/* The ingest path a source feeds: parser -> checks -> analyzer. */
+struct rm_ingest {
+	struct rm_analyzer *an;
+	const struct rm_settings *s;
+	int64_t future_limit_ms; /* events later than this are rejected as absurd */
+	const char *origin;      /* source name, for messages */
+	uint64_t doc_offset;     /* byte offset of the current document in its input */
+	const char *doc_name;    /* file being read, for messages; NULL for none */
+	unsigned logged;         /* reject messages logged this poll */
+	uint64_t rejected;       /* rejects this poll */
+	void (*log)(void *ctx, enum revmon_log_level, const char *msg);
+	void *log_ctx;
+};
+
+/* Feed one complete top-level JSON value (a record, a Graph page, an Event
+ * Hubs body). */
+void rm_ingest_document(struct rm_ingest *in, const char *buf, size_t len);
+
+/* Feed a stream of concatenated or newline-separated documents: consumes
+ * every complete document at the start of b and removes it from b. At end of
+ * input (eof), trailing bytes are rejected as a truncated document. Oversized
+ * or malformed documents are rejected and skipped to the next line. *base is
+ * the input offset of b's first byte (for messages), advanced as b is consumed. */
+void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, int *skipping,
+                      uint64_t *base);
+
+/* Log through the ingest's hook, printf-style. */
+void rm_ingest_log(struct rm_ingest *in, enum revmon_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+struct rm_source;
+
+struct rm_source_ops {
+	/* Ingest what is available until deadline_ms (monotonic ms). Returns 0,
+	 * or -1 with err set when the source failed (what it ingested stays). */
+	int (*poll)(struct rm_source *src, struct rm_ingest *in, int64_t deadline_ms,
+	            struct revmon_error *err);
+	/* The source's notion of "now" in event time; 0 when it has none. */
+	int64_t (*now)(const struct rm_source *src);
+	/* 1 when it has delivered all it has for now. */
+	int (*done)(const struct rm_source *src);
+	/* Bytes read so far and in all (0 when unknown); NULL when meaningless. */
+	uint64_t (*progress)(const struct rm_source *src, uint64_t *total);
+	void (*free)(struct rm_source *src);
+};
+
+struct rm_source {
+	const struct rm_source_ops *ops;
+	char *name;       /* as configured: "sim", "file:PATH" */
+	int simulated;
+	int up;
+	char *error;      /* last error, owned */
+	int skipping;     /* stream state for rm_ingest_stream */
+	uint64_t throttled, errors;
+	void *impl;
+};
+
+/* Constructors: return a new source (the monitor owns it) or NULL with err. */
+struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings *s,
+                                     struct revmon_error *err);
+struct rm_source *rm_source_sim_new(const char *spec, const struct rm_settings *s,
+                                    struct revmon_error *err);
+
+struct rm_sim_params;
+/* The simulator's parameters as the sim_* keys (and token lifetimes) set them. */
+void rm_sim_params_from_settings(const struct rm_settings *s, struct rm_sim_params *p);
+
+/* Monotonic milliseconds, for budgets. */
+int64_t rm_monotonic_ms(void);
+
+#endif

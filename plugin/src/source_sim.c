@@ -1,0 +1,122 @@
+/* Source "sim": the built-in tenant simulator, fed through the same parsers
+ * as exported files. The first poll covers sim_duration of simulated time;
+ * each later poll adds sim_step. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+#include "source.h"
+
+#define SLICE_MS (10LL * 60 * 1000) /* simulate in slices so the budget is honoured */
+
+struct sim_src {
+	struct rm_sim *sim;
+	int64_t target_ms;  /* simulated time this round should reach */
+	int64_t step_ms;
+	enum rm_shape shape;
+	struct rm_buf buf;
+	uint64_t base;
+	int reached;
+};
+
+static int sim_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline,
+                    struct revmon_error *err)
+{
+	struct sim_src *s = src->impl;
+
+	if (s->reached) {
+		s->target_ms += s->step_ms;
+		s->reached = 0;
+	}
+	while (rm_sim_clock(s->sim) < s->target_ms) {
+		int64_t until = rm_sim_clock(s->sim) + SLICE_MS;
+
+		if (until > s->target_ms)
+			until = s->target_ms;
+		if (rm_sim_run(s->sim, until, s->shape, &s->buf) < 0) {
+			rm_errorf(err, "%s: out of memory", src->name);
+			return -1;
+		}
+		rm_ingest_stream(in, &s->buf, 0, &src->skipping, &s->base);
+		if (rm_monotonic_ms() >= deadline)
+			break;
+	}
+	s->reached = rm_sim_clock(s->sim) >= s->target_ms;
+	return 0;
+}
+
+static int64_t sim_now(const struct rm_source *src)
+{
+	const struct sim_src *s = src->impl;
+	return rm_sim_clock(s->sim);
+}
+
+static int sim_done(const struct rm_source *src)
+{
+	const struct sim_src *s = src->impl;
+	return s->reached;
+}
+
+static void sim_free(struct rm_source *src)
+{
+	struct sim_src *s = src->impl;
+
+	if (s) {
+		rm_sim_free(s->sim);
+		rm_buf_free(&s->buf);
+		free(s);
+	}
+	free(src->name);
+	free(src->error);
+	free(src);
+}
+
+static const struct rm_source_ops sim_ops = {sim_poll, sim_now, sim_done, NULL, sim_free};
+
+void rm_sim_params_from_settings(const struct rm_settings *s, struct rm_sim_params *p)
+{
+	rm_sim_params_default(p);
+	p->seed = s->sim_seed;
+	p->users = s->sim_users;
+	p->start_ms = s->sim_start_ms;
+	p->revocations_per_user_day = s->sim_revocation_rate;
+	p->mass_revocation_at_ms = s->sim_mass_revocation_ms ? s->sim_start_ms + s->sim_mass_revocation_ms : 0;
+	p->mass_revocation_share = s->sim_mass_share;
+	p->stuck_share = s->sim_stuck_share;
+	p->cae_app_share = s->sim_cae_share;
+	p->access_token_lifetime_ms = s->access_token_lifetime_ms;
+	p->cae_propagation_max_ms = s->cae_propagation_bound_ms;
+	p->delivery_delay_max_ms = s->sim_delivery_delay_max_ms;
+}
+
+struct rm_source *rm_source_sim_new(const char *spec, const struct rm_settings *st,
+                                    struct revmon_error *err)
+{
+	struct rm_source *src = calloc(1, sizeof *src);
+	struct sim_src *s = calloc(1, sizeof *s);
+	struct rm_sim_params p;
+
+	if (!src || !s || !(src->name = strdup(spec))) {
+		rm_errorf(err, "source: %s: out of memory", spec);
+		free(s);
+		if (src)
+			free(src->name);
+		free(src);
+		return NULL;
+	}
+	src->ops = &sim_ops;
+	src->impl = s;
+	src->simulated = 1;
+	src->up = 1;
+	rm_sim_params_from_settings(st, &p);
+	s->sim = rm_sim_new(&p);
+	if (!s->sim) {
+		rm_errorf(err, "source: %s: the simulator refused its parameters (sim_* keys)", spec);
+		sim_free(src);
+		return NULL;
+	}
+	s->target_ms = st->sim_start_ms + st->sim_duration_ms;
+	s->step_ms = st->sim_step_ms;
+	s->shape = (enum rm_shape)st->sim_shape;
+	return src;
+}

@@ -1,0 +1,153 @@
+#include "timeparse.h"
+
+#include <stdio.h>
+
+/* Howard Hinnant's days_from_civil: shift the year to start in March so the
+ * leap day is the last day of the (400-year) era's year. */
+int64_t rm_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (int64_t)(m > 2 ? m - 3 : m + 9) + 2) / 5 + (int64_t)d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void rm_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* n decimal digits at s; -1 if any is not a digit. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		unsigned c = (unsigned char)s[i] - '0';
+
+		if (c > 9)
+			return -1;
+		v = v * 10 + (int)c;
+	}
+	return v;
+}
+
+static int leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned days_in_month(int y, int m)
+{
+	static const unsigned char dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return m == 2 && leap(y) ? 29 : dim[m - 1];
+}
+
+int rm_time_parse(const char *s, size_t n, int64_t *ms)
+{
+	int y, mo, d, h, mi, sec, frac = 0, off = 0;
+	size_t p = 19;
+
+	/* YYYY-MM-DDTHH:MM:SS */
+	if (n < 19 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
+		return -1;
+	y = digits(s, 4);
+	mo = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	h = digits(s + 11, 2);
+	mi = digits(s + 14, 2);
+	sec = digits(s + 17, 2);
+	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
+	    (unsigned)d > days_in_month(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    sec < 0 || sec > 59)
+		return -1;
+
+	if (p < n && s[p] == '.') {
+		int nd = 0;
+
+		p++;
+		/* keep milliseconds, drop the rest (Graph writes up to 7 digits) */
+		while (p < n && s[p] >= '0' && s[p] <= '9') {
+			if (nd < 3)
+				frac = frac * 10 + (s[p] - '0');
+			nd++;
+			p++;
+		}
+		if (nd == 0)
+			return -1;
+		for (; nd < 3; nd++)
+			frac *= 10;
+	}
+
+	if (p < n && (s[p] == 'Z' || s[p] == 'z')) {
+		p++;
+	} else if (p < n && (s[p] == '+' || s[p] == '-')) {
+		int sign = s[p] == '-' ? -1 : 1, oh, om;
+
+		p++;
+		if (n - p == 5 && s[p + 2] == ':') {
+			oh = digits(s + p, 2);
+			om = digits(s + p + 3, 2);
+		} else if (n - p == 4) {
+			oh = digits(s + p, 2);
+			om = digits(s + p + 2, 2);
+		} else {
+			return -1;
+		}
+		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+			return -1;
+		off = sign * (oh * 60 + om) * 60;
+		p = n;
+	}
+	if (p != n)
+		return -1;
+
+	*ms = ((rm_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
+	        sec - off) * 1000) + frac;
+	return 0;
+}
+
+char *rm_time_format(int64_t ms, int with_ms, char *out, size_t cap)
+{
+	int64_t days, secs, y;
+	unsigned m, d, rem;
+	int msec;
+
+	if (cap == 0)
+		return out;
+	/* floor division so times before the epoch format too */
+	secs = ms / 1000;
+	msec = (int)(ms % 1000);
+	if (msec < 0) {
+		msec += 1000;
+		secs--;
+	}
+	days = secs / 86400;
+	rem = (unsigned)(secs % 86400 + (secs % 86400 < 0 ? 86400 : 0));
+	if (secs % 86400 < 0)
+		days--;
+	rm_civil_from_days(days, &y, &m, &d);
+	if (with_ms)
+		snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02u.%03dZ", (long long)y, m, d,
+		         rem / 3600, rem / 60 % 60, rem % 60, msec);
+	else
+		snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
+		         rem / 3600, rem / 60 % 60, rem % 60);
+	return out;
+}

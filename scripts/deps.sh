@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install what building and testing revmon needs on Debian 12, only the
+# packages that are missing (so a warm machine pays nothing).
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq)
+if [ "${1:-}" = "--bench" ]; then
+	pkgs+=(time python3)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	sudo_cmd=()
+	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+	"${sudo_cmd[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
