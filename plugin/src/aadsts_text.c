@@ -51,10 +51,10 @@ static int time_after(const char *s, size_t from, size_t to, int64_t *ms)
 {
 	size_t i = from, q, start, end;
 
-	/* skip blanks (raw \r \n \t escapes too) to see whether a bare
+	/* skip blanks and a colon (raw \r \n \t escapes too) to see whether a bare
 	 * timestamp follows the marker directly */
 	while (i < to) {
-		if (s[i] == ' ')
+		if (s[i] == ' ' || s[i] == ':')
 			i++;
 		else if (s[i] == '\\' && i + 1 < to && (s[i + 1] == 'r' || s[i + 1] == 'n' || s[i + 1] == 't'))
 			i += 2;
@@ -63,7 +63,9 @@ static int time_after(const char *s, size_t from, size_t to, int64_t *ms)
 	}
 	if (i < to && s[i] >= '0' && s[i] <= '9') {
 		end = i;
-		while (end < to && s[end] != ' ' && s[end] != ',' && s[end] != '\\' && s[end] != '\'')
+		/* a space ends it, except the one between date and time */
+		while (end < to && (s[end] != ' ' || end - i == 10) && s[end] != ',' &&
+		       s[end] != '\\' && s[end] != '\'')
 			end++;
 		/* the sentence may end right after it */
 		if (end > i && s[end - 1] == '.')

@@ -850,14 +850,15 @@ static void fill_tokens(struct rm_analyzer *a, int64_t now, struct revmon_snapsh
 
 static void fill_rates(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
 {
-	int64_t nb = (int64_t)a->n_ring, top = now / BUCKET_MS;
-	int64_t span = a->s->window_ms / BUCKET_MS;
+	int64_t nb = (int64_t)a->n_ring;
 	uint64_t reauth = 0, cae_true = 0, cae_flagged = 0;
 	double rate;
 
 	if (a->head_b < 0)
 		return;
-	for (int64_t b = top - span + 1; b <= top; b++) {
+	/* The buckets covering [now - W, now): exact when now is on a bucket
+	 * boundary, within one bucket otherwise. */
+	for (int64_t b = (now - a->s->window_ms) / BUCKET_MS; b <= (now - 1) / BUCKET_MS; b++) {
 		const struct bucket *bk;
 
 		if (b > a->head_b || b <= a->head_b - nb || b < 0)

@@ -569,6 +569,8 @@ static int str_eq(struct rm_str s, const char *lit, int ci)
 	unsigned char u[4];
 	int k, j;
 
+	if (s.n == 0)
+		return ln == 0;
 	if (!memchr(s.p, '\\', s.n)) {
 		if (s.n != ln)
 			return 0;

@@ -1,9 +1,10 @@
 /* The tenant simulator's model: users and their client instances, token
  * refreshes, interactive sign-ins, revocations and what follows them.
  *
- * Every client has exactly one pending action in a heap keyed by time; the
- * tenant-wide processes (routine interactive sign-ins, background revocations,
- * the mass revocation) are three more entries. Records wait in a second heap
+ * Every client has at most one pending action, in a heap keyed by time and
+ * re-keyed in place; the tenant-wide processes (routine interactive sign-ins,
+ * background revocations, the mass revocation, accounts coming back) are in a
+ * second, small heap. Records wait in a second heap
  * keyed by delivery time until rm_sim_run hands them out. */
 #include "sim.h"
 
@@ -80,7 +81,7 @@ static int params_ok(const struct rm_sim_params *p)
 	return 1;
 }
 
-/* ---- the action heap ---- */
+/* ---- the tenant heap ---- */
 
 static int hent_less(const struct rm_sim_hent *a, const struct rm_sim_hent *b)
 {
@@ -137,14 +138,89 @@ static void heap_pop(struct rm_sim *s)
 		s->heap[i] = last;
 }
 
-/* Give client c its next action at t (strictly later than now, so an older
- * heap entry with the same time can never be mistaken for it). */
+/* ---- the client heap: one entry per scheduled client, re-keyed in place ---- */
+
+#define NOT_QUEUED UINT32_MAX
+
+static int cl_less(const struct rm_sim *s, uint32_t a, uint32_t b)
+{
+	int64_t ta = s->clients[a].next, tb = s->clients[b].next;
+
+	return ta < tb || (ta == tb && a < b);
+}
+
+static void cq_place(struct rm_sim *s, size_t i, uint32_t c)
+{
+	s->cq[i] = c;
+	s->cq_pos[c] = (uint32_t)i;
+}
+
+static void cq_up(struct rm_sim *s, size_t i)
+{
+	uint32_t c = s->cq[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!cl_less(s, c, s->cq[parent]))
+			break;
+		cq_place(s, i, s->cq[parent]);
+		i = parent;
+	}
+	cq_place(s, i, c);
+}
+
+static void cq_down(struct rm_sim *s, size_t i)
+{
+	uint32_t c = s->cq[i];
+	size_t n = s->cq_len;
+
+	for (;;) {
+		size_t k = 2 * i + 1;
+
+		if (k >= n)
+			break;
+		if (k + 1 < n && cl_less(s, s->cq[k + 1], s->cq[k]))
+			k++;
+		if (!cl_less(s, s->cq[k], c))
+			break;
+		cq_place(s, i, s->cq[k]);
+		i = k;
+	}
+	cq_place(s, i, c);
+}
+
+/* Take client c off the heap (it waits for something else to wake it). */
+static void unschedule(struct rm_sim *s, uint32_t c)
+{
+	uint32_t i = s->cq_pos[c], last;
+
+	s->clients[c].next = 0;
+	if (i == NOT_QUEUED)
+		return;
+	s->cq_pos[c] = NOT_QUEUED;
+	last = s->cq[--s->cq_len];
+	if (i == s->cq_len)
+		return;
+	cq_place(s, i, last);
+	cq_up(s, i);
+	cq_down(s, s->cq_pos[last]);
+}
+
+/* Give client c its next action at t (after now), replacing any other. */
 static void schedule(struct rm_sim *s, uint32_t c, int64_t t)
 {
+	uint32_t i = s->cq_pos[c];
+
 	if (t <= s->now)
 		t = s->now + 1;
 	s->clients[c].next = t;
-	heap_push(s, t, c);
+	if (i == NOT_QUEUED) {
+		i = (uint32_t)s->cq_len++;
+		cq_place(s, i, c);
+	}
+	cq_up(s, i);
+	cq_down(s, s->cq_pos[c]);
 }
 
 /* ---- the delivery heap ---- */
@@ -346,7 +422,7 @@ static void interactive_attempt(struct rm_sim *s, uint32_t c)
 		note_refusal(s, cl, code);
 		cl->flags &= (uint8_t)~RM_CL_LIVE;
 		cl->state = RM_ST_DORMANT;
-		cl->next = 0;
+		unschedule(s, c);
 		return;
 	}
 	if (cl->retries == 0) {
@@ -480,7 +556,7 @@ static void account_retry(struct rm_sim *s, uint32_t c)
 	note_refusal(s, cl, code);
 	if (++cl->retries >= 3) {
 		cl->state = RM_ST_DORMANT;
-		cl->next = 0;
+		unschedule(s, c);
 		return;
 	}
 	schedule(s, c, s->now + rm_sim_rng_range(&s->rng, 5 * MIN_MS, 30 * MIN_MS) * cl->retries);
@@ -683,24 +759,33 @@ static void mass_step(struct rm_sim *s)
 
 static void advance(struct rm_sim *s, int64_t until)
 {
-	while (s->heap_len && s->heap[0].t <= until && !s->oom) {
-		struct rm_sim_hent e = s->heap[0];
+	while (!s->oom) {
+		int64_t tc = s->cq_len ? s->clients[s->cq[0]].next : INT64_MAX;
+		int64_t tt = s->heap_len ? s->heap[0].t : INT64_MAX;
 
-		heap_pop(s);
-		s->now = e.t;
-		if (e.id < ID_USER) {
-			if (s->clients[e.id].next != e.t)
-				continue; /* superseded */
-			s->clients[e.id].next = 0;
-			client_action(s, e.id);
-		} else if (e.id == ID_INTERACTIVE) {
-			routine_interactive(s);
-		} else if (e.id == ID_REVOKE) {
-			background_revoke(s);
-		} else if (e.id == ID_MASS) {
-			mass_step(s);
+		if (tc <= tt) {
+			uint32_t c = s->cq[0];
+
+			if (tc > until)
+				break;
+			s->now = tc;
+			unschedule(s, c);
+			client_action(s, c);
 		} else {
-			reenable(s, e.id & ~ID_USER);
+			struct rm_sim_hent e = s->heap[0];
+
+			if (tt > until)
+				break;
+			heap_pop(s);
+			s->now = e.t;
+			if (e.id == ID_INTERACTIVE)
+				routine_interactive(s);
+			else if (e.id == ID_REVOKE)
+				background_revoke(s);
+			else if (e.id == ID_MASS)
+				mass_step(s);
+			else
+				reenable(s, e.id & ~ID_USER);
 		}
 	}
 	if (until > s->now)
@@ -745,9 +830,9 @@ static int populate(struct rm_sim *s)
 		total += clients_of(s, u);
 	s->users = calloc(p->users, sizeof(*s->users));
 	s->clients = calloc(total, sizeof(*s->clients));
-	s->heap_cap = total + 64;
-	s->heap = malloc(s->heap_cap * sizeof(*s->heap));
-	if (!s->users || !s->clients || !s->heap)
+	s->cq = malloc(total * sizeof(*s->cq));
+	s->cq_pos = malloc(total * sizeof(*s->cq_pos));
+	if (!s->users || !s->clients || !s->cq || !s->cq_pos)
 		return -1;
 	for (u = 0; u < p->users; u++) {
 		struct rm_sim_user *us = &s->users[u];
@@ -772,9 +857,8 @@ static int populate(struct rm_sim *s)
 			if (cl->tok_issue < cl->grant)
 				cl->grant = cl->tok_issue;
 			cl->tok_exp = cl->tok_issue + life;
-			cl->next = cl->tok_exp;
-			if (heap_push(s, cl->next, c) < 0)
-				return -1;
+			s->cq_pos[c] = NOT_QUEUED;
+			schedule(s, c, cl->tok_exp);
 		}
 	}
 	s->nclients = c;
@@ -823,6 +907,8 @@ void rm_sim_free(struct rm_sim *s)
 		return;
 	free(s->users);
 	free(s->clients);
+	free(s->cq);
+	free(s->cq_pos);
 	free(s->heap);
 	free(s->recs);
 	free(s->revs);

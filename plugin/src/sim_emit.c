@@ -592,9 +592,7 @@ static void put_ca(struct w *w, const struct rm_sim *s, const char *const res[4]
 		put_s(w, ca_policies[i].session);
 		LIT(w, ",\"result\":\"");
 		put_s(w, res[i]);
-		LIT(w, "\",\"conditionsSatisfied\":\"application,users\",\"conditionsNotSatisfied\":\"none\","
-		       "\"includeRulesSatisfied\":[],\"excludeRulesSatisfied\":[],"
-		       "\"sessionControlsNotSatisfied\":[],\"authenticationStrength\":null}");
+		LIT(w, "\"}");
 	}
 	put_c(w, ']');
 }
@@ -658,12 +656,7 @@ static void put_signin(struct w *w, const struct rm_sim *s, const struct rm_sim_
 	put(w, s->tenant, 36);
 	LIT(w, "\",\"homeTenantId\":\"");
 	put(w, s->tenant, 36);
-	LIT(w, "\",\"homeTenantName\":\"\",\"resourceOwnerTenantId\":\"");
-	put(w, s->tenant, 36);
-	LIT(w, "\",\"servicePrincipalId\":\"\",\"servicePrincipalName\":\"\",\"servicePrincipalCredentialKeyId\":\"\","
-	       "\"servicePrincipalCredentialThumbprint\":\"\",\"managedServiceIdentity\":{\"msiType\":\"none\","
-	       "\"associatedResourceId\":null,\"federatedTokenId\":null,\"federatedTokenIssuer\":null},"
-	       "\"authenticationRequirement\":\"");
+	LIT(w, "\",\"servicePrincipalId\":\"\",\"servicePrincipalName\":\"\",\"authenticationRequirement\":\"");
 	if (r->mfa)
 		LIT(w, "multiFactorAuthentication");
 	else
@@ -676,8 +669,7 @@ static void put_signin(struct w *w, const struct rm_sim *s, const struct rm_sim_
 		LIT(w, "Member");
 	else
 		LIT(w, "member");
-	LIT(w, "\",\"flaggedForReview\":false,\"isTenantRestricted\":false,\"isThroughGlobalSecureAccess\":false,"
-	       "\"globalSecureAccessIpAddress\":null,\"autonomousSystemNumber\":");
+	LIT(w, "\",\"flaggedForReview\":false,\"isTenantRestricted\":false,\"autonomousSystemNumber\":");
 	put_u(w, 8075 + (user_hash(s, cl->user) >> 40) % 3 * 1000);
 	LIT(w, ",\"crossTenantAccessType\":\"none\",\"uniqueTokenIdentifier\":\"");
 	put_uti(w, h);
@@ -753,15 +745,7 @@ static void put_signin(struct w *w, const struct rm_sim *s, const struct rm_sim_
 	else if (r->interactive && r->mfa && r->code == 0)
 		LIT(w, "{\"expirationRequirement\":\"rememberMultifactorAuthenticationOnTrustedDevices\","
 		       "\"detail\":\"Remember MFA\"}");
-	LIT(w, "],\"networkLocationDetails\":[],\"appliedEventListeners\":[],\"mfaDetail\":null,"
-	       "\"privateLinkDetails\":{\"policyId\":\"\",\"policyName\":\"\",\"resourceId\":\"\","
-	       "\"policyTenantId\":\"\"},\"tokenProtectionStatusDetails\":{\"signInSessionStatus\":\"unbound\","
-	       "\"signInSessionStatusCode\":1002},\"appTokenProtectionStatus\":\"none\","
-	       "\"signInTokenProtectionStatus\":\"none\",\"conditionalAccessAudiences\":[{\"applicationId\":\"");
-	put_s(w, app->resource_id);
-	LIT(w, "\",\"audienceReasons\":\"none\"}],\"rngcStatus\":null,\"azureResourceId\":\"\","
-	       "\"federatedCredentialId\":\"\",\"sourceAppClientId\":null,\"agent\":{\"agentType\":\"notAgentic\","
-	       "\"parentAppId\":\"\"}}");
+	LIT(w, "],\"networkLocationDetails\":[],\"mfaDetail\":null,\"rngcStatus\":null}");
 }
 
 /* ---- the directory audit object ---- */

@@ -147,7 +147,7 @@ struct rm_sim_client {
 	int64_t tok_issue; /* current access token */
 	int64_t tok_exp;
 	int64_t grant;     /* refresh token's authentication time */
-	int64_t next;      /* scheduled action; heap entries with another time are stale */
+	int64_t next;      /* scheduled action, 0 = none */
 	int64_t last_fail; /* last refused presentation, 0 = none */
 	uint32_t user;
 	uint8_t app;
@@ -195,7 +195,10 @@ struct rm_sim {
 	struct rm_sim_client *clients;
 	uint32_t nclients;
 
-	struct rm_sim_hent *heap; /* next actions, keyed by (t, id) */
+	uint32_t *cq;             /* clients' next actions: heap keyed by (next, index) */
+	uint32_t *cq_pos;         /* each client's place in cq, UINT32_MAX none */
+	size_t cq_len;
+	struct rm_sim_hent *heap; /* tenant-wide events, keyed by (t, id) */
 	size_t heap_len, heap_cap;
 
 	struct rm_sim_rec *recs;  /* undelivered records, heap keyed by (deliver, seq) */

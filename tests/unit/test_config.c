@@ -1,0 +1,243 @@
+/* Configuration: every refusal names the key and the reason; the file format. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "revmon.h"
+
+static void refused(const char *key, const char *value, const char *expect)
+{
+	struct revmon_error err = {{0}};
+	revmon_conf *c = revmon_conf_new("t", &err);
+
+	assert_non_null(c);
+	if (revmon_conf_set(c, key, value, &err) == 0)
+		fail_msg("%s = %s was accepted", key, value);
+	if (!strstr(err.msg, expect))
+		fail_msg("%s = %s: message '%s' lacks '%s'", key, value, err.msg, expect);
+	if (strncmp(err.msg, key, strlen(key)) != 0)
+		fail_msg("message '%s' does not start with the key %s", err.msg, key);
+	revmon_conf_free(c);
+}
+
+static void test_refusals(void **state)
+{
+	(void)state;
+	refused("windwo", "300", "unknown configuration key");
+	refused("window", "five", "not a duration");
+	refused("window", "-5", "not a duration");
+	refused("window", "5", "out of range");
+	refused("window", "3d", "out of range");
+	refused("window", "10x", "not a duration");
+	refused("lag_window", "", "not a duration");
+	refused("source", "ftp://x", "not a source");
+	refused("source", "file:", "not a source");
+	refused("source", "graph", "not available in this version");
+	refused("classify", "50173", "not CODE:CLASS");
+	refused("classify", "abc:revoked", "not CODE:CLASS");
+	refused("classify", "50173:fatal", "not a class");
+	refused("activity", "Reset password", "not CAUSE:NAME");
+	refused("activity", "boss:Reset password", "not a cause");
+	refused("activity", "inferred:Reset password", "not a cause");
+	refused("sim_users", "0", "out of range");
+	refused("sim_users", "12.5", "not a non-negative integer");
+	refused("sim_mass_share", "1.5", "out of range");
+	refused("sim_mass_share", "nan", "not a number");
+	refused("sim_start", "yesterday", "not an RFC 3339 timestamp");
+	refused("sim_shape", "xml", "not a shape");
+	refused("max_record_bytes", "12Q", "not a size");
+}
+
+static void test_accepts_and_defaults(void **state)
+{
+	struct revmon_error err;
+	revmon_conf *c = revmon_conf_new("tenant-1.prod_x", &err);
+	struct rm_settings s;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(revmon_conf_set(c, "window", "10m", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "stuck_after", "2h", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "max_record_bytes", "2M", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "source", "sim", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "source", "file:/tmp", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "classify", "50097:policy", &err), 0);
+	assert_int_equal(rm_settings_load(c, &s, &err), 0);
+	assert_int_equal(s.window_ms, 600000);
+	assert_int_equal(s.stuck_after_ms, 7200000);
+	assert_int_equal(s.lag_window_ms, 3600000);           /* default */
+	assert_int_equal(s.access_token_lifetime_ms, 5400000); /* default */
+	assert_int_equal(s.max_record_bytes, 2u << 20);
+	assert_int_equal(s.n_sources, 2);
+	assert_string_equal(s.sources[1], "file:/tmp");
+	assert_int_equal(rm_classify_code(&s.classifier, 50097), RM_CLASS_POLICY);
+	assert_int_equal(rm_classify_code(&s.classifier, 50173), RM_CLASS_REVOKED);
+	rm_settings_free(&s);
+	revmon_conf_free(c);
+
+	/* No source at all means the simulator. */
+	c = revmon_conf_new("x", &err);
+	assert_int_equal(rm_settings_load(c, &s, &err), 0);
+	assert_int_equal(s.n_sources, 1);
+	assert_string_equal(s.sources[0], "sim");
+	rm_settings_free(&s);
+	revmon_conf_free(c);
+
+	assert_null(revmon_conf_new("bad name", &err));
+	assert_non_null(strstr(err.msg, "not a valid monitor name"));
+	assert_null(revmon_conf_new("", &err));
+}
+
+static void test_open_refusals(void **state)
+{
+	struct revmon_error err;
+	revmon_conf *c = revmon_conf_new("x", &err);
+
+	(void)state;
+	/* Each value is fine alone; together they are not. */
+	assert_int_equal(revmon_conf_set(c, "window", "2h", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "lag_window", "1h", &err), 0);
+	assert_null(revmon_open(c, NULL, &err));
+	assert_non_null(strstr(err.msg, "window: 7200 s is longer than lag_window"));
+	revmon_conf_free(c);
+
+	c = revmon_conf_new("x", &err);
+	assert_int_equal(revmon_conf_set(c, "source", "file:/nonexistent/revmon-x", &err), 0);
+	assert_null(revmon_open(c, NULL, &err));
+	assert_non_null(strstr(err.msg, "/nonexistent/revmon-x"));
+	assert_non_null(strstr(err.msg, "No such file"));
+	revmon_conf_free(c);
+
+	c = revmon_conf_new("x", &err);
+	assert_int_equal(revmon_conf_set(c, "source", "sim", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "source", "sim", &err), 0);
+	assert_null(revmon_open(c, NULL, &err));
+	assert_non_null(strstr(err.msg, "configured twice"));
+	revmon_conf_free(c);
+}
+
+static void parse_fails(const char *text, const char *expect)
+{
+	revmon_conf **list = NULL;
+	size_t n = 0;
+	struct revmon_error err = {{0}};
+
+	if (revmon_conf_parse_buffer(text, strlen(text), "test.conf", "d", &list, &n, &err) == 0)
+		fail_msg("accepted: %s", text);
+	if (!strstr(err.msg, expect))
+		fail_msg("message '%s' lacks '%s'", err.msg, expect);
+	assert_null(list);
+}
+
+static void test_file_format(void **state)
+{
+	const char *text =
+		"# defaults for every monitor\n"
+		"window = 600   # ten minutes\n"
+		"; another comment style\n"
+		"\n"
+		"[contoso]\n"
+		"source = sim\n"
+		"activity = \"risk:Odd # name; with \\\"quotes\\\"\"\n"
+		"[fabrikam]\r\n"
+		"  source   =   file:/tmp\r\n"
+		"window = 900\n";
+	revmon_conf **list;
+	size_t n;
+	struct revmon_error err;
+	struct rm_settings s;
+
+	(void)state;
+	assert_int_equal(revmon_conf_parse_buffer(text, strlen(text), "t.conf", "d", &list, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(revmon_conf_name(list[0]), "contoso");
+	assert_string_equal(revmon_conf_name(list[1]), "fabrikam");
+	assert_int_equal(rm_settings_load(list[0], &s, &err), 0);
+	assert_int_equal(s.window_ms, 600000);
+	assert_int_equal(s.classifier.acts[s.classifier.n_acts - 1].cause, RM_CAUSE_RISK);
+	assert_string_equal(s.classifier.acts[s.classifier.n_acts - 1].name, "Odd # name; with \"quotes\"");
+	rm_settings_free(&s);
+	assert_int_equal(rm_settings_load(list[1], &s, &err), 0);
+	assert_int_equal(s.window_ms, 900000); /* the section's own value wins */
+	assert_string_equal(s.sources[0], "file:/tmp");
+	rm_settings_free(&s);
+	revmon_conf_list_free(list, n);
+
+	/* No sections: one monitor named by the caller. */
+	assert_int_equal(revmon_conf_parse_buffer("window=60\n", 10, "t", "solo", &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(revmon_conf_name(list[0]), "solo");
+	revmon_conf_list_free(list, n);
+
+	parse_fails("window\n", "test.conf:1: expected key = value");
+	parse_fails("\n\nwindow = 1\n", "test.conf:3: window: 1 is out of range");
+	parse_fails("= 5\n", "test.conf:1: missing key");
+	parse_fails("[a\n", "test.conf:1: section header without ']'");
+	parse_fails("[a] x\n", "text after the section header");
+	parse_fails("[a]\n[a]\n", "test.conf:2: [a]: section defined twice");
+	parse_fails("[bad name]\n", "not a valid monitor name");
+	parse_fails("activity = \"risk:x\n", "test.conf:1: activity: unterminated quoted value");
+	parse_fails("activity = \"risk:x\" y\n", "text after the closing quote");
+	parse_fails("activity = \"risk:\\x\"\n", "bad escape");
+	parse_fails("[a]\nbogus = 1\n", "test.conf:2: bogus: unknown configuration key");
+}
+
+static void test_file_errors(void **state)
+{
+	revmon_conf **list;
+	size_t n;
+	struct revmon_error err;
+	char path[] = "/tmp/revmon-conf-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "a\0b", 3), 3);
+	close(fd);
+	assert_int_equal(revmon_conf_parse_file(path, "d", &list, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "NUL byte"));
+	unlink(path);
+	assert_int_equal(revmon_conf_parse_file("/nonexistent/x.conf", "d", &list, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent/x.conf: No such file"));
+}
+
+static void test_key_listing(void **state)
+{
+	const char *name, *help, *def;
+	size_t i;
+
+	(void)state;
+	for (i = 0; (name = revmon_conf_key(i, &help, &def)); i++) {
+		struct revmon_error err;
+		revmon_conf *c = revmon_conf_new("x", &err);
+
+		assert_true(strlen(help) > 10);
+		/* every documented default is itself a valid value */
+		if (*def && revmon_conf_set(c, name, def, &err) < 0)
+			fail_msg("default of %s refused: %s", name, err.msg);
+		revmon_conf_free(c);
+	}
+	assert_true(i > 20);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_accepts_and_defaults),
+		cmocka_unit_test(test_open_refusals),
+		cmocka_unit_test(test_file_format),
+		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_key_listing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
