@@ -157,6 +157,8 @@ static int load_confs(const struct opts *o, revmon_conf ***out, size_t *n)
 	for (size_t i = 0; i < *n; i++)
 		if (apply_cli((*out)[i], o) < 0) {
 			revmon_conf_list_free(*out, *n);
+			*out = NULL;
+			*n = 0;
 			return -1;
 		}
 	return 0;

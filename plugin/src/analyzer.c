@@ -57,6 +57,15 @@ struct stale {
 	char *upn, *app, *device; /* owned */
 };
 
+/* Recent successful interactive sign-ins of a user, so that re-authentications
+ * are counted even when the revocation's audit event arrives after them. */
+#define INTER_KEEP 4
+struct inter {
+	uint64_t key;
+	int64_t t[INTER_KEEP]; /* newest first; 0 = empty */
+	uint8_t counted;       /* bit i: t[i] already counted as a re-auth */
+};
+
 struct seen {
 	uint64_t key;
 	int64_t time_ms;
@@ -91,7 +100,7 @@ struct rm_analyzer {
 	const struct rm_settings *s;
 	int64_t wm; /* newest event time */
 
-	struct rm_table users, clients, stale, seen;
+	struct rm_table users, clients, stale, seen, inter;
 
 	struct enforcement *enf;
 	size_t n_enf, cap_enf, enf_compact_at;
@@ -149,6 +158,15 @@ static int keep_stale(void *rec, void *ctx)
 	return 0;
 }
 
+static int keep_inter(void *rec, void *ctx)
+{
+	const struct inter *in = rec;
+	const struct rm_analyzer *a = ctx;
+
+	/* audit events may lag the sign-ins by hours */
+	return in->t[0] > a->wm - a->s->reauth_window_ms - a->s->dedupe_horizon_ms;
+}
+
 static int keep_seen(void *rec, void *ctx)
 {
 	const struct seen *sn = rec;
@@ -179,6 +197,7 @@ struct rm_analyzer *rm_analyzer_new(const struct rm_settings *s)
 	rm_table_init(&a->clients, sizeof(struct client), keep_client, a);
 	rm_table_init(&a->stale, sizeof(struct stale), keep_stale, a);
 	rm_table_init(&a->seen, sizeof(struct seen), keep_seen, a);
+	rm_table_init(&a->inter, sizeof(struct inter), keep_inter, a);
 	return a;
 }
 
@@ -207,6 +226,7 @@ void rm_analyzer_free(struct rm_analyzer *a)
 	rm_table_free(&a->clients);
 	rm_table_free(&a->stale);
 	rm_table_free(&a->seen);
+	rm_table_free(&a->inter);
 	free(a->enf);
 	free(a->pend);
 	free(a->ring);
@@ -432,6 +452,42 @@ done:
 	return 0;
 }
 
+/* Count the user's interactive sign-ins in [r, r + reauth_window] that
+ * arrived before the revocation did. */
+static void count_earlier_reauths(struct rm_analyzer *a, uint64_t user, int64_t r)
+{
+	struct inter *in = rm_table_find(&a->inter, user);
+
+	if (!in)
+		return;
+	for (int i = 0; i < INTER_KEEP; i++)
+		if (in->t[i] && !(in->counted & (1u << i)) && in->t[i] >= r &&
+		    in->t[i] - r <= a->s->reauth_window_ms) {
+			in->counted |= (uint8_t)(1u << i);
+			a->m[RM_M_REAUTH_AFTER_REVOCATION]++;
+		}
+}
+
+/* Remember an interactive sign-in; returns 1 when it counts as a re-auth. */
+static int note_interactive(struct rm_analyzer *a, uint64_t user, int64_t t, int reauth)
+{
+	int created, i;
+	struct inter *in = rm_table_upsert(&a->inter, user, &created);
+
+	if (!in)
+		return -1;
+	for (i = 0; i < INTER_KEEP && in->t[i] > t; i++)
+		;
+	if (i == INTER_KEEP)
+		return 0; /* older than all kept: nothing to remember */
+	memmove(&in->t[i + 1], &in->t[i], (size_t)(INTER_KEEP - 1 - i) * sizeof in->t[0]);
+	in->counted = (uint8_t)(((in->counted >> i) << (i + 1)) | (in->counted & ((1u << i) - 1)));
+	in->t[i] = t;
+	if (reauth)
+		in->counted |= (uint8_t)(1u << i);
+	return 0;
+}
+
 /* Make R the user's latest revocation. */
 static int set_revocation(struct rm_analyzer *a, struct user *u, int64_t r, int cause, uint64_t corr)
 {
@@ -441,6 +497,7 @@ static int set_revocation(struct rm_analyzer *a, struct user *u, int64_t r, int 
 	u->enforced_ms = 0;
 	u->enf_pos = 0;
 	push_recent(a, u->key, r, cause);
+	count_earlier_reauths(a, u->key, r);
 	if (push_pending(a, u->key, r) < 0)
 		return -1;
 	if (u->unmatched_ms && u->unmatched_ms >= r) {
@@ -583,12 +640,14 @@ static int on_signin(struct rm_analyzer *a, const struct rm_event *ev)
 		}
 		if (ev->interactive) {
 			struct user *u = ukey ? rm_table_find(&a->users, ukey) : NULL;
+			int reauth = u && u->revoked_ms && ev->time_ms >= u->revoked_ms &&
+			             ev->time_ms - u->revoked_ms <= a->s->reauth_window_ms;
 
 			if (bk)
 				bk->reauth++;
-			if (u && u->revoked_ms && ev->time_ms >= u->revoked_ms &&
-			    ev->time_ms - u->revoked_ms <= a->s->reauth_window_ms)
-				a->m[RM_M_REAUTH_AFTER_REVOCATION]++;
+			a->m[RM_M_REAUTH_AFTER_REVOCATION] += (uint64_t)reauth;
+			if (ukey && note_interactive(a, ukey, ev->time_ms, reauth) < 0)
+				return -1;
 		}
 		if (!ukey)
 			return 0;
@@ -932,7 +991,7 @@ int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot 
 size_t rm_analyzer_bytes(const struct rm_analyzer *a)
 {
 	return sizeof *a + rm_table_bytes(&a->users) + rm_table_bytes(&a->clients) +
-	       rm_table_bytes(&a->stale) + rm_table_bytes(&a->seen) +
+	       rm_table_bytes(&a->stale) + rm_table_bytes(&a->seen) + rm_table_bytes(&a->inter) +
 	       a->cap_enf * sizeof *a->enf + a->cap_pend * sizeof *a->pend +
 	       a->n_ring * sizeof *a->ring;
 }

@@ -325,6 +325,16 @@ static void test_reauth(void **state)
 	assert_int_equal(n(s, RM_M_REAUTH_AFTER_REVOCATION), 1);
 	assert_int_equal(n(s, RM_M_SIGNINS_INTERACTIVE), 4);
 	revmon_snapshot_free(s);
+	/* Audit events arrive late: u3's re-auth is seen before its revocation,
+	 * and counts once its revocation arrives (once, despite two rows). */
+	signin(T0 + S(4100), "u3", "a", 0, 1, -1, 0);
+	signin(T0 + S(4020), "u3", "a", 0, 1, -1, 0); /* before the revocation */
+	audit(T0 + S(4050), "u3", REVOKE, "c3", T0 + S(4050));
+	audit(T0 + S(4050) + 1, "u3", "Update user", "c3", T0 + S(4050));
+	signin(T0 + S(4200), "u3", "a", 0, 1, -1, 0);
+	s = snap(T0 + S(4201));
+	assert_int_equal(n(s, RM_M_REAUTH_AFTER_REVOCATION), 3);
+	revmon_snapshot_free(s);
 }
 
 static void test_storm_ratio(void **state)

@@ -1,0 +1,240 @@
+/* The file source through the public API: bad input is counted and skipped,
+ * never a crash, and nothing already ingested is lost. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "revmon.h"
+
+static char dir[64];
+static char logbuf[16384];
+
+static void capture(void *ctx, enum revmon_log_level level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	if (strlen(logbuf) + strlen(msg) + 2 < sizeof logbuf) {
+		strcat(logbuf, msg); /* test-only, bounded above */
+		strcat(logbuf, "\n");
+	}
+}
+
+static void write_file(const char *name, const char *data, size_t len)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+static const char *good(unsigned i)
+{
+	static char line[512];
+
+	snprintf(line, sizeof line,
+	         "{\"id\":\"good-%u\",\"createdDateTime\":\"2026-01-05T08:%02u:00Z\",\"userId\":\"u%u\","
+	         "\"userPrincipalName\":\"u%u@contoso.example\",\"appId\":\"app\",\"isInteractive\":true,"
+	         "\"status\":{\"errorCode\":0,\"failureReason\":\"Other.\"}}\n",
+	         i, i % 60, i, i);
+	return line;
+}
+
+/* Poll a fresh monitor on spec until done; return its snapshot. */
+static revmon_snapshot *run(const char *spec, int *failed)
+{
+	struct revmon_error err;
+	struct revmon_hooks hooks = {.log = capture};
+	revmon_conf *c = revmon_conf_new("t", &err);
+	revmon *m;
+	revmon_snapshot *s;
+	int guard = 0;
+
+	logbuf[0] = '\0';
+	assert_int_equal(revmon_conf_set(c, "source", spec, &err), 0);
+	m = revmon_open(c, &hooks, &err);
+	if (!m)
+		fail_msg("%s", err.msg);
+	revmon_conf_free(c);
+	*failed = 0;
+	do
+		*failed |= revmon_poll(m, 5000) != 0;
+	while (!revmon_done(m) && ++guard < 1000);
+	assert_true(revmon_done(m));
+	s = revmon_snapshot_take(m);
+	assert_non_null(s);
+	revmon_close(m);
+	return s;
+}
+
+static uint64_t count(const revmon_snapshot *s, const char *name)
+{
+	int i = revmon_metric_find(name);
+
+	assert_true(i >= 0);
+	return s->values[i].counter;
+}
+
+static void test_bad_records_are_counted(void **state)
+{
+	char big[512];
+	char *deep, *huge, *all;
+	size_t n = 0;
+	int failed;
+	revmon_snapshot *s;
+
+	(void)state;
+	deep = malloc(4096);
+	huge = malloc(3u << 20);
+	all = malloc(8u << 20);
+	assert_non_null(deep);
+	assert_non_null(huge);
+	assert_non_null(all);
+#define ADD(str) do { size_t l_ = strlen(str); memcpy(all + n, str, l_); n += l_; } while (0)
+	ADD(good(1));
+	ADD("{\"id\":\"bad-type\",\"createdDateTime\":12345,\"userId\":\"u\",\"status\":{\"errorCode\":0}}\n");
+	ADD(good(2));
+	ADD("{\"createdDateTime\":\"2026-01-05T08:00:00Z\",\"userId\":\"u\",\"status\":{\"errorCode\":0}}\n");
+	ADD("{\"id\":\"bad-date\",\"createdDateTime\":\"2026-13-45T08:00:00Z\",\"userId\":\"u\",\"status\":{\"errorCode\":0}}\n");
+	ADD("{\"id\":\"bad-code\",\"createdDateTime\":\"2026-01-05T08:00:00Z\",\"userId\":\"u\",\"status\":{\"errorCode\":\"50173\"}}\n");
+	ADD("{\"id\":\"future\",\"createdDateTime\":\"9999-01-05T08:00:00Z\",\"userId\":\"u\",\"status\":{\"errorCode\":0}}\n");
+	ADD("not json at all\n");
+	ADD("[1,2,3]\n");
+	/* nesting 1000 deep */
+	strcpy(deep, "{\"id\":\"deep\",\"x\":");
+	for (int i = 0; i < 1000; i++)
+		strcat(deep, "[");
+	for (int i = 0; i < 1000; i++)
+		strcat(deep, "]");
+	strcat(deep, "}\n");
+	ADD(deep);
+	/* a 3 MB failure text: well-formed, accepted */
+	{
+		const char *head = "{\"id\":\"huge\",\"createdDateTime\":\"2026-01-05T08:00:00Z\",\"userId\":\"u\","
+		                   "\"status\":{\"errorCode\":50126,\"failureReason\":\"";
+		size_t hl = strlen(head);
+
+		memcpy(huge, head, hl);
+		memset(huge + hl, 'x', (3u << 20) - hl - 8);
+		memcpy(huge + (3u << 20) - 8, "\"}}\n", 5);
+		ADD(huge);
+	}
+	ADD(good(3));
+	ADD(good(3)); /* duplicate */
+	snprintf(big, sizeof big, "%s", good(4));
+	big[strlen(big) - 20] = '\0'; /* truncated at the end of the file */
+	ADD(big);
+#undef ADD
+	write_file("mixed.ndjson", all, n);
+
+	{
+		char spec[128];
+
+		snprintf(spec, sizeof spec, "file:%s/mixed.ndjson", dir);
+		s = run(spec, &failed);
+	}
+	assert_false(failed);
+	assert_int_equal(count(s, "events_ingested"), 4);  /* good 1,2,3 + huge */
+	assert_int_equal(count(s, "events_duplicate"), 1);
+	/* bad-type, missing id, bad-date, bad-code, future, not json, array,
+	 * deep, truncated */
+	assert_int_equal(count(s, "events_rejected"), 9);
+	assert_int_equal(count(s, "signins"), 4);
+	assert_int_equal(count(s, "signin_failures_account"), 1);
+	assert_non_null(strstr(logbuf, "malformed record skipped"));
+	assert_non_null(strstr(logbuf, "mixed.ndjson"));
+	revmon_snapshot_free(s);
+	free(deep);
+	free(huge);
+	free(all);
+}
+
+static void test_directory_with_unreadable_entries(void **state)
+{
+	char path[256], spec[128];
+	int failed;
+	revmon_snapshot *s;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/tree/y=2026/m=01", dir);
+	assert_int_equal(system(NULL) != 0, 1);
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof cmd, "mkdir -p '%s'", path);
+		assert_int_equal(system(cmd), 0);
+	}
+	write_file("tree/y=2026/m=01/PT1H.json", good(10), strlen(good(10)));
+	write_file("tree/a.json", good(11), strlen(good(11)));
+	write_file("tree/empty.json", "", 0);
+	/* a dangling link: listed, but cannot be read */
+	snprintf(path, sizeof path, "%s/tree/gone.json", dir);
+	assert_int_equal(symlink("/nonexistent/revmon-gone", path), 0);
+	snprintf(spec, sizeof spec, "file:%s/tree", dir);
+	s = run(spec, &failed);
+	assert_true(failed);
+	assert_int_equal(count(s, "events_ingested"), 2);
+	assert_int_equal(s->values[revmon_metric_find("source_up")].value, 0.0);
+	assert_int_equal(count(s, "source_errors"), 1);
+	assert_non_null(strstr(logbuf, "gone.json"));
+	assert_false(s->sources[0].up);
+	assert_non_null(s->sources[0].error);
+	revmon_snapshot_free(s);
+}
+
+static void test_empty_file(void **state)
+{
+	char spec[128];
+	int failed;
+	revmon_snapshot *s;
+
+	(void)state;
+	write_file("empty.ndjson", "\n\n  \n", 5);
+	snprintf(spec, sizeof spec, "file:%s/empty.ndjson", dir);
+	s = run(spec, &failed);
+	assert_false(failed);
+	assert_int_equal(count(s, "events_ingested"), 0);
+	assert_int_equal(count(s, "events_rejected"), 0);
+	assert_false(s->values[revmon_metric_find("ingest_delay")].known);
+	assert_false(s->values[revmon_metric_find("revocation_lag_p95")].known);
+	revmon_snapshot_free(s);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/revmon-filesrc-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_records_are_counted),
+		cmocka_unit_test(test_directory_with_unreadable_entries),
+		cmocka_unit_test(test_empty_file),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
