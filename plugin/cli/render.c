@@ -209,8 +209,20 @@ void render_json(FILE *out, revmon_snapshot *const *snaps, size_t n)
 	fputs("]}\n", out);
 }
 
-void render_registry(FILE *out)
+void render_registry(FILE *out, int markdown)
 {
+	if (markdown) {
+		fputs("| metric | kind | unit | definition | SNMP column (scale, units) | collectd type |\n"
+		      "|---|---|---|---|---|---|\n", out);
+		for (size_t i = 0; i < revmon_metric_count(); i++) {
+			const struct revmon_metric_desc *d = revmon_metric(i);
+
+			fprintf(out, "| `%s` | %s | %s | %s | %u (x%u, %s) | `%s` |\n", d->name,
+			        kind_name(d->kind), *unit_label(d->unit) ? unit_label(d->unit) : "count",
+			        d->help, d->snmp_column, d->snmp_scale, d->snmp_units, d->collectd_type);
+		}
+		return;
+	}
 	fprintf(out, "%-28s %-8s %-5s %-4s %-9s %s\n", "name", "kind", "unit", "snmp", "collectd",
 	        "definition");
 	for (size_t i = 0; i < revmon_metric_count(); i++) {

@@ -16,8 +16,8 @@ void render_table(FILE *out, const revmon_snapshot *s, int verbose);
  *   "stuck_clients":[..],"revocations":[..]}]} */
 void render_json(FILE *out, revmon_snapshot *const *snaps, size_t n);
 
-/* The registry as a table (revmon metrics). */
-void render_registry(FILE *out);
+/* The registry as a table (revmon metrics), or a Markdown table. */
+void render_registry(FILE *out, int markdown);
 
 /* Unit suffix used in tables and JSON ("s", "%", "/min", "", ...). */
 const char *unit_label(enum revmon_unit u);

@@ -31,6 +31,7 @@ struct opts {
 	char **sets; /* KEY=VALUE */
 	size_t n_sets;
 	int json;
+	int markdown;
 	int verbose;
 	int quiet;
 	double timeout_s;
@@ -46,7 +47,7 @@ static void usage(FILE *f)
 	      "       revmon replay   PATH [report options]\n"
 	      "       revmon simulate [--shape ndjson|graph|eventhub|pt1h] [--out FILE]\n"
 	      "                       [--bytes N] [--set KEY=VALUE]...\n"
-	      "       revmon metrics | keys | --help | --version\n", f);
+	      "       revmon metrics [--markdown] | keys [--markdown] | --help | --version\n", f);
 }
 
 static void help(void)
@@ -331,12 +332,18 @@ out:
 	return rc;
 }
 
-static void cmd_keys(void)
+static void cmd_keys(const struct opts *o)
 {
 	const char *name, *h, *d;
 
-	for (size_t i = 0; (name = revmon_conf_key(i, &h, &d)); i++)
-		printf("%-24s default %-22s %s\n", name, *d ? d : "(none)", h);
+	if (o->markdown)
+		puts("| key | default | meaning |\n|---|---|---|");
+	for (size_t i = 0; (name = revmon_conf_key(i, &h, &d)); i++) {
+		if (o->markdown)
+			printf("| `%s` | %s%s%s | %s |\n", name, *d ? "`" : "", *d ? d : "(none)", *d ? "`" : "", h);
+		else
+			printf("%-24s default %-22s %s\n", name, *d ? d : "(none)", h);
+	}
 }
 
 int main(int argc, char **argv)
@@ -346,6 +353,7 @@ int main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"set", required_argument, NULL, 'S'},
 		{"json", no_argument, NULL, 'j'},
+		{"markdown", no_argument, NULL, 'M'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"timeout", required_argument, NULL, 't'},
@@ -389,6 +397,7 @@ int main(int argc, char **argv)
 				goto out;
 			break;
 		case 'j': o.json = 1; break;
+		case 'M': o.markdown = 1; break;
 		case 'v': o.verbose++; break;
 		case 'q': o.quiet = 1; break;
 		case 't':
@@ -440,9 +449,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "simulate"))
 		rc = cmd_simulate(&o);
 	else if (!strcmp(cmd, "metrics"))
-		render_registry(stdout), rc = 0;
+		render_registry(stdout, o.markdown), rc = 0;
 	else if (!strcmp(cmd, "keys"))
-		cmd_keys(), rc = 0;
+		cmd_keys(&o), rc = 0;
 	else {
 		fprintf(stderr, "revmon: '%s' is not a command\n", cmd);
 		usage(stderr);

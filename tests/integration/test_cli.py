@@ -151,7 +151,17 @@ def t_verbose_lists_revocations_and_stuck_clients():
     assert "stuck clients" in out
 
 
-for t in (t_version_help, t_default_report_says_simulated,
+def t_readme_tables_match_the_code():
+    import re
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+    for tag, args in (("metrics", ["metrics", "--markdown"]), ("keys", ["keys", "--markdown"])):
+        m = re.search(rf"<!-- {tag}:begin -->\n(.*?)<!-- {tag}:end -->", readme, re.S)
+        assert m, f"README lacks the {tag} table"
+        assert m.group(1) == run(*args).stdout.decode(), \
+            f"README {tag} table is stale: run scripts/update-readme.sh"
+
+
+for t in (t_version_help, t_readme_tables_match_the_code, t_default_report_says_simulated,
           t_json_has_every_metric_and_is_deterministic, t_simulate_replay_every_shape,
           t_refusals_name_the_key, t_config_file_with_two_monitors,
           t_verbose_lists_revocations_and_stuck_clients):
