@@ -150,7 +150,7 @@ static int keep_stale(void *rec, void *ctx)
 	struct stale *st = rec;
 	const struct rm_analyzer *a = ctx;
 
-	if (st->last_ms > a->wm - 2 * a->s->window_ms)
+	if (st->last_ms > a->wm - 2 * a->s->window_ms - a->s->settle_ms)
 		return 1;
 	free(st->upn);
 	free(st->app);
@@ -182,7 +182,7 @@ struct rm_analyzer *rm_analyzer_new(const struct rm_settings *s)
 	if (!a)
 		return NULL;
 	a->s = s;
-	a->n_ring = (size_t)(s->window_ms / BUCKET_MS) + 2;
+	a->n_ring = (size_t)((s->window_ms + s->settle_ms) / BUCKET_MS) + 2;
 	a->ring = calloc(a->n_ring, sizeof *a->ring);
 	if (!a->ring) {
 		free(a);
@@ -815,6 +815,7 @@ static char *dup_or_empty(const char *s)
 	return strdup(s ? s : "");
 }
 
+/* now is the end of the settled window here (now - settle). */
 static int fill_stale(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
 {
 	size_t i = 0, cap = 0, stuck = 0;
@@ -907,6 +908,7 @@ static void fill_tokens(struct rm_analyzer *a, int64_t now, struct revmon_snapsh
 	set_gauge(snap, RM_M_EXPOSURE_MAX, (double)exposure / 1000.0);
 }
 
+/* now is the end of the settled window here (now - settle). */
 static void fill_rates(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
 {
 	int64_t nb = (int64_t)a->n_ring;
@@ -979,10 +981,10 @@ int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot 
 	if (fill_lags(a, now, snap) < 0)
 		return -1;
 	fill_pending(a, now, snap);
-	if (fill_stale(a, now, snap) < 0)
+	if (fill_stale(a, now - a->s->settle_ms, snap) < 0)
 		return -1;
 	fill_tokens(a, now, snap);
-	fill_rates(a, now, snap);
+	fill_rates(a, now - a->s->settle_ms, snap);
 	if (a->wm)
 		set_gauge(snap, RM_M_INGEST_DELAY, now > a->wm ? (double)(now - a->wm) / 1000.0 : 0.0);
 	return fill_recent(a, snap);

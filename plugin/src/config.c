@@ -40,6 +40,8 @@ static const struct key keys[] = {
 	 "Where events come from; repeat for several: sim (the built-in tenant simulator), file:PATH (a file, a directory of exports, or - for stdin)."},
 	{"window", K_DURATION, "300", 10, 86400,
 	 "W: the window that gauges describe (stale clients, re-auth rate, CAE ratio)."},
+	{"settle", K_DURATION, "600", 0, 86400,
+	 "Windowed gauges (stale clients, re-auth rate, CAE ratio) describe the window ending this long ago, so that late-delivered logs are in."},
 	{"lag_window", K_DURATION, "3600", 60, 30 * 86400.0,
 	 "Revocations enforced within this window make up the lag percentiles."},
 	{"stuck_after", K_DURATION, "3600", 0, 30 * 86400.0,
@@ -445,6 +447,7 @@ static int apply(struct rm_settings *s, const struct key *k, const char *v, stru
 	}
 
 	if (!strcmp(n, "window")) s->window_ms = ms;
+	else if (!strcmp(n, "settle")) s->settle_ms = ms;
 	else if (!strcmp(n, "lag_window")) s->lag_window_ms = ms;
 	else if (!strcmp(n, "stuck_after")) s->stuck_after_ms = ms;
 	else if (!strcmp(n, "access_token_lifetime")) s->access_token_lifetime_ms = ms;

@@ -29,6 +29,7 @@ struct rm_settings {
 	size_t n_sources;
 
 	int64_t window_ms;
+	int64_t settle_ms;
 	int64_t lag_window_ms;
 	int64_t stuck_after_ms;
 	int64_t access_token_lifetime_ms;

@@ -2,6 +2,10 @@
 
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "aadsts_text.h"
 #include "json_scan.h"
 #include "timeparse.h"
@@ -36,6 +40,7 @@ struct walk {
 	size_t pos;
 	int first;
 	char close;
+	char key[64]; /* a key written with escapes, decoded */
 };
 
 /* Graph-shaped fields of one object (a Graph record, or an export's
@@ -143,21 +148,57 @@ static int walk_step(struct ctx *c, struct walk *w)
 	return 1;
 }
 
-/* At a member: read its key and move to its value. */
+/* The first '"', '\\' or control byte at or after p (or n). */
+static inline size_t key_stop(const char *b, size_t n, size_t p)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1f);
+
+	while (p + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + p));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
+		                         _mm_cmpeq_epi8(_mm_max_epu8(x, c1f), c1f));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+
+		if (mask)
+			return p + (unsigned)__builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	while (p < n && b[p] != '"' && b[p] != '\\' && (unsigned char)b[p] >= 0x20)
+		p++;
+	return p;
+}
+
+/* At a member: read its key and move to its value. Keys are short and
+ * almost never escaped: a plain byte loop finds their end, and the scanner
+ * handles the rest. An escaped key is decoded, so "i\u0064" is "id". */
 static int walk_key(struct ctx *c, struct walk *w, struct rm_str *key)
 {
 	const char *b = c->b;
 	enum rm_json_type t;
 	size_t e, p = w->pos;
+	long dn;
 	int r;
 
 	if (b[p] != '"')
 		return broken(c, RM_JSON_BAD, p);
-	r = rm_json_value_end(b, c->n, p, &e, &t);
-	if (r != RM_JSON_OK)
-		return broken(c, r, p);
+	e = key_stop(b, c->n, p + 1);
 	key->p = b + p + 1;
-	key->n = e - p - 2;
+	if (e < c->n && b[e] == '"') {
+		key->n = e - p - 1;
+		e++;
+	} else {
+		r = rm_json_value_end(b, c->n, p, &e, &t);
+		if (r != RM_JSON_OK)
+			return broken(c, r, p);
+		key->n = e - p - 2;
+		dn = rm_json_unescape(*key, w->key, sizeof w->key);
+		if (dn >= 0) {
+			key->p = w->key;
+			key->n = (size_t)dn;
+		}
+	}
 	p = rm_json_skip_ws(b, c->n, e);
 	if (p >= c->n)
 		return broken(c, RM_JSON_INCOMPLETE, p);
@@ -694,28 +735,13 @@ static enum key key_lookup(struct rm_str k)
 	return K_OTHER;
 }
 
-static enum key key_id(struct rm_str k)
-{
-	enum key id = key_lookup(k);
-	char dec[64];
-	long n;
-
-	/* keys never hold escapes in practice; decode the odd one that does */
-	if (id == K_OTHER && k.n < sizeof dec && memchr(k.p, '\\', k.n)) {
-		n = rm_json_unescape(k, dec, sizeof dec);
-		if (n > 0)
-			id = key_lookup((struct rm_str){dec, (size_t)n});
-	}
-	return id;
-}
-
 static int doc_elements(struct ctx *c, struct walk *w);
 
 static int graph_member(struct ctx *c, struct walk *w, struct rm_str key, void *arg)
 {
 	struct gf *g = arg;
 	struct top *t = g->top;
-	enum key id = key_id(key);
+	enum key id = key_lookup(key);
 	struct rm_json_val v;
 
 	if (id > K_TOP && !t)
@@ -962,8 +988,9 @@ static int finish(const struct top *t, struct rm_event *ev, const char **why)
 static int parse_at(struct ctx *c, size_t pos, struct rm_event *ev, const char **why, size_t *end,
                     struct top *t)
 {
-	struct walk w = {pos, 0, 0};
+	struct walk w;
 
+	w.pos = pos;
 	memset(t, 0, sizeof *t);
 	gf_init(&t->g, t);
 	gf_init(&t->props, NULL);

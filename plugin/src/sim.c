@@ -868,13 +868,13 @@ static int populate(struct rm_sim *s)
 struct rm_sim *rm_sim_new(const struct rm_sim_params *p)
 {
 	struct rm_sim *s = NULL;
-	int i;
+	int i, ok = 0;
 
 	if (!p || !params_ok(p))
-		goto fail;
+		goto out;
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		goto fail;
+		goto out;
 	s->p = *p;
 	s->now = p->start_ms;
 	rm_sim_rng_seed(&s->rng, p->seed);
@@ -884,21 +884,24 @@ struct rm_sim *rm_sim_new(const struct rm_sim_params *p)
 	for (i = 0; i < 4; i++)
 		rm_sim_guid(rm_sim_hash(p->seed, 0x6361ULL, (uint64_t)i), s->ca_ids[i]);
 	if (populate(s) < 0)
-		goto fail;
+		goto out;
 	if (heap_push(s, poisson_next(s, INTERACTIVE_PER_USER_DAY), ID_INTERACTIVE) < 0)
-		goto fail;
+		goto out;
 	if (p->revocations_per_user_day > 0 &&
 	    heap_push(s, ceil_s(poisson_next(s, p->revocations_per_user_day)), ID_REVOKE) < 0)
-		goto fail;
+		goto out;
 	if (p->mass_revocation_at_ms) {
 		s->storm_until = p->mass_revocation_at_ms + STORM_MS;
 		if (heap_push(s, mass_time(s, 0), ID_MASS) < 0)
-			goto fail;
+			goto out;
+	}
+	ok = 1;
+out:
+	if (!ok) {
+		rm_sim_free(s);
+		s = NULL;
 	}
 	return s;
-fail:
-	rm_sim_free(s);
-	return NULL;
 }
 
 void rm_sim_free(struct rm_sim *s)

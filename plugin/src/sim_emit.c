@@ -5,6 +5,7 @@
  * timestamps, no printf. Every variable part of a user or device is derived
  * from the seed and an index, so nothing per record is stored but rm_sim_rec. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim_internal.h"
@@ -287,6 +288,17 @@ static void put_uti(struct w *w, uint64_t seed)
 		put_c(w, b64[b & 63]);
 	put_c(w, b64[(b & 3) << 4]);
 	put_c(w, 'A');
+}
+
+/* A record's identity: its id and the sub-millisecond digits of its time. */
+static uint64_t rec_hash(const struct rm_sim *s, const struct rm_sim_rec *r)
+{
+	return rm_sim_hash(s->p.seed, r->kind == RM_REC_AUDIT ? 0x61756469ULL : 0x7369676eULL, r->seq);
+}
+
+static unsigned frac_of(const struct rm_sim *s, const struct rm_sim_rec *r)
+{
+	return (unsigned)((rec_hash(s, r) >> 48) % 10000);
 }
 
 /* ---- users and devices, derived from indices ---- */
@@ -605,8 +617,8 @@ static void put_signin(struct w *w, const struct rm_sim *s, const struct rm_sim_
 	const struct rm_sim_app *app = &rm_sim_apps[cl->app];
 	const struct city *ct = user_city(s, cl->user);
 	struct device d = device_of(s, r->who);
-	uint64_t h = rm_sim_hash(s->p.seed, 0x7369676eULL, r->seq);
-	unsigned frac = (unsigned)(h % 10000);
+	uint64_t h = rec_hash(s, r);
+	unsigned frac = frac_of(s, r);
 	int prt = d.joined && app->kind == RM_APP_DESKTOP;
 	const char *ca_res[4];
 	const char *ca_status = ca_results(r, app, &d, ca_res);
@@ -762,7 +774,7 @@ static void put_sts_prop(struct w *w, const struct rm_sim_rec *r)
 static void put_audit(struct w *w, const struct rm_sim *s, const struct rm_sim_rec *r, int monitor)
 {
 	const struct activity *act = &activities[r->code];
-	uint64_t h = rm_sim_hash(s->p.seed, 0x61756469ULL, r->seq);
+	uint64_t h = rec_hash(s, r);
 	uint32_t u = r->who;
 	static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
 	int i;
@@ -788,7 +800,7 @@ static void put_audit(struct w *w, const struct rm_sim *s, const struct rm_sim_r
 	LIT(w, "\",\"activityDisplayName\":\"");
 	put_s(w, act->name);
 	LIT(w, "\",\"activityDateTime\":\"");
-	put_time(w, r->t, (unsigned)(h >> 48) % 10000, monitor ? T_OFF : T_FRAC);
+	put_time(w, r->t, frac_of(s, r), monitor ? T_OFF : T_FRAC);
 	LIT(w, "\",\"loggedByService\":\"");
 	put_s(w, act->service);
 	LIT(w, "\",\"operationType\":\"");
@@ -863,10 +875,10 @@ static void end(struct rm_buf *out, struct w *w)
 {
 	size_t n = (size_t)(w->p - (out->data + out->len));
 
-	/* overrunning the reserved room would already have corrupted the heap:
-	 * the catalogs are what bound a record, so this is a programming error */
+	/* the catalogs bound a record far below REC_ROOM; getting here past it
+	 * means memory is already overwritten, so stop rather than go on */
 	if (n >= REC_ROOM)
-		__builtin_trap();
+		abort();
 	out->len += n;
 	out->data[out->len] = '\0';
 }
@@ -889,8 +901,7 @@ static void put_monitor_head(struct w *w, const struct rm_sim *s, const struct r
                              const char *operation, const char *category)
 {
 	LIT(w, "{\"time\":\"");
-	put_time(w, r->t, (unsigned)(rm_sim_hash(s->p.seed, r->kind == RM_REC_AUDIT ? 0x61756469ULL : 0x7369676eULL,
-	                                         r->seq) >> (r->kind == RM_REC_AUDIT ? 48 : 0)) % 10000, T_FRAC);
+	put_time(w, r->t, frac_of(s, r), T_FRAC);
 	LIT(w, "\",\"resourceId\":\"/tenants/");
 	put(w, s->tenant, 36);
 	LIT(w, "/providers/Microsoft.aadiam\",\"operationName\":\"");

@@ -20,9 +20,10 @@
  * A newline is appended to every input: at the very end of a buffer a bare
  * top-level number is INCOMPLETE for the scanner by design.
  *
- * Also left out of (b) by construction: key and timestamp comparisons are
- * made on raw text by revmon and on decoded text here, which differ only
- * when a key or timestamp is written with escapes.
+ * Also left out of (b) by construction: revmon parses timestamps (and an
+ * export's resultType) from the raw string contents, this reference from the
+ * decoded text; they differ only when such a value is written with escapes.
+ * Escaped keys and compared strings are decoded by both.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -814,6 +815,9 @@ static void edge_cases(void **state)
 		"{\"a\":1,}", "\"\x7f\"", " [ 1 , 2 ] ", "{\"value\":[1,{\"id\":\"x\"}],\"records\":[]}",
 		"{\"records\":[{\"category\":\"AuditLogs\",\"properties\":{\"id\":\"a\",\"activityDateTime\":"
 		"\"2025-03-04T10:05:00Z\"}}]}",
+		/* escaped keys are decoded before they are matched */
+		"{\"i\\u0064\":\"x\",\"createdDateTime\":\"2025-03-04T10:05:00Z\",\"st\\u0061tus\":"
+		"{\"errorCode\":0}}",
 	};
 	struct stats st = {0};
 
