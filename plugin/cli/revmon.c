@@ -32,6 +32,7 @@ struct opts {
 	size_t n_sets;
 	int json;
 	int markdown;
+	int stats;
 	int verbose;
 	int quiet;
 	double timeout_s;
@@ -43,7 +44,7 @@ struct opts {
 static void usage(FILE *f)
 {
 	fputs("usage: revmon report   [--source SPEC]... [--config FILE] [--set KEY=VALUE]...\n"
-	      "                       [--json] [--timeout SECONDS] [-v] [-q]\n"
+	      "                       [--json] [--timeout SECONDS] [--stats] [-v] [-q]\n"
 	      "       revmon replay   PATH [report options]\n"
 	      "       revmon simulate [--shape ndjson|graph|eventhub|pt1h] [--out FILE]\n"
 	      "                       [--bytes N] [--set KEY=VALUE]...\n"
@@ -211,6 +212,14 @@ static int cmd_report(const struct opts *o, int replay)
 			fprintf(stderr, "revmon: [%s] timed out after %.0f s with input left to read\n",
 			        revmon_conf_name(confs[i]), o->timeout_s);
 		snaps[i] = revmon_snapshot_take(mons[i]);
+		if (o->stats) {
+			size_t users, clients, bytes = rm_monitor_bytes(mons[i], &users, &clients);
+
+			fprintf(stderr, "revmon: [%s] state: %zu users, %zu clients tracked, %zu bytes"
+			                " (%.0f bytes per tracked client)\n",
+			        revmon_conf_name(confs[i]), users, clients, bytes,
+			        clients ? (double)bytes / (double)clients : 0.0);
+		}
 		if (!snaps[i]) {
 			fprintf(stderr, "revmon: out of memory\n");
 			goto out;
@@ -354,6 +363,7 @@ int main(int argc, char **argv)
 		{"set", required_argument, NULL, 'S'},
 		{"json", no_argument, NULL, 'j'},
 		{"markdown", no_argument, NULL, 'M'},
+		{"stats", no_argument, NULL, 'X'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"timeout", required_argument, NULL, 't'},
@@ -398,6 +408,7 @@ int main(int argc, char **argv)
 			break;
 		case 'j': o.json = 1; break;
 		case 'M': o.markdown = 1; break;
+		case 'X': o.stats = 1; break;
 		case 'v': o.verbose++; break;
 		case 'q': o.quiet = 1; break;
 		case 't':

@@ -56,6 +56,40 @@ static void on_event(void *ctx, const struct rm_event *ev)
 		rm_ingest_log(in, REVMON_LOG_ERR, "%s: out of memory: record dropped", in->origin);
 }
 
+/* The common case, one record per line (PT1H.json, NDJSON): hand the line
+ * straight to the record parser, which validates as it extracts, instead of
+ * scanning it twice. Containers, multi-line documents and anything the
+ * parser refuses take the general path, which also reports the refusal.
+ * Returns 1 when the line was consumed (*used bytes, newline included). */
+static int try_line(struct rm_ingest *in, const char *p, size_t n, size_t *used)
+{
+	const char *nl = memchr(p, '\n', n);
+	size_t len, k;
+	struct rm_event ev;
+	const char *why;
+	int rc;
+
+	if (!nl || p[0] != '{')
+		return 0;
+	len = (size_t)(nl - p);
+	while (len && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	if (!len || p[len - 1] != '}')
+		return 0;
+	for (k = 1; k < len && (p[k] == ' ' || p[k] == '\t'); k++)
+		;
+	if (len - k >= 9 && (!memcmp(p + k, "\"value\"", 7) || !memcmp(p + k, "\"records\"", 9) ||
+	                     !memcmp(p + k, "\"@odata.", 8)))
+		return 0;
+	rc = rm_record_parse(p, len, &ev, &why);
+	if (rc == RM_REC_BAD)
+		return 0;
+	if (rc == RM_REC_OK)
+		on_event(in, &ev);
+	*used = (size_t)(nl - p) + 1;
+	return 1;
+}
+
 void rm_ingest_document(struct rm_ingest *in, const char *buf, size_t len)
 {
 	struct rm_sink sink = {on_event, on_reject, in};
@@ -92,6 +126,10 @@ void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, int *skip
 		/* A UTF-8 byte-order mark before a document is tolerated. */
 		if (b->len - pos >= 3 && memcmp(b->data + pos, "\xEF\xBB\xBF", 3) == 0) {
 			pos += 3;
+			continue;
+		}
+		if (try_line(in, b->data + pos, b->len - pos, &end)) {
+			pos += end;
 			continue;
 		}
 		rc = rm_json_value_end(b->data, b->len, pos, &end, &type);

@@ -254,8 +254,6 @@ const char *revmon_cause_name(int cause)
 	return rm_cause_name_of((enum rm_cause)cause);
 }
 
-/* For memory reports in tests and benchmarks (not part of the public API). */
-size_t rm_monitor_bytes(const revmon *m, size_t *users, size_t *clients);
 size_t rm_monitor_bytes(const revmon *m, size_t *users, size_t *clients)
 {
 	*users = rm_analyzer_users(m->an);
