@@ -3,7 +3,11 @@
 # packages that are missing (so a warm machine pays nothing).
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq)
+pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq python3
+	# the monitoring hosts the adapters are tested under
+	collectd-core collectd-dev collectd-utils socat
+	snmpd snmp libsnmp-dev smitools
+	nagios4-core monitoring-plugins-basic)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(time python3)
 fi

@@ -92,6 +92,8 @@ static void log_stderr(void *ctx, enum revmon_log_level level, const char *msg)
 	fprintf(stderr, "revmon: %s\n", msg);
 }
 
+static int progress_shown;
+
 static void progress_tty(void *ctx, uint64_t done, uint64_t total)
 {
 	static int64_t last;
@@ -101,6 +103,7 @@ static void progress_tty(void *ctx, uint64_t done, uint64_t total)
 	if (now - last < 200)
 		return;
 	last = now;
+	progress_shown = 1;
 	if (total)
 		fprintf(stderr, "\rreading %.1f of %.1f MB (%.0f%%)   ", (double)done / 1e6,
 		        (double)total / 1e6, 100.0 * (double)done / (double)total);
@@ -166,7 +169,7 @@ static int load_confs(const struct opts *o, revmon_conf ***out, size_t *n)
 	return 0;
 }
 
-static int cmd_report(const struct opts *o, int replay)
+static int cmd_report(const struct opts *o)
 {
 	revmon_conf **confs = NULL;
 	size_t n = 0, opened = 0;
@@ -175,7 +178,8 @@ static int cmd_report(const struct opts *o, int replay)
 	struct revmon_hooks hooks = {.log = log_stderr, .ctx = (void *)o};
 	int rc = EXIT_USAGE, failed = 0, timed_out = 0;
 	int64_t deadline = rm_monotonic_ms() + (int64_t)(o->timeout_s * 1000);
-	int tty = replay && isatty(STDERR_FILENO) && !o->quiet;
+	/* Progress for long replays, on a terminal only. */
+	int tty = isatty(STDERR_FILENO) && !o->quiet;
 
 	if (tty)
 		hooks.progress = progress_tty;
@@ -226,7 +230,7 @@ static int cmd_report(const struct opts *o, int replay)
 		}
 		timed_out = timed_out ? 1 : 0;
 	}
-	if (tty)
+	if (tty && progress_shown)
 		fputs("\r\033[K", stderr);
 	if (o->json) {
 		render_json(stdout, snaps, n);
@@ -448,7 +452,7 @@ int main(int argc, char **argv)
 		snprintf(replay_src, n, "file:%s", argv[optind]);
 		if (push(&o.sources, &o.n_sources, replay_src) < 0)
 			goto out;
-		rc = cmd_report(&o, 1);
+		rc = cmd_report(&o);
 		goto out;
 	}
 	if (optind != argc) {
@@ -456,7 +460,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(cmd, "report"))
-		rc = cmd_report(&o, 0);
+		rc = cmd_report(&o);
 	else if (!strcmp(cmd, "simulate"))
 		rc = cmd_simulate(&o);
 	else if (!strcmp(cmd, "metrics"))

@@ -110,6 +110,11 @@ REVMON_API const char *revmon_conf_name(const revmon_conf *c);
 REVMON_API int revmon_conf_set(revmon_conf *c, const char *key, const char *value,
                                struct revmon_error *err);
 
+/* 1 when a and b have the same name and the same pairs in the same order
+ * (a host reloading its configuration keeps the monitors that did not
+ * change, and their counters). */
+REVMON_API int revmon_conf_equal(const revmon_conf *a, const revmon_conf *b);
+
 /* Parse a configuration file:
  *
  *     # comment            ; comment

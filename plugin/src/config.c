@@ -365,6 +365,17 @@ const char *revmon_conf_name(const revmon_conf *c)
 	return c->name;
 }
 
+int revmon_conf_equal(const revmon_conf *a, const revmon_conf *b)
+{
+	if (strcmp(a->name, b->name) != 0 || a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->pairs[i].key, b->pairs[i].key) != 0 ||
+		    strcmp(a->pairs[i].value, b->pairs[i].value) != 0)
+			return 0;
+	return 1;
+}
+
 int revmon_conf_set(revmon_conf *c, const char *key, const char *value, struct revmon_error *err)
 {
 	const struct key *k = find_key(key);

@@ -119,6 +119,7 @@ static int64_t now_of(const struct revmon *m)
 static void report_progress(struct revmon *m)
 {
 	uint64_t done = 0, total = 0;
+	int any = 0;
 
 	if (!m->hooks.progress)
 		return;
@@ -128,9 +129,11 @@ static void report_progress(struct revmon *m)
 		if (m->src[i]->ops->progress) {
 			done += m->src[i]->ops->progress(m->src[i], &t);
 			total += t;
+			any = 1;
 		}
 	}
-	m->hooks.progress(m->hooks.ctx, done, total);
+	if (any)
+		m->hooks.progress(m->hooks.ctx, done, total);
 }
 
 int revmon_poll(revmon *m, int budget_ms)

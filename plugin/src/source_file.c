@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,23 @@ static int file_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadli
 		if (rm_buf_reserve(&f->buf, want) < 0) {
 			rm_errorf(err, "%s: out of memory", src->name);
 			return -1;
+		}
+		/* A pipe or terminal may have nothing to give: wait no longer
+		 * than the budget, so a poll never blocks forever. */
+		if (f->is_stdin) {
+			struct pollfd pfd = {.fd = f->fd, .events = POLLIN};
+			int64_t left = deadline - rm_monotonic_ms();
+			int pr = poll(&pfd, 1, left > 0 ? (int)(left > 60000 ? 60000 : left) : 0);
+
+			if (pr == 0)
+				break;
+			if (pr < 0 && errno != EINTR) {
+				rm_errorf(err, "stdin: poll: %s", strerror(errno));
+				failed = 1;
+				break;
+			}
+			if (pr < 0)
+				continue;
 		}
 		got = read(f->fd, f->buf.data + f->buf.len, want);
 		if (got < 0) {

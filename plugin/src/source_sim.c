@@ -7,12 +7,16 @@
 #include "sim.h"
 #include "source.h"
 
-#define SLICE_MS (10LL * 60 * 1000) /* simulate in slices so the budget is honoured */
+/* Simulate in slices so the budget is honoured and the text buffer stays
+ * small: ten minutes of a 20,000-user tenant, shorter for bigger ones. */
+#define SLICE_MS (10LL * 60 * 1000)
+#define SLICE_USERS 20000
 
 struct sim_src {
 	struct rm_sim *sim;
 	int64_t target_ms;  /* simulated time this round should reach */
 	int64_t step_ms;
+	int64_t slice_ms;
 	enum rm_shape shape;
 	struct rm_buf buf;
 	uint64_t base;
@@ -29,7 +33,7 @@ static int sim_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadlin
 		s->reached = 0;
 	}
 	while (rm_sim_clock(s->sim) < s->target_ms) {
-		int64_t until = rm_sim_clock(s->sim) + SLICE_MS;
+		int64_t until = rm_sim_clock(s->sim) + s->slice_ms;
 
 		if (until > s->target_ms)
 			until = s->target_ms;
@@ -117,6 +121,9 @@ struct rm_source *rm_source_sim_new(const char *spec, const struct rm_settings *
 	}
 	s->target_ms = st->sim_start_ms + st->sim_duration_ms;
 	s->step_ms = st->sim_step_ms;
+	s->slice_ms = st->sim_users > SLICE_USERS ? SLICE_MS * SLICE_USERS / st->sim_users : SLICE_MS;
+	if (s->slice_ms < 1000)
+		s->slice_ms = 1000;
 	s->shape = (enum rm_shape)st->sim_shape;
 	return src;
 }

@@ -151,6 +151,24 @@ def t_verbose_lists_revocations_and_stuck_clients():
     assert "stuck clients" in out
 
 
+def t_silent_stdin_never_hangs():
+    import time
+    with tempfile.TemporaryFile() as err:
+        p = subprocess.Popen([BIN, "report", "--source", "file:-", "--timeout", "1", "-q"],
+                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err)
+        t0 = time.monotonic()
+        try:
+            p.wait(timeout=30)  # stdin stays open and silent
+        finally:
+            p.kill()
+            p.stdin.close()
+        err.seek(0)
+        msg = err.read()
+    assert p.returncode == 1, (p.returncode, msg)
+    assert time.monotonic() - t0 < 10
+    assert b"timed out after 1 s" in msg, msg
+
+
 def t_readme_tables_match_the_code():
     import re
     readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
@@ -161,7 +179,7 @@ def t_readme_tables_match_the_code():
             f"README {tag} table is stale: run scripts/update-readme.sh"
 
 
-for t in (t_version_help, t_readme_tables_match_the_code, t_default_report_says_simulated,
+for t in (t_version_help, t_readme_tables_match_the_code, t_silent_stdin_never_hangs, t_default_report_says_simulated,
           t_json_has_every_metric_and_is_deterministic, t_simulate_replay_every_shape,
           t_refusals_name_the_key, t_config_file_with_two_monitors,
           t_verbose_lists_revocations_and_stuck_clients):

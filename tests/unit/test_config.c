@@ -169,6 +169,19 @@ static void test_file_format(void **state)
 	assert_int_equal(s.window_ms, 900000); /* the section's own value wins */
 	assert_string_equal(s.sources[0], "file:/tmp");
 	rm_settings_free(&s);
+
+	/* Equality, for hosts that reload their configuration. */
+	{
+		revmon_conf **again;
+		size_t m;
+
+		assert_int_equal(revmon_conf_parse_buffer(text, strlen(text), "t.conf", "d", &again, &m, &err), 0);
+		assert_true(revmon_conf_equal(list[0], again[0]));
+		assert_false(revmon_conf_equal(list[0], again[1]));
+		assert_int_equal(revmon_conf_set(again[1], "window", "901", &err), 0);
+		assert_false(revmon_conf_equal(list[1], again[1]));
+		revmon_conf_list_free(again, m);
+	}
 	revmon_conf_list_free(list, n);
 
 	/* No sections: one monitor named by the caller. */

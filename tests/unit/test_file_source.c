@@ -111,6 +111,8 @@ static void test_bad_records_are_counted(void **state)
 	ADD("{\"id\":\"bad-code\",\"createdDateTime\":\"2026-01-05T08:00:00Z\",\"userId\":\"u\",\"status\":{\"errorCode\":\"50173\"}}\n");
 	ADD("{\"id\":\"future\",\"createdDateTime\":\"9999-01-05T08:00:00Z\",\"userId\":\"u\",\"status\":{\"errorCode\":0}}\n");
 	ADD("not json at all\n");
+	ADD("{\"id\":\"bad-utf8\",\"createdDateTime\":\"2026-01-05T08:00:00Z\",\"userId\":\"u\xff\xfe\","
+	    "\"status\":{\"errorCode\":0}}\n");
 	ADD("[1,2,3]\n");
 	/* nesting 1000 deep */
 	strcpy(deep, "{\"id\":\"deep\",\"x\":");
@@ -148,9 +150,9 @@ static void test_bad_records_are_counted(void **state)
 	assert_false(failed);
 	assert_int_equal(count(s, "events_ingested"), 4);  /* good 1,2,3 + huge */
 	assert_int_equal(count(s, "events_duplicate"), 1);
-	/* bad-type, missing id, bad-date, bad-code, future, not json, array,
-	 * deep, truncated */
-	assert_int_equal(count(s, "events_rejected"), 9);
+	/* bad-type, missing id, bad-date, bad-code, future, not json, bad
+	 * UTF-8, array, deep, truncated */
+	assert_int_equal(count(s, "events_rejected"), 10);
 	assert_int_equal(count(s, "signins"), 4);
 	assert_int_equal(count(s, "signin_failures_account"), 1);
 	assert_non_null(strstr(logbuf, "malformed record skipped"));

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Mechanical checks that keep reviews about design: no banned functions in
+# the product's C (curl's list, adapted), no mutable globals in the core (one
+# monitor per thread must be safe), no non-static functions in headers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+banned='\b(sprintf|vsprintf|strcat|strncat|strcpy|strncpy|strtok|gmtime|localtime|ctime|asctime|atoi|atol|atof|gets|rand|srand)[[:space:]]*\('
+files=$(git ls-files 'plugin/*.c' 'plugin/*.h' 'nagios/*.c' 'collectd/*.c' 'snmp/*.c' 2>/dev/null || true)
+if [ -n "$files" ] && hits=$(grep -nE "$banned" $files); then
+	echo "banned function used (see STYLE; use snprintf, memcpy, strtol, gmtime_r...):"
+	echo "$hits"
+	status=1
+fi
+# File-scope variables in the core must be const: no shared mutable state.
+for f in $(git ls-files 'plugin/src/*.c'); do
+	if hits=$(grep -nE '^(static )?(unsigned |signed )?(char|int|long|size_t|double|uint[0-9]+_t|int[0-9]+_t|struct [a-z_]+) +\**[a-z_][a-z0-9_]*(\[[^]]*\])* *(=|;)' "$f" | grep -v 'const'); then
+		echo "$f: mutable file-scope variable (the core keeps its state in its handles):"
+		echo "$hits"
+		status=1
+	fi
+done
+[ $status -eq 0 ] && echo "style: ok"
+exit $status
