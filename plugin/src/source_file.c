@@ -14,17 +14,25 @@
 
 #define READ_MIN (1u << 20)
 
+/* A file being followed: bytes before offset have been ingested. */
+struct tracked {
+	char *path;
+	uint64_t offset;
+	uint64_t size;     /* at the last look */
+	dev_t dev;
+	ino_t ino;
+	int stalled;       /* unchanged since the last poll with a partial record left */
+};
+
 struct file_src {
-	char *path;       /* as configured */
-	char **files;     /* regular files to read, sorted; owned */
-	size_t n_files, next;
-	int fd;           /* file being read, -1 when none */
+	char *path;        /* as configured */
 	int is_stdin;
-	int listed;
-	int eof_all;
+	struct tracked *files; /* sorted by path; owned */
+	size_t n_files;
+	int caught_up;     /* every file read to the size seen at the last look */
+	int stdin_eof;
 	struct rm_buf buf;
-	uint64_t base;    /* input offset of buf's first byte */
-	uint64_t bytes_total, bytes_done;
+	uint64_t base;     /* stdin: input offset of buf's first byte */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -32,24 +40,36 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add_file(struct file_src *f, const char *path)
+struct listing {
+	char **paths;
+	size_t n;
+};
+
+static int list_add(struct listing *l, const char *path)
 {
-	char **p = realloc(f->files, (f->n_files + 1) * sizeof *p);
+	char **p = realloc(l->paths, (l->n + 1) * sizeof *p);
 	char *copy = strdup(path);
 
 	if (p)
-		f->files = p;
+		l->paths = p;
 	if (!p || !copy) {
 		free(copy);
 		return -1;
 	}
-	f->files[f->n_files++] = copy;
+	l->paths[l->n++] = copy;
 	return 0;
+}
+
+static void list_free(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->paths[i]);
+	free(l->paths);
 }
 
 /* Collect the regular files under dir. Unreadable entries are reported and
  * skipped: the rest still gets read. */
-static int walk(struct file_src *f, struct rm_ingest *in, const char *dir, int depth,
+static int walk(struct listing *l, struct rm_ingest *in, const char *dir, int depth,
                 struct revmon_error *err, int *failed)
 {
 	DIR *d;
@@ -63,7 +83,6 @@ static int walk(struct file_src *f, struct rm_ingest *in, const char *dir, int d
 	d = opendir(dir);
 	if (!d) {
 		rm_errorf(err, "%s: %s", dir, strerror(errno));
-		rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", dir, strerror(errno));
 		*failed = 1;
 		return 0;
 	}
@@ -83,13 +102,11 @@ static int walk(struct file_src *f, struct rm_ingest *in, const char *dir, int d
 		snprintf(p, n, "%s/%s", dir, de->d_name);
 		if (stat(p, &st) < 0) {
 			rm_errorf(err, "%s: %s", p, strerror(errno));
-			rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", p, strerror(errno));
 			*failed = 1;
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = walk(f, in, p, depth + 1, err, failed);
+			rc = walk(l, in, p, depth + 1, err, failed);
 		} else if (S_ISREG(st.st_mode)) {
-			rc = add_file(f, p);
-			f->bytes_total += (uint64_t)st.st_size;
+			rc = list_add(l, p);
 		}
 		free(p);
 		if (rc < 0)
@@ -99,111 +116,194 @@ static int walk(struct file_src *f, struct rm_ingest *in, const char *dir, int d
 	return rc;
 }
 
-static int list_files(struct file_src *f, struct rm_ingest *in, struct revmon_error *err,
-                      int *failed)
+/* Bring the tracked list in line with what is on disk now: new files join
+ * (at offset 0), vanished ones leave, known ones keep their offsets. */
+static int relist(struct file_src *f, struct rm_ingest *in, struct revmon_error *err, int *failed)
 {
+	struct listing l = {0};
 	struct stat st;
+	struct tracked *nt = NULL;
+	size_t j = 0;
+	int rc = -1;
 
-	f->listed = 1;
-	if (f->is_stdin)
-		return 0;
 	if (stat(f->path, &st) < 0) {
 		rm_errorf(err, "%s: %s", f->path, strerror(errno));
 		*failed = 1;
-		return 0;
+		return 0; /* keep what we know; it may come back */
 	}
 	if (S_ISDIR(st.st_mode)) {
-		if (walk(f, in, f->path, 0, err, failed) < 0) {
-			rm_errorf(err, "%s: out of memory", f->path);
+		if (walk(&l, in, f->path, 0, err, failed) < 0)
+			goto oom;
+		qsort(l.paths, l.n, sizeof *l.paths, cmp_str);
+	} else if (list_add(&l, f->path) < 0) {
+		goto oom;
+	}
+	nt = calloc(l.n ? l.n : 1, sizeof *nt);
+	if (!nt)
+		goto oom;
+	for (size_t i = 0; i < l.n; i++) {
+		/* both lists are sorted: merge */
+		while (j < f->n_files && strcmp(f->files[j].path, l.paths[i]) < 0)
+			free(f->files[j++].path);
+		if (j < f->n_files && strcmp(f->files[j].path, l.paths[i]) == 0) {
+			nt[i] = f->files[j++];
+			continue;
+		}
+		nt[i].path = l.paths[i];
+		l.paths[i] = NULL;
+	}
+	while (j < f->n_files)
+		free(f->files[j++].path);
+	free(f->files);
+	f->files = nt;
+	f->n_files = l.n;
+	rc = 0;
+	goto out;
+oom:
+	rm_errorf(err, "%s: out of memory", f->path);
+out:
+	list_free(&l);
+	return rc;
+}
+
+/* Ingest what t has beyond its offset, until the deadline. Returns 1 when
+ * it is read to its current size. */
+static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
+                  struct rm_ingest *in, int64_t deadline, struct revmon_error *err, int *failed)
+{
+	struct stat st;
+	uint64_t base;
+	int fd, done = 0, skipping = 0;
+
+	fd = open(t->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rm_errorf(err, "%s: %s", t->path, strerror(errno));
+		rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", src->name, err->msg);
+		*failed = 1;
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	/* Replaced or truncated (rotation): start it over; ids dedupe. */
+	if ((t->ino && (st.st_ino != t->ino || st.st_dev != t->dev)) || (uint64_t)st.st_size < t->offset)
+		t->offset = 0;
+	t->dev = st.st_dev;
+	t->ino = st.st_ino;
+	t->stalled = t->size == (uint64_t)st.st_size && t->offset < t->size;
+	t->size = (uint64_t)st.st_size;
+	if (t->offset >= t->size) {
+		done = 1;
+		goto out;
+	}
+	if (lseek(fd, (off_t)t->offset, SEEK_SET) < 0) {
+		rm_errorf(err, "%s: %s", t->path, strerror(errno));
+		*failed = 1;
+		done = 1;
+		goto out;
+	}
+	in->doc_name = t->path;
+	f->buf.len = 0;
+	base = t->offset;
+	for (;;) {
+		size_t want = f->buf.len > READ_MIN ? f->buf.len : READ_MIN;
+		ssize_t got;
+		int at_end;
+
+		if (rm_buf_reserve(&f->buf, want) < 0) {
+			rm_errorf(err, "%s: out of memory", src->name);
+			*failed = 1;
+			break;
+		}
+		got = read(fd, f->buf.data + f->buf.len, want);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rm_errorf(err, "%s: read: %s", t->path, strerror(errno));
+			rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", src->name, err->msg);
+			*failed = 1;
+			done = 1;
+			break;
+		}
+		f->buf.len += (size_t)got;
+		/* A partial record at the end stays for the next poll, unless the
+		 * file has stopped growing: then it is a truncated record. */
+		at_end = got == 0 || base + f->buf.len >= t->size;
+		rm_ingest_stream(in, &f->buf, at_end && t->stalled, &skipping, &base);
+		t->offset = base;
+		if (at_end) {
+			/* A partial record keeps the file unfinished for one more
+			 * poll, which settles it. */
+			if (t->stalled)
+				t->offset = t->size;
+			done = t->offset >= t->size;
+			break;
+		}
+		if (rm_monotonic_ms() >= deadline)
+			break;
+	}
+	/* Bytes left in the buffer are re-read from offset next time. */
+	f->buf.len = 0;
+	in->doc_name = NULL;
+out:
+	close(fd);
+	return done;
+}
+
+static int stdin_poll(struct rm_source *src, struct file_src *f, struct rm_ingest *in,
+                      int64_t deadline, struct revmon_error *err)
+{
+	in->doc_name = "stdin";
+	while (!f->stdin_eof && rm_monotonic_ms() < deadline) {
+		/* A pipe or terminal may have nothing to give: wait no longer
+		 * than the budget, so a poll never blocks forever. */
+		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+		int64_t left = deadline - rm_monotonic_ms();
+		int pr = poll(&pfd, 1, left > 0 ? (int)(left > 60000 ? 60000 : left) : 0);
+		ssize_t got;
+
+		if (pr == 0)
+			break;
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0 || rm_buf_reserve(&f->buf, READ_MIN) < 0) {
+			rm_errorf(err, "stdin: %s", pr < 0 ? strerror(errno) : "out of memory");
+			in->doc_name = NULL;
 			return -1;
 		}
-		qsort(f->files, f->n_files, sizeof *f->files, cmp_str);
-		return 0;
+		got = read(STDIN_FILENO, f->buf.data + f->buf.len, READ_MIN);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rm_errorf(err, "stdin: read: %s", strerror(errno));
+			in->doc_name = NULL;
+			return -1;
+		}
+		f->buf.len += (size_t)got;
+		f->stdin_eof = got == 0;
+		rm_ingest_stream(in, &f->buf, f->stdin_eof, &src->skipping, &f->base);
 	}
-	f->bytes_total = (uint64_t)st.st_size;
-	return add_file(f, f->path);
+	in->doc_name = NULL;
+	return 0;
 }
 
 static int file_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline,
                      struct revmon_error *err)
 {
 	struct file_src *f = src->impl;
-	int failed = 0;
+	int failed = 0, all = 1;
 
-	if (!f->listed && list_files(f, in, err, &failed) < 0)
+	if (f->is_stdin)
+		return stdin_poll(src, f, in, deadline, err);
+	if (relist(f, in, err, &failed) < 0)
 		return -1;
-	while (!f->eof_all && rm_monotonic_ms() < deadline) {
-		ssize_t got;
-		size_t want;
-
-		if (f->fd < 0) {
-			if (f->is_stdin) {
-				f->fd = STDIN_FILENO;
-			} else if (f->next < f->n_files) {
-				const char *p = f->files[f->next++];
-
-				f->fd = open(p, O_RDONLY | O_CLOEXEC);
-				if (f->fd < 0) {
-					rm_errorf(err, "%s: %s", p, strerror(errno));
-					rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s: file skipped",
-					              src->name, err->msg);
-					failed = 1;
-					continue;
-				}
-				f->base = 0;
-				src->skipping = 0;
-			} else {
-				f->eof_all = 1;
-				break;
-			}
+	for (size_t i = 0; i < f->n_files; i++) {
+		if (rm_monotonic_ms() >= deadline) {
+			all = 0;
+			break;
 		}
-		in->doc_name = f->is_stdin ? "stdin" : f->files[f->next - 1];
-		/* Read at least as much as is buffered, so a large document is
-		 * scanned a logarithmic number of times, not once per chunk. */
-		want = f->buf.len > READ_MIN ? f->buf.len : READ_MIN;
-		if (rm_buf_reserve(&f->buf, want) < 0) {
-			rm_errorf(err, "%s: out of memory", src->name);
-			return -1;
-		}
-		/* A pipe or terminal may have nothing to give: wait no longer
-		 * than the budget, so a poll never blocks forever. */
-		if (f->is_stdin) {
-			struct pollfd pfd = {.fd = f->fd, .events = POLLIN};
-			int64_t left = deadline - rm_monotonic_ms();
-			int pr = poll(&pfd, 1, left > 0 ? (int)(left > 60000 ? 60000 : left) : 0);
-
-			if (pr == 0)
-				break;
-			if (pr < 0 && errno != EINTR) {
-				rm_errorf(err, "stdin: poll: %s", strerror(errno));
-				failed = 1;
-				break;
-			}
-			if (pr < 0)
-				continue;
-		}
-		got = read(f->fd, f->buf.data + f->buf.len, want);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			rm_errorf(err, "%s: read: %s", in->doc_name, strerror(errno));
-			rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", src->name, err->msg);
-			failed = 1;
-			got = 0; /* treat as end of this file */
-		}
-		f->buf.len += (size_t)got;
-		f->bytes_done += (uint64_t)got;
-		rm_ingest_stream(in, &f->buf, got == 0, &src->skipping, &f->base);
-		if (got == 0) {
-			if (!f->is_stdin)
-				close(f->fd);
-			f->fd = -1;
-			f->buf.len = 0;
-			if (f->is_stdin)
-				f->eof_all = 1;
-		}
+		all &= follow(src, f, &f->files[i], in, deadline, err, &failed);
 	}
-	in->doc_name = NULL;
+	f->caught_up = all;
 	return failed ? -1 : 0;
 }
 
@@ -216,7 +316,8 @@ static int64_t file_now(const struct rm_source *src)
 static int file_done(const struct rm_source *src)
 {
 	const struct file_src *f = src->impl;
-	return f->eof_all;
+
+	return f->is_stdin ? f->stdin_eof : f->caught_up;
 }
 
 static void file_free(struct rm_source *src)
@@ -224,10 +325,8 @@ static void file_free(struct rm_source *src)
 	struct file_src *f = src->impl;
 
 	if (f) {
-		if (f->fd >= 0 && !f->is_stdin)
-			close(f->fd);
 		for (size_t i = 0; i < f->n_files; i++)
-			free(f->files[i]);
+			free(f->files[i].path);
 		free(f->files);
 		free(f->path);
 		rm_buf_free(&f->buf);
@@ -241,9 +340,18 @@ static void file_free(struct rm_source *src)
 static uint64_t file_progress(const struct rm_source *src, uint64_t *total)
 {
 	const struct file_src *f = src->impl;
+	uint64_t done = 0, all = 0;
 
-	*total = f->is_stdin ? 0 : f->bytes_total;
-	return f->bytes_done;
+	if (f->is_stdin) {
+		*total = 0;
+		return f->base;
+	}
+	for (size_t i = 0; i < f->n_files; i++) {
+		done += f->files[i].offset;
+		all += f->files[i].size;
+	}
+	*total = all;
+	return done;
 }
 
 static const struct rm_source_ops file_ops = {file_poll, file_now, file_done, file_progress,
@@ -262,7 +370,6 @@ struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings 
 	src->ops = &file_ops;
 	src->impl = f;
 	src->up = 1;
-	f->fd = -1;
 	f->is_stdin = strcmp(path, "-") == 0;
 	src->name = strdup(spec);
 	f->path = strdup(path);

@@ -214,6 +214,87 @@ static void test_empty_file(void **state)
 	revmon_snapshot_free(s);
 }
 
+static void append(const char *name, const char *data)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "ab");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, strlen(data), f), strlen(data));
+	fclose(f);
+}
+
+static uint64_t poll_count(revmon *m, const char *name, int *failed)
+{
+	revmon_snapshot *s;
+	uint64_t v;
+
+	*failed = revmon_poll(m, 5000) != 0;
+	s = revmon_snapshot_take(m);
+	assert_non_null(s);
+	v = count(s, name);
+	revmon_snapshot_free(s);
+	return v;
+}
+
+/* A daemon follows a growing export like tail -F: appended records, records
+ * completed later, a vanished file (source down) that comes back (up). */
+static void test_follow_growth_and_reappearance(void **state)
+{
+	struct revmon_error err;
+	revmon_conf *c = revmon_conf_new("t", &err);
+	char spec[128], path[256], line[512];
+	revmon *m;
+	int failed;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/live", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	write_file("live/a.json", good(20), strlen(good(20)));
+	append("live/a.json", good(21));
+	snprintf(spec, sizeof spec, "file:%s/live", dir);
+	assert_int_equal(revmon_conf_set(c, "source", spec, &err), 0);
+	m = revmon_open(c, NULL, &err);
+	assert_non_null(m);
+	revmon_conf_free(c);
+
+	assert_int_equal(poll_count(m, "events_ingested", &failed), 2);
+	assert_true(revmon_done(m));
+	/* one more record and half of another */
+	snprintf(line, sizeof line, "%s", good(23));
+	append("live/a.json", good(22));
+	line[40] = '\0';
+	append("live/a.json", line);
+	assert_int_equal(poll_count(m, "events_ingested", &failed), 3);
+	assert_false(failed);
+	append("live/a.json", good(23) + 40); /* the writer finishes the line */
+	assert_int_equal(poll_count(m, "events_ingested", &failed), 4);
+	assert_int_equal(poll_count(m, "events_rejected", &failed), 0);
+	/* a new file in the tree */
+	write_file("live/b.json", good(24), strlen(good(24)));
+	assert_int_equal(poll_count(m, "events_ingested", &failed), 5);
+	/* the whole tree vanishes: down; it comes back rewritten: up, and the
+	 * records seen before are duplicates */
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof cmd, "mv '%s/live' '%s/gone'", dir, dir);
+		assert_int_equal(system(cmd), 0);
+		assert_int_equal(poll_count(m, "events_ingested", &failed), 5);
+		assert_true(failed);
+		snprintf(cmd, sizeof cmd, "mv '%s/gone' '%s/live'", dir, dir);
+		assert_int_equal(system(cmd), 0);
+	}
+	write_file("live/a.json", good(20), strlen(good(20)));
+	append("live/a.json", good(25));
+	assert_int_equal(poll_count(m, "events_ingested", &failed), 6);
+	assert_false(failed);
+	assert_int_equal(poll_count(m, "events_duplicate", &failed), 1);
+	revmon_close(m);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -236,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_bad_records_are_counted),
 		cmocka_unit_test(test_directory_with_unreadable_entries),
 		cmocka_unit_test(test_empty_file),
+		cmocka_unit_test(test_follow_growth_and_reappearance),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
