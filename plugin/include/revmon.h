@@ -188,6 +188,24 @@ REVMON_API int revmon_poll(revmon *m, int budget_ms);
 REVMON_API int revmon_done(const revmon *m);
 
 /* ---------------------------------------------------------------------------
+ * State: a host that runs once per measurement (a Nagios check) keeps what
+ * the monitor knows in a state file between runs: the analyzer's state and
+ * each source's cursor. The file holds no secrets; it is written with mode
+ * 0600. The caller serialises concurrent users of one path (e.g. flock). */
+
+/* Write the state to path atomically (temporary file, fsync, rename).
+ * Returns 0, or -1 with err (the previous file, if any, is left intact). */
+REVMON_API int revmon_state_save(revmon *m, const char *path, struct revmon_error *err);
+
+/* Restore state written by revmon_state_save for the same configuration,
+ * into a monitor that has not been polled yet. Returns 0 when restored, 1
+ * when there is no such file (a fresh start), -1 when the file was refused
+ * (not a state file, another version or configuration, corrupt: err says
+ * which; the monitor is left fresh and usable, and the next save replaces
+ * the file), -2 when the monitor could not even be reset (close it). */
+REVMON_API int revmon_state_load(revmon *m, const char *path, struct revmon_error *err);
+
+/* ---------------------------------------------------------------------------
  * Snapshots: the metric values at "now", as plain data. */
 
 struct revmon_value {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "config.h"
 #include "event.h"
 #include "revmon.h"
@@ -33,6 +34,14 @@ int64_t rm_analyzer_watermark(const struct rm_analyzer *a);
  * snap->stuck and snap->revocations as of now. The snapshot owns what is
  * allocated here. Returns 0, or -1 when memory runs out. */
 int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap);
+
+/* Append the analyzer's state to b (for the state file). 0, or -1 when
+ * memory runs out. */
+int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b);
+/* Restore state written by rm_analyzer_save into a fresh analyzer made with
+ * the same settings. Returns 0, or -1 with *why (static text); after a
+ * failure the analyzer must be freed, not used. */
+int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const char **why);
 
 /* Bytes of state held (tables and lists), for memory reports. */
 size_t rm_analyzer_bytes(const struct rm_analyzer *a);

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "registry.h"
 #include "source.h"
+#include "state.h"
 
 #define DAY_MS (86400LL * 1000)
 
@@ -20,6 +21,7 @@ struct revmon {
 	struct rm_source **src;
 	size_t n_src;
 	uint64_t throttled, errors;
+	uint64_t fingerprint; /* of the configuration, for the state file */
 };
 
 static void logf_(struct revmon *m, enum revmon_log_level level, const char *fmt, ...)
@@ -47,13 +49,46 @@ static int64_t wall_ms(const struct revmon *m)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void close_sources(revmon *m)
+{
+	for (size_t i = 0; i < m->n_src; i++)
+		m->src[i]->ops->free(m->src[i]);
+	free(m->src);
+	m->src = NULL;
+	m->n_src = 0;
+}
+
+static int open_sources(revmon *m, struct revmon_error *err)
+{
+	m->src = calloc(m->s.n_sources ? m->s.n_sources : 1, sizeof *m->src);
+	if (!m->src) {
+		rm_errorf(err, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < m->s.n_sources; i++) {
+		const char *spec = m->s.sources[i];
+
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(m->s.sources[j], spec) == 0) {
+				rm_errorf(err, "source: '%s' is configured twice", spec);
+				return -1;
+			}
+		if (strcmp(spec, "sim") == 0)
+			m->src[i] = rm_source_sim_new(spec, &m->s, err);
+		else
+			m->src[i] = rm_source_file_new(spec, &m->s, err);
+		if (!m->src[i])
+			return -1;
+		m->n_src++;
+	}
+	return 0;
+}
+
 void revmon_close(revmon *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->n_src; i++)
-		m->src[i]->ops->free(m->src[i]);
-	free(m->src);
+	close_sources(m);
 	rm_analyzer_free(m->an);
 	rm_settings_free(&m->s);
 	free(m);
@@ -74,32 +109,61 @@ revmon *revmon_open(const revmon_conf *c, const struct revmon_hooks *hooks,
 		free(m);
 		return NULL;
 	}
+	m->fingerprint = rm_state_fingerprint(c);
 	m->an = rm_analyzer_new(&m->s);
-	m->src = calloc(m->s.n_sources, sizeof *m->src);
-	if (!m->an || !m->src) {
+	if (!m->an) {
 		rm_errorf(err, "out of memory");
 		goto fail;
 	}
-	for (size_t i = 0; i < m->s.n_sources; i++) {
-		const char *spec = m->s.sources[i];
-
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(m->s.sources[j], spec) == 0) {
-				rm_errorf(err, "source: '%s' is configured twice", spec);
-				goto fail;
-			}
-		if (strcmp(spec, "sim") == 0)
-			m->src[i] = rm_source_sim_new(spec, &m->s, err);
-		else
-			m->src[i] = rm_source_file_new(spec, &m->s, err);
-		if (!m->src[i])
-			goto fail;
-		m->n_src++;
-	}
+	if (open_sources(m, err) < 0)
+		goto fail;
 	return m;
 fail:
 	revmon_close(m);
 	return NULL;
+}
+
+int revmon_state_save(revmon *m, const char *path, struct revmon_error *err)
+{
+	struct rm_buf b = {0};
+	int rc = -1;
+
+	if (rm_state_encode(m->an, m->src, m->n_src, m->fingerprint, &b) < 0) {
+		rm_errorf(err, "%s: out of memory", path);
+		goto out;
+	}
+	rc = rm_write_atomic(path, b.data, b.len, err);
+out:
+	rm_buf_free(&b);
+	return rc;
+}
+
+int revmon_state_load(revmon *m, const char *path, struct revmon_error *err)
+{
+	struct rm_buf b = {0};
+	struct revmon_error why = {{0}};
+	int rc = rm_read_file(path, &b, (size_t)1 << 31, err);
+
+	if (rc != 0)
+		goto out;
+	if (rm_state_decode(b.data, b.len, m->fingerprint, m->an, m->src, m->n_src, &why) < 0) {
+		/* Start afresh: what the failed decode touched is discarded. */
+		struct revmon_error e2;
+
+		rm_errorf(err, "%s: %s", path, why.msg);
+		rm_analyzer_free(m->an);
+		close_sources(m);
+		m->an = rm_analyzer_new(&m->s);
+		if (!m->an || open_sources(m, &e2) < 0) {
+			rm_errorf(err, "%s: %s; and the monitor could not be reset", path, why.msg);
+			rc = -2;
+			goto out;
+		}
+		rc = -1;
+	}
+out:
+	rm_buf_free(&b);
+	return rc;
 }
 
 /* The instant metrics describe: the simulator's clock or the newest event for

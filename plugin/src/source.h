@@ -55,6 +55,11 @@ struct rm_source_ops {
 	int (*done)(const struct rm_source *src);
 	/* Bytes read so far and in all (0 when unknown); NULL when meaningless. */
 	uint64_t (*progress)(const struct rm_source *src, uint64_t *total);
+	/* Append the source's cursor to out, for the state file; NULL: nothing
+	 * to keep. */
+	int (*save)(const struct rm_source *src, struct rm_buf *out);
+	/* Restore a cursor written by save (a fresh source); -1 with err. */
+	int (*load)(struct rm_source *src, const void *buf, size_t len, struct revmon_error *err);
 	void (*free)(struct rm_source *src);
 };
 

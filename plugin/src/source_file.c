@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "source.h"
+#include "wire.h"
 
 #define READ_MIN (1u << 20)
 
@@ -354,8 +355,64 @@ static uint64_t file_progress(const struct rm_source *src, uint64_t *total)
 	return done;
 }
 
+/* The cursor: every followed file with its offset and identity. */
+static int file_save(const struct rm_source *src, struct rm_buf *out)
+{
+	const struct file_src *f = src->impl;
+	int e = 0;
+
+	e |= rm_put_u64(out, f->n_files);
+	for (size_t i = 0; i < f->n_files; i++) {
+		const struct tracked *t = &f->files[i];
+
+		e |= rm_put_str(out, t->path);
+		e |= rm_put_u64(out, t->offset);
+		e |= rm_put_u64(out, t->size);
+		e |= rm_put_u64(out, (uint64_t)t->dev);
+		e |= rm_put_u64(out, (uint64_t)t->ino);
+	}
+	return e ? -1 : 0;
+}
+
+static int file_load(struct rm_source *src, const void *buf, size_t len, struct revmon_error *err)
+{
+	struct file_src *f = src->impl;
+	struct rm_rd r = {buf, len, 0, 0};
+	uint64_t n = rm_get_count(&r, 36);
+	struct tracked *nt = calloc(n ? n : 1, sizeof *nt);
+	size_t i;
+
+	if (!nt) {
+		rm_errorf(err, "%s: out of memory", src->name);
+		return -1;
+	}
+	for (i = 0; i < n && !r.bad; i++) {
+		nt[i].path = rm_get_str(&r);
+		nt[i].offset = rm_get_u64(&r);
+		nt[i].size = rm_get_u64(&r);
+		nt[i].dev = (dev_t)rm_get_u64(&r);
+		nt[i].ino = (ino_t)rm_get_u64(&r);
+		/* sorted, as relist merges by order */
+		if (!nt[i].path || (i && strcmp(nt[i - 1].path, nt[i].path) >= 0) || nt[i].offset > nt[i].size)
+			r.bad = 1;
+	}
+	if (r.bad || r.pos != r.n || f->is_stdin) {
+		for (size_t k = 0; k < n; k++)
+			free(nt[k].path);
+		free(nt);
+		rm_errorf(err, "corrupt (cursor of %s)", src->name);
+		return -1;
+	}
+	for (size_t k = 0; k < f->n_files; k++)
+		free(f->files[k].path);
+	free(f->files);
+	f->files = nt;
+	f->n_files = n;
+	return 0;
+}
+
 static const struct rm_source_ops file_ops = {file_poll, file_now, file_done, file_progress,
-                                              file_free};
+                                              file_save, file_load, file_free};
 
 struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings *s,
                                      struct revmon_error *err)

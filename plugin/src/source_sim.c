@@ -6,6 +6,7 @@
 
 #include "sim.h"
 #include "source.h"
+#include "wire.h"
 
 /* Simulate in slices so the budget is honoured and the text buffer stays
  * small: ten minutes of a 20,000-user tenant, shorter for bigger ones. */
@@ -75,7 +76,47 @@ static void sim_free(struct rm_source *src)
 	free(src);
 }
 
-static const struct rm_source_ops sim_ops = {sim_poll, sim_now, sim_done, NULL, sim_free};
+/* The simulator is deterministic: its cursor is its clock, and restoring
+ * it means replaying the simulation silently up to there. */
+static int sim_save(const struct rm_source *src, struct rm_buf *out)
+{
+	const struct sim_src *s = src->impl;
+	int e = 0;
+
+	e |= rm_put_i64(out, rm_sim_clock(s->sim));
+	e |= rm_put_i64(out, s->target_ms);
+	e |= rm_put_u32(out, (uint32_t)s->reached);
+	return e ? -1 : 0;
+}
+
+static int sim_load(struct rm_source *src, const void *buf, size_t len, struct revmon_error *err)
+{
+	struct sim_src *s = src->impl;
+	struct rm_rd r = {buf, len, 0, 0};
+	int64_t clock = rm_get_i64(&r), target = rm_get_i64(&r);
+	uint32_t reached = rm_get_u32(&r);
+
+	if (r.bad || r.pos != r.n || clock < rm_sim_clock(s->sim) || target < clock || reached > 1) {
+		rm_errorf(err, "corrupt (cursor of %s)", src->name);
+		return -1;
+	}
+	while (rm_sim_clock(s->sim) < clock) {
+		int64_t until = rm_sim_clock(s->sim) + s->slice_ms;
+
+		s->buf.len = 0;
+		if (rm_sim_run(s->sim, until < clock ? until : clock, s->shape, &s->buf) < 0) {
+			rm_errorf(err, "%s: out of memory", src->name);
+			return -1;
+		}
+	}
+	s->buf.len = 0;
+	s->target_ms = target;
+	s->reached = (int)reached;
+	return 0;
+}
+
+static const struct rm_source_ops sim_ops = {sim_poll, sim_now, sim_done, NULL,
+                                             sim_save, sim_load, sim_free};
 
 void rm_sim_params_from_settings(const struct rm_settings *s, struct rm_sim_params *p)
 {

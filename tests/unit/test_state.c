@@ -1,0 +1,264 @@
+/* The state file: a monitor restored from it continues exactly where the
+ * saved one stopped; a corrupt or foreign file is refused and replaced. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "revmon.h"
+
+static char dir[64];
+
+static revmon *open_with(const char *source, const char *window)
+{
+	struct revmon_error err;
+	revmon_conf *c = revmon_conf_new("st", &err);
+	revmon *m;
+
+	assert_non_null(c);
+	assert_int_equal(revmon_conf_set(c, "source", source, &err), 0);
+	assert_int_equal(revmon_conf_set(c, "sim_users", "400", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "sim_duration", "2h", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "sim_step", "30m", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "sim_mass_revocation", "90m", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "window", window, &err), 0);
+	m = revmon_open(c, NULL, &err);
+	if (!m)
+		fail_msg("%s", err.msg);
+	revmon_conf_free(c);
+	return m;
+}
+
+static void poll_round(revmon *m)
+{
+	int guard = 0;
+
+	do
+		assert_int_equal(revmon_poll(m, 10000), 0);
+	while (!revmon_done(m) && ++guard < 100);
+}
+
+static void same_values(revmon *a, revmon *b)
+{
+	revmon_snapshot *x = revmon_snapshot_take(a), *y = revmon_snapshot_take(b);
+
+	assert_non_null(x);
+	assert_non_null(y);
+	assert_int_equal(x->now_ms, y->now_ms);
+	for (size_t i = 0; i < x->n_values; i++) {
+		const char *name = revmon_metric(i)->name;
+
+		if (x->values[i].known != y->values[i].known || x->values[i].counter != y->values[i].counter ||
+		    (x->values[i].known && x->values[i].value != y->values[i].value))
+			fail_msg("%s: %d/%g vs %d/%g", name, x->values[i].known, x->values[i].value,
+			         y->values[i].known, y->values[i].value);
+	}
+	assert_int_equal(x->n_revocations, y->n_revocations);
+	assert_int_equal(x->n_stuck, y->n_stuck);
+	revmon_snapshot_free(x);
+	revmon_snapshot_free(y);
+}
+
+static void test_sim_resumes_exactly(void **state)
+{
+	char path[128];
+	struct revmon_error err;
+	revmon *a, *b, *one;
+	revmon_snapshot *s;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/sim.state", dir);
+	a = open_with("sim", "300");
+	assert_int_equal(revmon_state_load(a, path, &err), 1); /* no file yet */
+	poll_round(a);
+	assert_int_equal(revmon_state_save(a, path, &err), 0);
+	revmon_close(a);
+
+	b = open_with("sim", "300");
+	assert_int_equal(revmon_state_load(b, path, &err), 0);
+	poll_round(b); /* the next step: 2h30m */
+	one = open_with("sim", "300");
+	poll_round(one);
+	poll_round(one);
+	same_values(b, one);
+	s = revmon_snapshot_take(b);
+	assert_true(s->values[revmon_metric_find("revocations")].counter > 100);
+	revmon_snapshot_free(s);
+	revmon_close(b);
+	revmon_close(one);
+}
+
+static void test_file_resumes_exactly(void **state)
+{
+	char path[128], exp[128], cmd[512];
+	struct revmon_error err;
+	revmon *a, *b, *one;
+	const char *bin = getenv("REVMON_BIN");
+	char spec[160];
+
+	(void)state;
+	assert_non_null(bin);
+	snprintf(exp, sizeof exp, "%s/export.json", dir);
+	snprintf(path, sizeof path, "%s/file.state", dir);
+	snprintf(cmd, sizeof cmd,
+	         "'%s' simulate -q --shape pt1h --set sim_users=300 --set sim_duration=3h --out '%s.all' && "
+	         "head -n 2000 '%s.all' > '%s'", bin, exp, exp, exp);
+	assert_int_equal(system(cmd), 0);
+	snprintf(spec, sizeof spec, "file:%s", exp);
+
+	a = open_with(spec, "300");
+	poll_round(a);
+	assert_int_equal(revmon_state_save(a, path, &err), 0);
+	revmon_close(a);
+	/* the export grows */
+	snprintf(cmd, sizeof cmd, "tail -n +2001 '%s.all' >> '%s'", exp, exp);
+	assert_int_equal(system(cmd), 0);
+
+	b = open_with(spec, "300");
+	assert_int_equal(revmon_state_load(b, path, &err), 0);
+	poll_round(b);
+	one = open_with(spec, "300");
+	poll_round(one);
+	same_values(b, one);
+	revmon_close(b);
+	revmon_close(one);
+}
+
+static void write_bytes(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+static size_t read_bytes(const char *path, char *p, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(p, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+static void refused(const char *path, const char *window, const char *expect)
+{
+	struct revmon_error err = {{0}};
+	revmon *m = open_with("sim", window);
+	revmon_snapshot *s;
+
+	assert_int_equal(revmon_state_load(m, path, &err), -1);
+	if (!strstr(err.msg, expect))
+		fail_msg("'%s' lacks '%s'", err.msg, expect);
+	/* the monitor starts afresh and works */
+	poll_round(m);
+	s = revmon_snapshot_take(m);
+	assert_true(s->values[revmon_metric_find("signins")].counter > 0);
+	revmon_snapshot_free(s);
+	/* and its next save replaces the bad file */
+	assert_int_equal(revmon_state_save(m, path, &err), 0);
+	revmon_close(m);
+	m = open_with("sim", window);
+	assert_int_equal(revmon_state_load(m, path, &err), 0);
+	revmon_close(m);
+}
+
+static void test_corrupt_and_foreign_files(void **state)
+{
+	char path[128], *buf = malloc(8u << 20);
+	struct revmon_error err;
+	revmon *m;
+	size_t n;
+
+	(void)state;
+	assert_non_null(buf);
+	snprintf(path, sizeof path, "%s/c.state", dir);
+	m = open_with("sim", "300");
+	poll_round(m);
+	assert_int_equal(revmon_state_save(m, path, &err), 0);
+	revmon_close(m);
+	n = read_bytes(path, buf, 8u << 20);
+	assert_true(n > 1000);
+
+	buf[n / 2] ^= 0x40;
+	write_bytes(path, buf, n);
+	refused(path, "300", "checksum mismatch");
+
+	n = read_bytes(path, buf, 8u << 20);
+	write_bytes(path, buf, n - 100);
+	refused(path, "300", "truncated");
+
+	refused(path, "600", "another configuration");
+
+	write_bytes(path, "window = 300\n", 13);
+	refused(path, "300", "not a revmon state file");
+
+	write_bytes(path, "", 0);
+	refused(path, "300", "not a revmon state file");
+	free(buf);
+}
+
+static void test_atomic_write_leaves_nothing_behind(void **state)
+{
+	char path[160];
+	struct revmon_error err;
+	revmon *m = open_with("sim", "300");
+	DIR *d;
+	struct dirent *de;
+	int temps = 0;
+
+	(void)state;
+	poll_round(m);
+	snprintf(path, sizeof path, "%s/no/such/dir/x.state", dir);
+	assert_int_equal(revmon_state_save(m, path, &err), -1);
+	assert_non_null(strstr(err.msg, "temporary file"));
+	snprintf(path, sizeof path, "%s/a.state", dir);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(revmon_state_save(m, path, &err), 0);
+	revmon_close(m);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		temps += strstr(de->d_name, ".tmp.") != NULL;
+	closedir(d);
+	assert_int_equal(temps, 0);
+	assert_int_equal(access(path, R_OK), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/revmon-state-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sim_resumes_exactly),
+		cmocka_unit_test(test_file_resumes_exactly),
+		cmocka_unit_test(test_corrupt_and_foreign_files),
+		cmocka_unit_test(test_atomic_write_leaves_nothing_behind),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
