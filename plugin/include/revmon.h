@@ -115,6 +115,10 @@ REVMON_API int revmon_conf_set(revmon_conf *c, const char *key, const char *valu
  * change, and their counters). */
 REVMON_API int revmon_conf_equal(const revmon_conf *a, const revmon_conf *b);
 
+/* A 64-bit fingerprint of the configuration (name and pairs), e.g. to name
+ * a per-configuration state file. */
+REVMON_API uint64_t revmon_conf_fingerprint(const revmon_conf *c);
+
 /* Parse a configuration file:
  *
  *     # comment            ; comment

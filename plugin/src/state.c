@@ -131,6 +131,11 @@ uint64_t rm_state_fingerprint(const struct revmon_conf *c)
 	return fingerprint(c);
 }
 
+uint64_t revmon_conf_fingerprint(const revmon_conf *c)
+{
+	return fingerprint(c);
+}
+
 /* Write data to path atomically: a temporary file in the same directory,
  * fsync, rename over path, fsync the directory. */
 int rm_write_atomic(const char *path, const void *data, size_t len, struct revmon_error *err)
