@@ -115,20 +115,23 @@ char **eo_parse(const char *buf, size_t len, const char *section, char *why, siz
 					goto oom;
 				goto fail;
 			}
+			/* "key=" is a flag: --key alone */
 			if (strlen(key) == 1) {
 				char *opt = malloc(3);
 
 				if (opt)
 					snprintf(opt, 3, "-%s", key);
 				rc |= push(&v, &n, opt);
-				rc |= push(&v, &n, val);
-				val = NULL;
+				if (*val) {
+					rc |= push(&v, &n, val);
+					val = NULL;
+				}
 			} else {
 				size_t l = strlen(key) + strlen(val) + 4;
 				char *opt = malloc(l);
 
 				if (opt)
-					snprintf(opt, l, "--%s=%s", key, val);
+					snprintf(opt, l, *val ? "--%s=%s" : "--%s", key, val);
 				rc |= push(&v, &n, opt);
 			}
 			free(key);

@@ -129,6 +129,7 @@ static void test_extra_opts(void **state)
 	                  "  warning = lag_p95=600  \n"
 	                  "; another\n"
 	                  "t=20\n"
+	                  "no-state=\n"
 	                  "source=file:/var/log/x\n";
 	char why[200];
 	char **o;
@@ -139,8 +140,9 @@ static void test_extra_opts(void **state)
 	assert_string_equal(o[0], "--warning=lag_p95=600");
 	assert_string_equal(o[1], "-t");
 	assert_string_equal(o[2], "20");
-	assert_string_equal(o[3], "--source=file:/var/log/x");
-	assert_null(o[4]);
+	assert_string_equal(o[3], "--no-state");
+	assert_string_equal(o[4], "--source=file:/var/log/x");
+	assert_null(o[5]);
 	eo_free(o);
 	o = eo_parse(ini, strlen(ini), "other", why, sizeof why);
 	assert_string_equal(o[0], "--warning=1");

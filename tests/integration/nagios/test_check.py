@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""check_revocation run directly: exit codes, the status line, perfdata for
+every metric, thresholds, timeouts, state files, --extra-opts, bad input."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import perfdata  # noqa: E402
+
+CHECK, REVMON, FIX = sys.argv[1:4]
+passed = failed = 0
+TMP = tempfile.mkdtemp(prefix="revmon-check-")
+ENV = dict(os.environ, REVMON_STATE_DIR=os.path.join(TMP, "state"))
+
+
+def check(*args, timeout=120, env=None):
+    p = subprocess.run([CHECK, *args], capture_output=True, timeout=timeout, env=env or ENV)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def report(*args):
+    p = subprocess.run([REVMON, "report", "--json", *args], capture_output=True, check=True)
+    return json.loads(p.stdout)["monitors"][0]["metrics"]
+
+
+def test(fn):
+    global passed, failed
+    try:
+        fn()
+        passed += 1
+        print(f"ok   {fn.__name__}")
+    except Exception as e:
+        failed += 1
+        print(f"FAIL {fn.__name__}: {e!r}")
+
+
+def fixture(name):
+    return f"file:{os.path.join(FIX, name)}"
+
+
+def split(out):
+    first, _, rest = out.partition("\n")
+    status, _, pd = first.partition("|")
+    return status.strip(), perfdata.parse(pd), rest
+
+
+def t_fixtures_drive_each_state():
+    for name, rc, word in (("ok", 0, "OK"), ("warning", 1, "WARNING"), ("critical", 2, "CRITICAL")):
+        code, out, err = check("--no-state", "--source", fixture(f"{name}.ndjson"))
+        assert code == rc, (name, code, out)
+        assert out.startswith(f"REVOCATION {word} - "), out
+        assert err == "", err  # stdout only
+    # a source that never answers: a FIFO nobody writes to
+    fifo = os.path.join(TMP, "silent.fifo")
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    code, out, _ = check("--no-state", "--source", f"file:{fifo}", "-t", "2")
+    assert code == 3 and out.startswith("REVOCATION UNKNOWN - timed out after 2 s while"), out
+    assert time.monotonic() - t0 < 5
+
+
+def t_perfdata_matches_registry_and_report():
+    code, out, _ = check("--no-state", "--source", fixture("warning.ndjson"))
+    _, pd, _ = split(out)
+    metrics = report("--source", fixture("warning.ndjson"))
+    assert list(pd) == list(metrics), "perfdata labels differ from the registry"
+    for name, m in metrics.items():
+        value, uom, warn, crit, mn, mx = pd[name]
+        if m["value"] is None:
+            assert value is None, name
+            continue
+        assert abs(value - m["value"]) <= 0.0005 + 1e-9 * abs(m["value"]), (name, value, m["value"])
+        assert uom == perfdata.expected_uom(m["kind"], m["unit"]), (name, uom)
+        assert mn == "0", name
+    assert pd["revocation_lag_p95"][2:4] == ("300", "900")
+    assert pd["stale_clients"][2:4] == ("0", "9")
+    assert pd["cae_token_ratio"][5] == "100"
+
+
+def t_thresholds_on_any_metric():
+    code, out, _ = check("--no-state", "--source", fixture("ok.ndjson"), "-c", "signins=~:2")
+    assert code == 2 and "signins 4 (critical range ~:2)" in out, out
+    code, out, _ = check("--no-state", "--source", fixture("critical.ndjson"), "-w", "100000", "-c", "200000")
+    assert code == 0, out
+    code, out, _ = check("--no-state", "--source", fixture("ok.ndjson"), "--warning", "lag_p95=@0:100")
+    assert code == 1 and "(warning range @0:100)" in out, out
+    # critical is checked before warning
+    code, out, _ = check("--no-state", "--source", fixture("ok.ndjson"), "-w", "lag_p95=10", "-c", "lag_p95=20")
+    assert code == 2, out
+    # an unknown value never alerts
+    code, out, _ = check("--no-state", "--source", fixture("ok.ndjson"), "-c", "probe_age=1")
+    assert code == 0, out
+
+
+def t_bad_arguments_are_unknown_with_usage():
+    for args, words in ((["-w", "20:10"], "not a range"), (["-c", "nosuch=1"], "no metric named 'nosuch'"),
+                        (["-w", "p95=1"], "ambiguous"), (["-t", "soon"], "--timeout"),
+                        (["--bogus"], "unknown option"), (["extra"], "unexpected argument"),
+                        (["--set", "windwo=5"], "windwo: unknown configuration key"),
+                        (["--source", "file:/nonexistent/x"], "/nonexistent/x"),
+                        (["--config", "/nonexistent.conf"], "/nonexistent.conf")):
+        code, out, err = check("--no-state", *args)
+        assert code == 3, (args, code, out)
+        assert out.startswith("REVOCATION UNKNOWN - ") and words in out.splitlines()[0], (args, out)
+        assert "Usage:" in out, (args, out)
+        assert err == "", err
+
+
+def t_help_and_version():
+    code, out, _ = check("--help")
+    assert code == 3 and "Usage:" in out and "revocation_lag_p95" in out and "warn 300 crit 900" in out
+    for line in subprocess.run([REVMON, "metrics"], capture_output=True, text=True).stdout.splitlines()[1:]:
+        assert "  " + line.split()[0] + " " in out, line.split()[0]
+    code, out, _ = check("-V")
+    assert code == 3 and out.startswith("check_revocation "), out
+
+
+def t_simulator_default_is_deterministic_and_says_so():
+    a = check("--no-state")
+    b = check("--no-state")
+    assert a == b, "two runs on the simulator differ"
+    assert a[1].split(" - ", 1)[1].startswith("[simulated tenant]"), a[1][:100]
+    code, out, _ = check("--no-state", "-v")
+    assert "built-in tenant simulator, not from a real tenant" in out
+    assert "Stuck clients" in out and "Latest revocations" in out
+    assert "@contoso.example" not in out, "user names shown without --show-users"
+    code, out, _ = check("--no-state", "-v", "--show-users")
+    assert "@contoso.example" in out
+
+
+def t_state_file_incremental_corrupt_and_locked():
+    state = os.path.join(TMP, "s1.state")
+    src = os.path.join(TMP, "growing.ndjson")
+    lines = open(os.path.join(FIX, "critical.ndjson")).read().splitlines(keepends=True)
+    open(src, "w").writelines(lines[:2])
+    code, out, _ = check("--state-file", state, "--source", f"file:{src}")
+    _, pd, _ = split(out)
+    assert pd["events_ingested"][0] == 2, pd["events_ingested"]
+    open(src, "a").writelines(lines[2:])
+    code, out, _ = check("--state-file", state, "--source", f"file:{src}")
+    _, pd, _ = split(out)
+    assert pd["events_ingested"][0] == 5 and pd["events_duplicate"][0] == 0, out
+    assert code == 2, out
+    # corrupt: reported and replaced, the run goes on
+    with open(state, "r+b") as f:
+        f.seek(40)
+        f.write(b"garbage!")
+    code, out, _ = check("--state-file", state, "--source", f"file:{src}")
+    assert "State file refused and replaced" in out and "corrupt" in out, out
+    code, out, _ = check("--state-file", state, "--source", f"file:{src}")
+    assert "refused" not in out, out
+    # foreign: the state of another configuration
+    code, out, _ = check("--state-file", state, "--source", f"file:{src}", "--set", "window=600")
+    assert "belongs to another configuration" in out, out
+    # concurrent runs on one state file wait for each other and all succeed
+    results = []
+    state = os.path.join(TMP, "s2.state")
+
+    def run():
+        results.append(check("--state-file", state, "--source", "sim", "--set", "sim_users=300"))
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r[1].startswith("REVOCATION ") and "refused" not in r[1] for r in results), results
+    # each run went on from the one before: the simulated clock moved on, a
+    # minute a run (a quiet minute may bring no sign-in)
+    seen = sorted(float(perfdata.parse(r[1].split("\n")[0].split("|")[1])["signins"][0]) for r in results)
+    assert len(set(seen)) >= 3, seen
+    assert not [f for f in os.listdir(TMP) if ".tmp." in f], os.listdir(TMP)
+
+
+def t_default_state_dir_per_configuration():
+    check("--source", fixture("ok.ndjson"))
+    check("--source", fixture("warning.ndjson"))
+    files = [f for f in os.listdir(ENV["REVMON_STATE_DIR"]) if f.endswith(".state")]
+    assert len(files) >= 2, files
+    mode = os.stat(os.path.join(ENV["REVMON_STATE_DIR"], files[0])).st_mode & 0o777
+    assert mode == 0o600, oct(mode)
+
+
+def t_extra_opts_and_config_file():
+    ini = os.path.join(TMP, "plugins.ini")
+    with open(ini, "w") as f:
+        f.write("[check_revocation]\nwarning=lag_p95=30\ncritical=lag_p95=50\nno-state=\n"
+                "[quiet]\nwarning=100000\ncritical=200000\n")
+    code, out, _ = check("--extra-opts=@" + ini, "--source", fixture("ok.ndjson"))
+    assert code == 2, out  # 60 s > 50
+    code, out, _ = check("--extra-opts=quiet@" + ini, "--no-state", "--source", fixture("critical.ndjson"))
+    assert code == 0, out
+    # the command line overrides the ini file
+    code, out, _ = check("--extra-opts=@" + ini, "--source", fixture("ok.ndjson"), "-c", "lag_p95=500")
+    assert code == 1, out
+    code, out, _ = check("--extra-opts=nosuch@" + ini)
+    assert code == 3 and "no section [nosuch]" in out, out
+    conf = os.path.join(TMP, "two.conf")
+    with open(conf, "w") as f:
+        f.write(f"[a]\nsource = {fixture('ok.ndjson')}\n[b]\nsource = {fixture('critical.ndjson')}\n")
+    code, out, _ = check("--no-state", "--config", conf)
+    assert code == 3 and "choose one with --monitor" in out, out
+    code, out, _ = check("--no-state", "--config", conf, "--monitor", "b")
+    assert code == 2, out
+
+
+for t in (t_fixtures_drive_each_state, t_perfdata_matches_registry_and_report, t_thresholds_on_any_metric,
+          t_bad_arguments_are_unknown_with_usage, t_help_and_version,
+          t_simulator_default_is_deterministic_and_says_so, t_state_file_incremental_corrupt_and_locked,
+          t_default_state_dir_per_configuration, t_extra_opts_and_config_file):
+    test(t)
+subprocess.run(["rm", "-rf", TMP])
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
