@@ -735,7 +735,7 @@ static int run(struct opts *o)
 	for (size_t i = 0; i < s->n_sources; i++)
 		if (!s->sources[i].up) {
 			status = CRITICAL;
-			snprintf(why, sizeof why, "source %s down: %s; ", s->sources[i].name,
+			snprintf(why, sizeof why, "source %s down: %s, ", s->sources[i].name,
 			         s->sources[i].error ? s->sources[i].error : "no answer");
 			worst = -2;
 			break;
@@ -743,7 +743,7 @@ static int run(struct opts *o)
 	if (!down && !revmon_done(m)) {
 		/* The sources had more to give than the time allows. */
 		status = UNKNOWN;
-		snprintf(why, sizeof why, "timed out after %u s while polling the sources (input left to read); ",
+		snprintf(why, sizeof why, "timed out after %u s while polling the sources (input left to read), ",
 		         o->timeout);
 		worst = -2;
 	}
@@ -754,7 +754,7 @@ static int run(struct opts *o)
 		char v[32];
 
 		fmt_value(d, &s->values[worst], v, sizeof v);
-		printf("%s %s (%s range %s); ", d->name, v, status == CRITICAL ? "critical" : "warning",
+		printf("%s %s (%s range %s), ", d->name, v, status == CRITICAL ? "critical" : "warning",
 		       status == CRITICAL ? o->th[worst].crit.text : o->th[worst].warn.text);
 	}
 	printf("%s |", line);

@@ -12,7 +12,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import perfdata  # noqa: E402
 
-CHECK, REVMON, FIX = sys.argv[1:4]
+CHECK, REVMON, FIX = map(os.path.abspath, sys.argv[1:4])
 passed = failed = 0
 TMP = tempfile.mkdtemp(prefix="revmon-check-")
 ENV = dict(os.environ, REVMON_STATE_DIR=os.path.join(TMP, "state"))
