@@ -118,7 +118,8 @@ static int walk(struct listing *l, struct rm_ingest *in, const char *dir, int de
 }
 
 /* Bring the tracked list in line with what is on disk now: new files join
- * (at offset 0), vanished ones leave, known ones keep their offsets. */
+ * (at offset 0), vanished ones leave, known ones keep their offsets.
+ * Returns 0, 1 when the configured path itself is gone, -1 on no memory. */
 static int relist(struct file_src *f, struct rm_ingest *in, struct revmon_error *err, int *failed)
 {
 	struct listing l = {0};
@@ -130,7 +131,7 @@ static int relist(struct file_src *f, struct rm_ingest *in, struct revmon_error 
 	if (stat(f->path, &st) < 0) {
 		rm_errorf(err, "%s: %s", f->path, strerror(errno));
 		*failed = 1;
-		return 0; /* keep what we know; it may come back */
+		return 1; /* keep the cursors: it may come back */
 	}
 	if (S_ISDIR(st.st_mode)) {
 		if (walk(&l, in, f->path, 0, err, failed) < 0)
@@ -178,8 +179,8 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 
 	fd = open(t->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
+		/* The monitor logs a failing source once per change of state. */
 		rm_errorf(err, "%s: %s", t->path, strerror(errno));
-		rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", src->name, err->msg);
 		*failed = 1;
 		if (fd >= 0)
 			close(fd);
@@ -220,7 +221,6 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 			continue;
 		if (got < 0) {
 			rm_errorf(err, "%s: read: %s", t->path, strerror(errno));
-			rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", src->name, err->msg);
 			*failed = 1;
 			done = 1;
 			break;
@@ -295,8 +295,13 @@ static int file_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadli
 
 	if (f->is_stdin)
 		return stdin_poll(src, f, in, deadline, err);
-	if (relist(f, in, err, &failed) < 0)
+	switch (relist(f, in, err, &failed)) {
+	case -1:
 		return -1;
+	case 1:
+		f->caught_up = 1; /* nothing to read while it is gone */
+		return -1;
+	}
 	for (size_t i = 0; i < f->n_files; i++) {
 		if (rm_monotonic_ms() >= deadline) {
 			all = 0;
