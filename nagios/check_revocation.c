@@ -732,13 +732,18 @@ static int run(struct opts *o)
 
 	status = evaluate(o, s, &worst);
 	summary(s, line, sizeof line);
+	/* A source that cannot answer until someone acts (permissions,
+	 * credentials, licence) says nothing about revocations: UNKNOWN with
+	 * the reason. One that is down is CRITICAL. */
 	for (size_t i = 0; i < s->n_sources; i++)
 		if (!s->sources[i].up) {
-			status = CRITICAL;
-			snprintf(why, sizeof why, "source %s down: %s, ", s->sources[i].name,
+			status = s->sources[i].unusable ? UNKNOWN : CRITICAL;
+			snprintf(why, sizeof why, "source %s %s: %s, ", s->sources[i].name,
+			         s->sources[i].unusable ? "cannot answer" : "down",
 			         s->sources[i].error ? s->sources[i].error : "no answer");
 			worst = -2;
-			break;
+			if (status == UNKNOWN)
+				break;
 		}
 	if (!down && !revmon_done(m)) {
 		/* The sources had more to give than the time allows. */

@@ -221,6 +221,9 @@ struct revmon_value {
 struct revmon_source_status {
 	char *name;       /* "sim", "file:/path", ... */
 	int up;           /* 1 when it answered its last poll */
+	int unusable;     /* when down: 1 if it cannot answer until someone acts
+	                     (permission or credentials refused, licence missing),
+	                     0 if it failed in a way that may heal by itself */
 	int simulated;    /* 1 for the built-in simulator */
 	char *error;      /* last error, NULL when none */
 };

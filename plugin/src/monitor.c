@@ -221,6 +221,8 @@ int revmon_poll(revmon *m, int budget_ms)
 		int64_t slice = left > 0 ? left / (int64_t)(m->n_src - i) : 0;
 		int was_up = src->up, rc;
 
+		src->unusable = 0;
+
 		in.future_limit_ms = (snow > clock ? snow : clock) + DAY_MS;
 		rc = src->ops->poll(src, &in, rm_monotonic_ms() + (slice > 0 ? slice : 1), &err);
 		if (in.logged > 5)
@@ -296,6 +298,7 @@ revmon_snapshot *revmon_snapshot_take(revmon *m)
 		const struct rm_source *src = m->src[i];
 
 		d->up = src->up;
+		d->unusable = !src->up && src->unusable;
 		d->simulated = src->simulated;
 		s->simulated |= src->simulated;
 		up &= src->up;

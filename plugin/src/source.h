@@ -68,6 +68,7 @@ struct rm_source {
 	char *name;       /* as configured: "sim", "file:PATH" */
 	int simulated;
 	int up;
+	int unusable;     /* set by poll with its failure: cannot answer until someone acts */
 	char *error;      /* last error, owned */
 	int skipping;     /* stream state for rm_ingest_stream */
 	uint64_t throttled, errors;

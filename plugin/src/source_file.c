@@ -84,7 +84,7 @@ static int walk(struct listing *l, struct rm_ingest *in, const char *dir, int de
 	d = opendir(dir);
 	if (!d) {
 		rm_errorf(err, "%s: %s", dir, strerror(errno));
-		*failed = 1;
+		*failed = errno == EACCES || errno == EPERM ? 2 : 1; /* 2: unusable */
 		return 0;
 	}
 	while ((de = readdir(d))) {
@@ -181,6 +181,8 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		/* The monitor logs a failing source once per change of state. */
 		rm_errorf(err, "%s: %s", t->path, strerror(errno));
+		if (errno == EACCES || errno == EPERM)
+			src->unusable = 1; /* someone must fix the permissions */
 		*failed = 1;
 		if (fd >= 0)
 			close(fd);
@@ -302,6 +304,8 @@ static int file_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadli
 		f->caught_up = 1; /* nothing to read while it is gone */
 		return -1;
 	}
+	if (failed == 2)
+		src->unusable = 1;
 	for (size_t i = 0; i < f->n_files; i++) {
 		if (rm_monotonic_ms() >= deadline) {
 			all = 0;
@@ -437,11 +441,8 @@ struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings 
 	f->path = strdup(path);
 	if (!src->name || !f->path)
 		goto oom;
-	if (!f->is_stdin && access(path, F_OK) < 0) {
-		rm_errorf(err, "source: %s: %s", spec, strerror(errno));
-		file_free(src);
-		return NULL;
-	}
+	/* A path that does not exist yet is not refused: the source reports
+	 * itself down until it appears (an export share mounted later). */
 	return src;
 oom:
 	rm_errorf(err, "source: %s: out of memory", spec);

@@ -115,8 +115,9 @@ def t_refusals_name_the_key():
     assert b"windwo: unknown configuration key" in p.stderr, p.stderr
     p = run("report", "--set", "window=5", expect=2)
     assert b"window: 5 is out of range" in p.stderr, p.stderr
-    p = run("report", "--source", "file:/nonexistent/x.json", expect=2)
-    assert b"/nonexistent/x.json: No such file" in p.stderr, p.stderr
+    p = run("report", "--source", "file:/nonexistent/x.json", expect=1)
+    assert b"source down: /nonexistent/x.json: No such file" in p.stderr, p.stderr
+    assert b"file:/nonexistent/x.json" in p.stdout and b"DOWN" in p.stdout
     p = run("report", "--timeout", "soon", expect=2)
     assert b"--timeout" in p.stderr
     p = run("simulate", "--shape", "xml", expect=2)

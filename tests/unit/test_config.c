@@ -109,11 +109,22 @@ static void test_open_refusals(void **state)
 	assert_non_null(strstr(err.msg, "window: 7200 s is longer than lag_window"));
 	revmon_conf_free(c);
 
+	/* A path that does not exist (yet) opens, and the source is down. */
 	c = revmon_conf_new("x", &err);
 	assert_int_equal(revmon_conf_set(c, "source", "file:/nonexistent/revmon-x", &err), 0);
-	assert_null(revmon_open(c, NULL, &err));
-	assert_non_null(strstr(err.msg, "/nonexistent/revmon-x"));
-	assert_non_null(strstr(err.msg, "No such file"));
+	{
+		revmon *m = revmon_open(c, NULL, &err);
+		revmon_snapshot *s;
+
+		assert_non_null(m);
+		assert_int_equal(revmon_poll(m, 1000), 1);
+		s = revmon_snapshot_take(m);
+		assert_false(s->sources[0].up);
+		assert_false(s->sources[0].unusable);
+		assert_non_null(strstr(s->sources[0].error, "/nonexistent/revmon-x: No such file"));
+		revmon_snapshot_free(s);
+		revmon_close(m);
+	}
 	revmon_conf_free(c);
 
 	c = revmon_conf_new("x", &err);

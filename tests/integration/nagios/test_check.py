@@ -64,6 +64,37 @@ def t_fixtures_drive_each_state():
     assert time.monotonic() - t0 < 5
 
 
+def t_source_down_is_critical_and_unusable_is_unknown():
+    gone = os.path.join(TMP, "comes-and-goes")
+    os.makedirs(gone)
+    with open(os.path.join(gone, "a.json"), "w") as f:
+        f.write(open(os.path.join(FIX, "ok.ndjson")).read())
+    state = os.path.join(TMP, "down.state")
+    code, out, _ = check("--state-file", state, "--source", f"file:{gone}")
+    assert code == 0, out
+    os.rename(gone, gone + ".moved")
+    code, out, _ = check("--state-file", state, "--source", f"file:{gone}")
+    assert code == 2 and "source file:" in out and " down: " in out and "No such file" in out, out
+    os.rename(gone + ".moved", gone)
+    # a path the check may not read: only someone fixing permissions helps
+    locked = os.path.join(TMP, "locked")
+    os.makedirs(locked)
+    os.chmod(TMP, 0o755)
+    with open(os.path.join(locked, "a.json"), "w") as f:
+        f.write(open(os.path.join(FIX, "ok.ndjson")).read())
+    os.chmod(locked, 0o000)
+    try:
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "nobody", "--", CHECK, "--no-state", "--source", f"file:{locked}"]
+        else:
+            cmd = [CHECK, "--no-state", "--source", f"file:{locked}"]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 3, (p.returncode, p.stdout)
+        assert "cannot answer" in p.stdout and "Permission denied" in p.stdout, p.stdout
+    finally:
+        os.chmod(locked, 0o755)
+
+
 def t_perfdata_matches_registry_and_report():
     code, out, _ = check("--no-state", "--source", fixture("warning.ndjson"))
     _, pd, _ = split(out)
@@ -102,7 +133,6 @@ def t_bad_arguments_are_unknown_with_usage():
                         (["-w", "p95=1"], "ambiguous"), (["-t", "soon"], "--timeout"),
                         (["--bogus"], "unknown option"), (["extra"], "unexpected argument"),
                         (["--set", "windwo=5"], "windwo: unknown configuration key"),
-                        (["--source", "file:/nonexistent/x"], "/nonexistent/x"),
                         (["--config", "/nonexistent.conf"], "/nonexistent.conf")):
         code, out, err = check("--no-state", *args)
         assert code == 3, (args, code, out)
@@ -208,7 +238,8 @@ def t_extra_opts_and_config_file():
     assert code == 2, out
 
 
-for t in (t_fixtures_drive_each_state, t_perfdata_matches_registry_and_report, t_thresholds_on_any_metric,
+for t in (t_fixtures_drive_each_state, t_source_down_is_critical_and_unusable_is_unknown,
+          t_perfdata_matches_registry_and_report, t_thresholds_on_any_metric,
           t_bad_arguments_are_unknown_with_usage, t_help_and_version,
           t_simulator_default_is_deterministic_and_says_so, t_state_file_incremental_corrupt_and_locked,
           t_default_state_dir_per_configuration, t_extra_opts_and_config_file):

@@ -1,0 +1,510 @@
+#!/usr/bin/env python3
+"""revmon.so under the real collectd daemon, end to end.
+
+Starts `collectd -f` in a temporary directory with the stock logfile, csv and
+unixsock plugins and revmon.so (PluginDir switched mid-file, as collectd wants
+a regular file in its PluginDir), then checks through `collectdctl`
+(listval/getval) and the csv files:
+
+  * every metric of a simulator block and of a replayed export (made here with
+    `revmon simulate`) against `revmon report --json` on the same input;
+  * blocks with an unknown key, a bad value, a ConfigFile without their
+    section and a source that cannot open are refused with an ERROR naming
+    the key, while the other blocks report;
+  * a block whose file source is removed reports source_up 0, logs it once,
+    and recovers when the file is back;
+  * the .so exports module_register only; SIGTERM ends the daemon with 0.
+
+With --valgrind VALGRIND it runs a short configuration under valgrind instead
+and fails on any leak (definite/indirect) or memory error whose stack passes
+through revmon. With --preload LIB (the sanitizer build) the daemon runs with
+LIB (the ASan runtime) preloaded, so the instrumented .so can be loaded.
+
+Prints one line per check and ends with 'N passed, N failed'; exits 0 only
+when all passed, 77 when the daemon cannot run here (ctest: skipped)."""
+import argparse
+import glob
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+HOST = "testhost"
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--revmon", required=True, help="the revmon command")
+ap.add_argument("--plugin", required=True, help="the built revmon.so")
+ap.add_argument("--collectd", default="/usr/sbin/collectd")
+ap.add_argument("--collectdctl", default="collectdctl")
+ap.add_argument("--preload", help="library to LD_PRELOAD into the daemon (ASan runtime)")
+ap.add_argument("--valgrind", help="run the short leak check under this valgrind")
+ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+opts = ap.parse_args()
+
+passed = failed = 0
+
+
+def check(name, fn, *args):
+    global passed, failed
+    t0 = time.monotonic()
+    try:
+        fn(*args)
+        passed += 1
+        print(f"ok   {name} ({time.monotonic() - t0:.1f} s)", flush=True)
+    except Exception as e:  # report and go on
+        failed += 1
+        print(f"FAIL {name}: {e}", flush=True)
+
+
+def run(*args, timeout=120):
+    p = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError(f"{' '.join(args)}: exit {p.returncode}: {p.stderr[:2000]}")
+    return p.stdout
+
+
+def registry():
+    """[(name, kind, collectd_type)] from `revmon metrics`, in registry order."""
+    out = []
+    for line in run(opts.revmon, "metrics").splitlines()[1:]:
+        tok = line.split()
+        # name kind [unit] snmp-column collectd-type definition...
+        col = next(i for i in range(2, len(tok)) if tok[i].isdigit())
+        out.append((tok[0], tok[1], tok[col + 1]))
+    return out
+
+
+def report(*args):
+    doc = json.loads(run(opts.revmon, "report", "--json", *args))
+    return {k: v["value"] for k, v in doc["monitors"][0]["metrics"].items()}
+
+
+def same(got, want):
+    if want is None:
+        return got is not None and math.isnan(got)
+    if got is None or math.isnan(got):
+        return False
+    return abs(got - want) <= 1e-5 + 1e-6 * abs(want)
+
+
+class Daemon:
+    """collectd -f with our configuration, logging to a file."""
+
+    def __init__(self, tmp, blocks, wrapper=()):
+        self.tmp = tmp
+        self.run_dir = os.path.join(tmp, "run")
+        self.sock = os.path.join(self.run_dir, "collectd.sock")
+        self.csv = os.path.join(self.run_dir, "csv")
+        self.log_path = os.path.join(tmp, "collectd.log")
+        plugdir = os.path.join(tmp, "plugins")
+        os.makedirs(self.run_dir, exist_ok=True)
+        os.makedirs(plugdir, exist_ok=True)
+        shutil.copy(opts.plugin, os.path.join(plugdir, "revmon.so"))
+        self.conf = os.path.join(tmp, "collectd.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"""Hostname    "{HOST}"
+FQDNLookup  false
+BaseDir     "{self.run_dir}"
+PIDFile     "{self.run_dir}/collectd.pid"
+TypesDB     "/usr/share/collectd/types.db"
+Interval    1
+PluginDir   "/usr/lib/collectd"
+LoadPlugin  logfile
+<Plugin logfile>
+  LogLevel  "info"
+  File      STDOUT
+  Timestamp true
+</Plugin>
+LoadPlugin  csv
+<Plugin csv>
+  DataDir   "{self.csv}"
+  StoreRates false
+</Plugin>
+LoadPlugin  unixsock
+<Plugin unixsock>
+  SocketFile  "{self.sock}"
+  SocketPerms "0660"
+  DeleteSocket true
+  SocketGroup "root"
+</Plugin>
+PluginDir   "{plugdir}"
+LoadPlugin  revmon
+<Plugin revmon>
+{blocks}
+</Plugin>
+""")
+        env = dict(os.environ)
+        if opts.preload:
+            env["LD_PRELOAD"] = opts.preload
+            # collectd itself is not built for LeakSanitizer and keeps some
+            # memory to the end; leaks are the valgrind test's job.
+            env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+        self.logf = open(self.log_path, "w")
+        self.proc = subprocess.Popen([*wrapper, opts.collectd, "-f", "-C", self.conf],
+                                     stdout=self.logf, stderr=subprocess.STDOUT,
+                                     cwd=tmp, env=env)
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def alive(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"collectd exited with {self.proc.returncode}:\n"
+                                 + self.log()[-3000:])
+
+    def ctl(self, *args):
+        p = subprocess.run([opts.collectdctl, "-s", self.sock, *args],
+                           capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout
+
+    def listval(self):
+        rc, out = self.ctl("listval")
+        return set(out.split()) if rc == 0 else set()
+
+    def getval(self, ident):
+        rc, out = self.ctl("getval", ident)
+        if rc != 0:
+            return None
+        line = out.strip().splitlines()[0]
+        return float(line.split("=", 1)[1])
+
+    def csv_values(self, block, ctype, name):
+        """Every value written for one metric, oldest first."""
+        pat = os.path.join(self.csv, HOST, f"revmon-{block}", f"{ctype}-{name}-*")
+        vals = []
+        for path in sorted(glob.glob(pat)):
+            with open(path) as f:
+                for line in f.read().splitlines()[1:]:
+                    vals.append(float(line.split(",")[1]))
+        return vals
+
+    def wait(self, what, cond, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.alive()
+            if cond():
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+    def stop(self, timeout=60):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"collectd still running {timeout} s after SIGTERM")
+        self.logf.close()
+        return self.proc.returncode
+
+
+def ident(block, ctype, name):
+    return f"{HOST}/revmon-{block}/{ctype}-{name}"
+
+
+def compare_block(d, block, reg, want, timeout):
+    """Every metric of block in listval, csv and (gauges) getval equals want."""
+    def diffs():
+        present = d.listval()
+        bad = []
+        for name, kind, ctype in reg:
+            i = ident(block, ctype, name)
+            if i not in present:
+                bad.append(f"{i}: not in listval")
+                continue
+            csv = d.csv_values(block, ctype, name)
+            if not csv or not same(csv[-1], want[name]):
+                bad.append(f"{name}: csv {csv[-1:] or 'none'}, report {want[name]}")
+            # getval gives rates for derive; gauges are the value itself.
+            if kind == "gauge":
+                g = d.getval(i)
+                if g is None or not same(g, want[name]):
+                    bad.append(f"{name}: getval {g}, report {want[name]}")
+        return bad
+
+    end = time.monotonic() + timeout
+    while True:
+        d.alive()
+        bad = diffs()
+        if not bad:
+            return
+        if time.monotonic() > end:
+            raise AssertionError(f"{len(bad)} of {len(reg)} metrics differ: " + "; ".join(bad[:8]))
+        time.sleep(0.5)
+
+
+def main_run(tmp):
+    reg = registry()
+    fixture = os.path.join(tmp, "PT1H.json")
+    flaky = os.path.join(tmp, "flaky.json")
+    run(opts.revmon, "simulate", "--shape", "pt1h", "--out", fixture,
+        "--set", "sim_users=300", "--set", "sim_duration=4h", "--set", "sim_seed=7")
+    run(opts.revmon, "simulate", "--shape", "ndjson", "--out", flaky,
+        "--set", "sim_users=50", "--set", "sim_duration=1h")
+    conf_file = os.path.join(tmp, "revmon.conf")
+    with open(conf_file, "w") as f:
+        f.write(f"# defaults, then one monitor per section\nwindow = 10m\n\n"
+                f"[replay]\nsource = \"file:{fixture}\"\n\n[other]\nsource = sim\n")
+
+    sim_keys = ["sim_users=300", "sim_duration=4h", "window=300", "stuck_after=1800",
+                "sim_mass_revocation=2h"]
+    blocks = f"""
+  <Source "sim">
+    Source "sim"
+    Interval 3600          # read once during the test: the simulator moves per read
+    SimUsers 300
+    sim_duration "4h"
+    Window 300
+    StuckAfter 1800
+    SimMassRevocation "2h"
+  </Source>
+  <Source "replay">
+    ConfigFile "{conf_file}"
+    Interval 1
+    StuckAfter "30m"
+  </Source>
+  <Source "bad_key">
+    Source "sim"
+    Windw 5
+  </Source>
+  <Source "bad_value">
+    Source "sim"
+    StuckAfter "soon"
+  </Source>
+  <Source "bad_section">
+    ConfigFile "{conf_file}"
+  </Source>
+  <Source "bad_open">
+    Source "file:{tmp}/no/such/export"
+  </Source>
+  <Source "flaky">
+    Source "file:{flaky}"
+    Interval 1
+    ReadBudget 0.5
+  </Source>"""
+    want_sim = report("--source", "sim", *[a for k in sim_keys for a in ("--set", k)])
+    want_replay = report("--source", f"file:{fixture}", "--set", "window=10m",
+                         "--set", "stuck_after=30m")
+    assert want_sim["signins"] > 1000 and want_replay["signins"] > 1000
+
+    d = Daemon(tmp, blocks)
+    try:
+        d.wait("the unix socket", lambda: os.path.exists(d.sock), 30)
+        check("sim block: every metric equals revmon report --json",
+              compare_block, d, "sim", reg, want_sim, 60)
+        check("replayed export (ConfigFile + inline keys): every metric equals report",
+              compare_block, d, "replay", reg, want_replay, 60)
+        check("refused blocks are logged with their key and dispatch nothing",
+              refused_blocks, d)
+        check("failing source: source_up 0, logged once, recovers", flaky_source,
+              d, flaky)
+        check("failing source: logged once per change of state, not per read",
+              flaky_logged_once, d)
+        check("simulated data is said once in the log", lambda: simulated_said(d))
+    finally:
+        rc = d.stop()
+    check("SIGTERM: collectd exits 0", lambda: exit_clean(d, rc))
+    check("the .so exports module_register only", exports_only)
+    ex = os.path.join(tmp, "example")
+    os.makedirs(ex)
+    check("collectd/revmon.conf.example starts its blocks", example_run, ex)
+
+
+def refused_blocks(d):
+    log = d.log()
+    errors = [l for l in log.splitlines() if "revmon plugin:" in l and "block skipped" in l]
+    expect = {"bad_key": "Windw: windw: unknown configuration key",
+              "bad_value": "StuckAfter: stuck_after: 'soon' is not a duration",
+              "bad_section": "none is [bad_section]",
+              "bad_open": "no/such/export"}
+    for block, text in expect.items():
+        hits = [l for l in errors if f"[{block}]" in l]
+        assert len(hits) == 1 and text in hits[0], f"{block}: log has {hits}, wants '{text}'"
+    assert len(errors) == len(expect), f"unexpected refusals: {errors}"
+    present = d.listval()
+    for block in expect:
+        leaked = [i for i in present if f"/revmon-{block}/" in i]
+        assert not leaked, f"{block} dispatched {leaked[:3]}"
+
+
+def flaky_source(d, path):
+    up = ident("flaky", "gauge", "source_up")
+    away = path + ".away"
+    d.wait("flaky source_up 1", lambda: d.getval(up) == 1, 30)
+    mark = len(d.log().splitlines())
+    os.rename(path, away)
+    d.wait("flaky source_up 0 after the file went away", lambda: d.getval(up) == 0, 30)
+    time.sleep(3)  # several reads while down
+    assert d.getval(up) == 0
+    for block in ("sim", "replay"):
+        assert d.getval(ident(block, "gauge", "source_up")) == 1, f"{block} stopped reporting"
+    os.rename(away, path)
+    d.wait("flaky source_up 1 after the file came back", lambda: d.getval(up) == 1, 30)
+    time.sleep(2)
+    d.flaky_log = [l for l in d.log().splitlines()[mark:] if "[flaky]" in l]
+    down = [l for l in d.flaky_log if "source down" in l]
+    back = [l for l in d.flaky_log if "source up again" in l]
+    assert len(down) == 1, f"'source down' logged {len(down)} times: {down[:3]}"
+    assert len(back) == 1, f"'source up again' logged {len(back)} times: {back[:3]}"
+    assert "No such file" in down[0], down[0]
+
+
+def flaky_logged_once(d):
+    """Only the two changes of state, not a line per read while down."""
+    lines = getattr(d, "flaky_log", None)
+    assert lines is not None, "the failing-source check did not get that far"
+    noise = [l for l in lines if "source down" not in l and "source up again" not in l]
+    assert not noise, f"{len(noise)} more lines while down (once per read?): {noise[:2]}"
+
+
+def simulated_said(d):
+    lines = [l for l in d.log().splitlines() if "SIMULATED DATA" in l]
+    assert len(lines) == 1 and "[sim]" in lines[0], lines
+
+
+def exit_clean(d, rc):
+    log = d.log()
+    assert rc == 0, f"exit status {rc}:\n{log[-3000:]}"
+    assert "Exiting normally" in log, log[-2000:]
+
+
+def exports_only():
+    out = run("nm", "-D", "--defined-only", opts.plugin)
+    names = sorted(line.split()[-1] for line in out.splitlines() if line.strip())
+    assert names == ["module_register"], f"exported: {names[:20]}"
+
+
+def example_run(tmp):
+    """collectd/revmon.conf.example as shipped (file path and interval
+    pointed at a fixture, the demo block uncommented) starts both blocks."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                       "collectd", "revmon.conf.example")
+    fixture = os.path.join(tmp, "example.json")
+    run(opts.revmon, "simulate", "--out", fixture, "--set", "sim_users=50",
+        "--set", "sim_duration=1h")
+    with open(src) as f:
+        text = f.read()
+    body = text[text.index("<Plugin revmon>") + len("<Plugin revmon>"):text.index("</Plugin>")]
+    body = body.replace("/var/log/entra/contoso", fixture).replace("Interval 60", "Interval 1")
+    demo = body.index('#<Source "demo">')
+    end = body.index("#</Source>", demo) + len("#</Source>")
+    body = body[:demo] + "\n".join(l.replace("#", "", 1) for l in
+                                     body[demo:end].splitlines()) + body[end:]
+    d = Daemon(tmp, body)
+    try:
+        for block in ("contoso", "demo"):
+            d.wait(f"{block} source_up 1",
+                   lambda: d.getval(ident(block, "gauge", "source_up")) == 1, 30)
+        errors = [l for l in d.log().splitlines() if "revmon" in l and "skipped" in l]
+        assert not errors, errors
+    finally:
+        rc = d.stop()
+    assert rc == 0, f"exit status {rc}"
+
+
+def valgrind_run(tmp):
+    """A few reads of a small simulator and a replay, then SIGTERM; the
+    daemon must exit 0 and valgrind must see nothing of ours."""
+    fixture = os.path.join(tmp, "small.json")
+    run(opts.revmon, "simulate", "--out", fixture, "--set", "sim_users=50",
+        "--set", "sim_duration=1h")
+    blocks = f"""
+  <Source "sim">
+    Source "sim"
+    Interval 1
+    SimUsers 50
+    SimDuration "1h"
+  </Source>
+  <Source "replay">
+    Source "file:{fixture}"
+    Interval 1
+  </Source>
+  <Source "bad_key">
+    Windw 5
+  </Source>
+  <Source "bad_open">
+    Source "file:{tmp}/missing"
+  </Source>"""
+    vglog = os.path.join(tmp, "valgrind.log")
+    d = Daemon(tmp, blocks, wrapper=[opts.valgrind, "--leak-check=full",
+                                     "--show-leak-kinds=definite,indirect",
+                                     "--num-callers=40", f"--log-file={vglog}"])
+    try:
+        def reads(n):
+            return len(d.csv_values("sim", "derive", "signins")) >= n and \
+                len(d.csv_values("replay", "derive", "signins")) >= n
+        d.wait("three reads of each block under valgrind", lambda: reads(3), 240)
+    finally:
+        rc = d.stop(timeout=180)
+    check("SIGTERM under valgrind: collectd exits 0", lambda: exit_clean(d, rc))
+    check("valgrind: no leak or memory error through revmon", lambda: vg_clean(vglog))
+
+
+def vg_clean(path):
+    with open(path, errors="replace") as f:
+        text = f.read()
+    records, cur = [], []
+    for line in text.splitlines():
+        body = line.split(" ", 1)[1] if line.startswith("==") and " " in line else ""
+        if not body.strip():
+            if cur:
+                records.append("\n".join(cur))
+            cur = []
+        else:
+            cur.append(body)
+    if cur:
+        records.append("\n".join(cur))
+    # Loss records and error records; the LEAK SUMMARY block is neither.
+    kinds = ("are definitely lost", "are indirectly lost", "Invalid read", "Invalid write",
+             "Invalid free", "uninitialised", "Conditional jump", "Mismatched free",
+             "overlap")
+    ours = [r for r in records if any(k in r for k in kinds) and "revmon" in r]
+    theirs = [r for r in records if any(k in r for k in kinds) and "revmon" not in r]
+    assert "LEAK SUMMARY" in text or "All heap blocks were freed" in text, \
+        "valgrind wrote no leak summary (did the daemon exit?)"
+    if theirs:
+        print(f"     ({len(theirs)} valgrind records from collectd itself, not ours)")
+    assert not ours, f"{len(ours)} records through revmon:\n" + "\n\n".join(ours[:3])
+
+
+def main():
+    for tool in (opts.collectd, opts.plugin, opts.revmon):
+        if not os.path.exists(tool):
+            print(f"skipped: {tool} not found")
+            return SKIP
+    if not shutil.which(opts.collectdctl):
+        print("skipped: collectdctl not found (collectd-utils)")
+        return SKIP
+    if opts.preload and not os.path.exists(opts.preload):
+        print(f"skipped: {opts.preload} (the ASan runtime) not found")
+        return SKIP
+    t0 = time.monotonic()
+    tmp = tempfile.mkdtemp(prefix="revmon-collectd-")
+    try:
+        if opts.valgrind:
+            valgrind_run(tmp)
+        else:
+            main_run(tmp)
+    except Exception as e:
+        global failed
+        failed += 1
+        print(f"FAIL setup: {e}")
+    finally:
+        if opts.keep or failed:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed ({time.monotonic() - t0:.1f} s)")
+    return 0 if failed == 0 else 1
+
+
+sys.exit(main())

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""REVMON-MIB checks: the checked-in MIB is mibgen's output (no drift from the
+registry), smilint -l 6 has nothing to say, and snmptranslate resolves every
+object to the OID and syntax the registry and the subagent's layout give it.
+
+usage: test_mib.py drift|smilint|translate --mibgen BIN --revmon BIN --mib FILE --cache DIR
+"""
+import argparse
+import difflib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+BASE = "1.3.6.1.4.1.8072.9999.9999.1"
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def mibpath(args):
+    return ":".join([args.cache, "/usr/share/snmp/mibs", os.path.dirname(os.path.abspath(args.mib))])
+
+
+def check_cache(args):
+    for m in ("SNMPv2-SMI", "SNMPv2-TC", "SNMPv2-CONF"):
+        if not os.path.exists(os.path.join(args.cache, m + ".mib")):
+            fail("%s.mib missing from %s: the snmp.mib.cache set-up test fetches it" % (m, args.cache))
+
+
+def drift(args):
+    gen = subprocess.run([args.mibgen], check=True, capture_output=True, text=True).stdout
+    with open(args.mib) as f:
+        have = f.read()
+    if gen != have:
+        sys.stdout.writelines(difflib.unified_diff(have.splitlines(True), gen.splitlines(True),
+                                                   args.mib, "mibgen output"))
+        fail("%s differs from the registry; regenerate it: mibgen > snmp/REVMON-MIB.txt" % args.mib)
+    print("ok: REVMON-MIB.txt is mibgen's output")
+
+
+def smilint(args):
+    check_cache(args)
+    env = dict(os.environ, SMIPATH=mibpath(args))
+    r = subprocess.run(["smilint", "-l", "6", "-s", args.mib], env=env, capture_output=True, text=True)
+    out = (r.stdout + r.stderr).strip()
+    # smilint exits 0 even with errors: its silence is the verdict.
+    if out:
+        print(out)
+        fail("smilint -l 6 reported the above")
+    print("ok: smilint -l 6 is silent")
+
+
+def registry(args):
+    """name -> (kind, column) from `revmon metrics --markdown`."""
+    out = subprocess.run([args.revmon, "metrics", "--markdown"], check=True, capture_output=True,
+                         text=True).stdout
+    reg = {}
+    for line in out.splitlines():
+        m = re.match(r"\|\s*`([a-z0-9_]+)`\s*\|\s*(counter|gauge)\s*\|.*\|\s*(\d+) \(x(\d+), ([^)]*)\)\s*\|", line)
+        if m:
+            reg[m.group(1)] = (m.group(2), int(m.group(3)), int(m.group(4)), m.group(5))
+    if not reg:
+        fail("no metric found in `revmon metrics --markdown`")
+    return reg
+
+
+def camel(name):
+    return "revmon" + "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+
+
+def translate(args):
+    check_cache(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, MIBS="", SNMP_PERSISTENT_DIR=tmp)
+        objs = []
+        for line in subprocess.run([args.mibgen, "--objects"], check=True, capture_output=True,
+                                   text=True).stdout.splitlines():
+            name, arcs, what = line.split()[:3]
+            syntax = " ".join(line.split()[3:])
+            objs.append((name, BASE if arcs == "." else BASE + "." + arcs, what, syntax))
+        names = ["REVMON-MIB::" + o[0] for o in objs]
+        r = subprocess.run(["snmptranslate", "-M", mibpath(args), "-m", "REVMON-MIB", "-On"] + names,
+                           env=env, capture_output=True, text=True)
+        got = r.stdout.split()
+        if r.returncode != 0 or len(got) != len(objs):
+            print(r.stdout + r.stderr)
+            fail("snmptranslate did not resolve every object")
+        for o, oid in zip(objs, got):
+            if oid != "." + o[1]:
+                fail("%s resolves to %s, the subagent serves it at .%s" % (o[0], oid, o[1]))
+        # Every registry metric has its column, with the right syntax and units.
+        reg = registry(args)
+        columns = {o[0]: o for o in objs if o[2] == "column"}
+        for name, (kind, col, scale, units) in sorted(reg.items()):
+            d = camel(name)
+            if d not in columns:
+                fail("metric %s has no column %s in the MIB" % (name, d))
+            if not columns[d][1].endswith(".2.1.%d" % col):
+                fail("metric %s: column %s is at %s, the registry says %d" % (name, d, columns[d][1], col))
+            r = subprocess.run(["snmptranslate", "-M", mibpath(args), "-m", "REVMON-MIB", "-Td",
+                                "REVMON-MIB::" + d], env=env, capture_output=True, text=True, check=True)
+            want = "Counter64" if kind == "counter" else "Gauge32"
+            if not re.search(r"SYNTAX\s+%s\b" % want, r.stdout):
+                fail("%s: SYNTAX is not %s:\n%s" % (d, want, r.stdout))
+            if not re.search(r'UNITS\s+"%s"' % re.escape(units), r.stdout):
+                fail("%s: UNITS is not %r:\n%s" % (d, units, r.stdout))
+            if "read-only" not in r.stdout:
+                fail("%s is not read-only" % d)
+        n_metric_cols = sum(1 for o in columns.values() if int(o[1].rsplit(".", 1)[1]) >= 10)
+        if n_metric_cols != len(reg):
+            fail("%d metric columns in the MIB, %d metrics in the registry" % (n_metric_cols, len(reg)))
+    print("ok: snmptranslate resolves all %d objects; %d metric columns match the registry" %
+          (len(objs), len(reg)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["drift", "smilint", "translate"])
+    ap.add_argument("--mibgen", required=True)
+    ap.add_argument("--revmon", required=True)
+    ap.add_argument("--mib", required=True)
+    ap.add_argument("--cache", required=True)
+    args = ap.parse_args()
+    {"drift": drift, "smilint": smilint, "translate": translate}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()
