@@ -9,8 +9,9 @@ a regular file in its PluginDir), then checks through `collectdctl`
   * every metric of a simulator block and of a replayed export (made here with
     `revmon simulate`) against `revmon report --json` on the same input;
   * blocks with an unknown key, a bad value, a ConfigFile without their
-    section and a source that cannot open are refused with an ERROR naming
-    the key, while the other blocks report;
+    section and a read budget above the interval are refused with an ERROR
+    naming the key, while the other blocks report; a source whose path does
+    not exist yet runs with source_up 0;
   * a block whose file source is removed reports source_up 0, logs it once,
     and recovers when the file is back;
   * the .so exports module_register only; SIGTERM ends the daemon with 0.
@@ -283,8 +284,14 @@ def main_run(tmp):
   <Source "bad_section">
     ConfigFile "{conf_file}"
   </Source>
-  <Source "bad_open">
+  <Source "bad_budget">
+    Source "sim"
+    Interval 2
+    ReadBudget 5
+  </Source>
+  <Source "missing">
     Source "file:{tmp}/no/such/export"
+    Interval 1
   </Source>
   <Source "flaky">
     Source "file:{flaky}"
@@ -305,6 +312,7 @@ def main_run(tmp):
               compare_block, d, "replay", reg, want_replay, 60)
         check("refused blocks are logged with their key and dispatch nothing",
               refused_blocks, d)
+        check("a source missing from the start: source_up 0, logged once", missing_source, d)
         check("failing source: source_up 0, logged once, recovers", flaky_source,
               d, flaky)
         check("failing source: logged once per change of state, not per read",
@@ -325,7 +333,7 @@ def refused_blocks(d):
     expect = {"bad_key": "Windw: windw: unknown configuration key",
               "bad_value": "StuckAfter: stuck_after: 'soon' is not a duration",
               "bad_section": "none is [bad_section]",
-              "bad_open": "no/such/export"}
+              "bad_budget": "ReadBudget (5 s) must be below the block's interval (2 s)"}
     for block, text in expect.items():
         hits = [l for l in errors if f"[{block}]" in l]
         assert len(hits) == 1 and text in hits[0], f"{block}: log has {hits}, wants '{text}'"
@@ -334,6 +342,17 @@ def refused_blocks(d):
     for block in expect:
         leaked = [i for i in present if f"/revmon-{block}/" in i]
         assert not leaked, f"{block} dispatched {leaked[:3]}"
+
+
+def missing_source(d):
+    up = ident("missing", "gauge", "source_up")
+    d.wait("missing source_up 0", lambda: d.getval(up) == 0, 30)
+    time.sleep(2)
+    lines = [l for l in d.log().splitlines() if "[missing]" in l]
+    down = [l for l in lines if "source down" in l and "no/such/export" in l]
+    assert len(down) == 1, f"'source down' logged {len(down)} times: {lines[:4]}"
+    present = {i for i in d.listval() if "/revmon-missing/" in i}
+    assert len(present) == len(registry()), f"{len(present)} metrics dispatched"
 
 
 def flaky_source(d, path):
@@ -431,7 +450,11 @@ def valgrind_run(tmp):
   <Source "bad_key">
     Windw 5
   </Source>
-  <Source "bad_open">
+  <Source "bad_budget">
+    Interval 1
+    ReadBudget 2
+  </Source>
+  <Source "missing">
     Source "file:{tmp}/missing"
   </Source>"""
     vglog = os.path.join(tmp, "valgrind.log")

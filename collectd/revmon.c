@@ -1,0 +1,507 @@
+/* revmon.c — the collectd plugin: one <Source "name"> block per monitor.
+ *
+ *     <Plugin revmon>
+ *       <Source "contoso">
+ *         Source "file:/var/log/entra/contoso"
+ *         Interval 60
+ *         ConfigFile "/etc/revmon/contoso.conf"
+ *         Window 300              # any core key, CamelCase or snake_case
+ *       </Source>
+ *     </Plugin>
+ *
+ * The config callback turns each block into a revmon_conf (the core refuses
+ * unknown keys and bad values with their name); init opens one monitor per
+ * block and registers one complex read for it, which owns the block from
+ * then on. A read polls within a budget below the block's interval and
+ * dispatches every metric of the registry as plugin "revmon", plugin instance
+ * the block's name, type the registry's collectd type, type instance the
+ * metric's name. This file knows collectd and the public revmon API only. */
+#include "collectd/core/daemon/collectd.h"
+#include "collectd/core/daemon/plugin.h"
+#include "collectd/core/utils/common/common.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+
+#include "revmon.h"
+
+#define PLUGIN "revmon"
+/* Share of the interval a read may spend polling when ReadBudget is not
+ * set: the rest is left for the snapshot and the dispatch. */
+#define BUDGET_SHARE 0.8
+#define KEY_MAX 64
+
+struct block {
+	char *name;           /* plugin instance */
+	revmon_conf *conf;    /* the configuration, until init opens the monitor */
+	revmon *mon;
+	cdtime_t interval;    /* 0 until init: then the effective read interval */
+	double budget_s;      /* ReadBudget; 0: BUDGET_SHARE of the interval */
+	int budget_ms;
+	int *ds_type;         /* per registry index: DS_TYPE_*, or -1 not dispatched */
+	size_t n_types;
+	int said_simulated;
+	struct block *next;   /* in the pending list only */
+};
+
+/* Blocks configured and not yet handed to collectd. Only the config, init
+ * and shutdown callbacks touch it, and collectd runs those on one thread. */
+static struct block *pending;
+static int refused; /* blocks refused by the config callback */
+
+static void block_free(void *arg)
+{
+	struct block *b = arg;
+
+	if (!b)
+		return;
+	revmon_close(b->mon);
+	revmon_conf_free(b->conf);
+	free(b->ds_type);
+	free(b->name);
+	free(b);
+}
+
+/* The core's log lines, attributed to the block. Called on the read thread
+ * that polls this block; plugin_log is thread-safe. */
+static void block_log(void *ctx, enum revmon_log_level level, const char *msg)
+{
+	const struct block *b = ctx;
+	int severity = LOG_DEBUG;
+
+	if (level <= REVMON_LOG_ERR)
+		severity = LOG_ERR;
+	else if (level == REVMON_LOG_WARNING)
+		severity = LOG_WARNING;
+	else if (level == REVMON_LOG_INFO)
+		severity = LOG_INFO;
+	plugin_log(severity, PLUGIN " plugin: [%s] %s", b->name, msg);
+}
+
+/* CamelCase collectd option -> the core's snake_case key: Window -> window,
+ * StuckAfter -> stuck_after, CAEPropagationBound -> cae_propagation_bound;
+ * snake_case passes through. Returns -1 when it does not fit. */
+static int core_key(const char *key, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; key[i]; i++) {
+		unsigned char c = (unsigned char)key[i];
+		unsigned char prev = i ? (unsigned char)key[i - 1] : 0;
+		unsigned char next = (unsigned char)key[i + 1];
+		/* A word starts at an upper-case letter after a lower-case one or
+		 * a digit, or at the last capital of an acronym ("CAEPropagation"). */
+		int word = i > 0 && isupper(c) &&
+		           (islower(prev) || isdigit(prev) || (isupper(prev) && islower(next)));
+
+		if (o + (size_t)word + 1 >= size)
+			return -1;
+		if (word)
+			out[o++] = '_';
+		out[o++] = (char)tolower(c);
+	}
+	out[o] = '\0';
+	return o ? 0 : -1;
+}
+
+/* The single value of an option as the core's text: strings as they are,
+ * numbers without a trailing ".000000", booleans as true/false. The result
+ * is borrowed from item or buf. NULL when the option has not one value. */
+static const char *option_text(const oconfig_item_t *item, char *buf, size_t size)
+{
+	const oconfig_value_t *v;
+
+	if (item->values_num != 1)
+		return NULL;
+	v = &item->values[0];
+	switch (v->type) {
+	case OCONFIG_TYPE_STRING:
+		return v->value.string;
+	case OCONFIG_TYPE_NUMBER:
+		/* 15 digits give back the decimal the user wrote (0.05, 300). */
+		snprintf(buf, size, "%.15g", v->value.number);
+		return buf;
+	case OCONFIG_TYPE_BOOLEAN:
+		return v->value.boolean ? "true" : "false";
+	default:
+		return NULL;
+	}
+}
+
+/* A positive number of seconds given as a number or a numeric string. */
+static int option_seconds(const oconfig_item_t *item, double *out)
+{
+	char buf[64];
+	const char *text = option_text(item, buf, sizeof buf);
+	char *end;
+	double d;
+
+	if (!text || !*text)
+		return -1;
+	errno = 0;
+	d = strtod(text, &end);
+	if (errno || *end || !isfinite(d) || d <= 0)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+/* The monitor of ConfigFile path: its section named like the block, or the
+ * whole file when it has no sections (the core names that one after the
+ * block). NULL after logging why. */
+static revmon_conf *conf_from_file(const char *block, const char *path)
+{
+	revmon_conf **list = NULL;
+	revmon_conf *c = NULL;
+	struct revmon_error err = {{0}};
+	size_t n = 0;
+
+	if (revmon_conf_parse_file(path, block, &list, &n, &err) < 0) {
+		ERROR(PLUGIN " plugin: [%s] ConfigFile: %s; block skipped", block, err.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < n && !c; i++) {
+		if (strcmp(revmon_conf_name(list[i]), block) == 0) {
+			c = list[i];
+			list[i] = NULL;
+		}
+	}
+	if (!c)
+		ERROR(PLUGIN " plugin: [%s] ConfigFile: %s has %zu section%s and none is [%s];"
+		      " block skipped", block, path, n, n == 1 ? "" : "s", block);
+out:
+	revmon_conf_list_free(list, n);
+	return c;
+}
+
+static int name_taken(const char *name)
+{
+	for (const struct block *b = pending; b; b = b->next)
+		if (strcmp(b->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Options of the block, in order, on top of its ConfigFile. Returns -1 after
+ * logging the first refusal. */
+static int block_options(struct block *b, const oconfig_item_t *ci)
+{
+	int rc = -1;
+
+	for (int i = 0; i < ci->children_num; i++) {
+		const oconfig_item_t *item = &ci->children[i];
+		struct revmon_error err = {{0}};
+		char key[KEY_MAX], buf[64];
+		const char *text;
+		double s;
+
+		if (item->children_num > 0 || core_key(item->key, key, sizeof key) < 0) {
+			ERROR(PLUGIN " plugin: [%s] %s: not an option of a <Source> block;"
+			      " block skipped", b->name, item->key);
+			goto out;
+		}
+		if (strcmp(key, "config_file") == 0)
+			continue; /* read first, by block_new */
+		if (strcmp(key, "interval") == 0 || strcmp(key, "read_budget") == 0) {
+			if (option_seconds(item, &s) < 0) {
+				ERROR(PLUGIN " plugin: [%s] %s: takes one positive number of seconds;"
+				      " block skipped", b->name, item->key);
+				goto out;
+			}
+			if (key[0] == 'i')
+				b->interval = DOUBLE_TO_CDTIME_T(s);
+			else
+				b->budget_s = s;
+			continue;
+		}
+		text = option_text(item, buf, sizeof buf);
+		if (!text) {
+			ERROR(PLUGIN " plugin: [%s] %s: takes exactly one value (repeat the"
+			      " option for lists); block skipped", b->name, item->key);
+			goto out;
+		}
+		if (revmon_conf_set(b->conf, key, text, &err) < 0) {
+			/* The core names its key; add the user's spelling when it differs. */
+			if (strcmp(item->key, key) == 0)
+				ERROR(PLUGIN " plugin: [%s] %s; block skipped", b->name, err.msg);
+			else
+				ERROR(PLUGIN " plugin: [%s] %s: %s; block skipped", b->name,
+				      item->key, err.msg);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+/* One <Source "name"> block -> a pending block, or NULL after logging why. */
+static struct block *block_new(const oconfig_item_t *ci)
+{
+	struct block *b = NULL;
+	const char *file = NULL;
+	struct revmon_error err = {{0}};
+	const char *name;
+	int ok = 0;
+
+	if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
+		ERROR(PLUGIN " plugin: <%s> takes one quoted name, e.g. <Source \"contoso\">;"
+		      " block skipped", ci->key);
+		goto fail;
+	}
+	name = ci->values[0].value.string;
+	if (name_taken(name)) {
+		ERROR(PLUGIN " plugin: [%s] a block of this name is already configured;"
+		      " block skipped", name);
+		goto fail;
+	}
+	for (int i = 0; i < ci->children_num; i++) {
+		char key[KEY_MAX];
+		const oconfig_item_t *item = &ci->children[i];
+
+		if (core_key(item->key, key, sizeof key) < 0 || strcmp(key, "config_file"))
+			continue;
+		if (file || item->values_num != 1 || item->values[0].type != OCONFIG_TYPE_STRING) {
+			ERROR(PLUGIN " plugin: [%s] %s: takes one quoted path, once; block skipped",
+			      name, item->key);
+			goto fail;
+		}
+		file = item->values[0].value.string;
+	}
+	b = calloc(1, sizeof *b);
+	if (!b || !(b->name = strdup(name))) {
+		ERROR(PLUGIN " plugin: [%s] out of memory; block skipped", name);
+		goto fail;
+	}
+	b->conf = file ? conf_from_file(name, file) : revmon_conf_new(name, &err);
+	if (!b->conf) {
+		if (!file)
+			ERROR(PLUGIN " plugin: [%s] %s; block skipped", name, err.msg);
+		goto fail;
+	}
+	if (block_options(b, ci) < 0)
+		goto fail;
+	ok = 1;
+fail:
+	if (!ok) {
+		block_free(b);
+		b = NULL;
+	}
+	return b;
+}
+
+static int revmon_config(oconfig_item_t *ci)
+{
+	/* A refused block is logged and skipped; the others still run, so the
+	 * daemon is never stopped by this plugin's configuration. */
+	for (int i = 0; i < ci->children_num; i++) {
+		const oconfig_item_t *item = &ci->children[i];
+		struct block *b, **tail = &pending;
+
+		if (strcasecmp(item->key, "Source") != 0) {
+			ERROR(PLUGIN " plugin: %s: unknown option; the plugin takes"
+			      " <Source \"name\"> blocks", item->key);
+			continue;
+		}
+		b = block_new(item);
+		if (!b) {
+			refused++;
+			continue;
+		}
+		/* Keep the configured order: logs and reads follow the file. */
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = b;
+	}
+	return 0;
+}
+
+/* Which value_t member each metric takes, from the loaded types.db: the
+ * registry names the type, the daemon knows its data source. */
+static int block_types(struct block *b)
+{
+	size_t n = revmon_metric_count();
+
+	b->ds_type = calloc(n ? n : 1, sizeof *b->ds_type);
+	if (!b->ds_type)
+		return -1;
+	b->n_types = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct revmon_metric_desc *d = revmon_metric(i);
+		const data_set_t *ds = plugin_get_ds(d->collectd_type);
+
+		b->ds_type[i] = -1;
+		if (!ds || ds->ds_num != 1) {
+			ERROR(PLUGIN " plugin: [%s] type \"%s\" of metric %s is not a one-value"
+			      " type in the loaded TypesDB; the metric is not dispatched",
+			      b->name, d->collectd_type, d->name);
+			continue;
+		}
+		b->ds_type[i] = ds->ds[0].type;
+	}
+	return 0;
+}
+
+static void dispatch(const struct block *b, const revmon_snapshot *s)
+{
+	value_list_t vl = VALUE_LIST_INIT;
+	value_t v;
+
+	vl.values = &v;
+	vl.values_len = 1;
+	vl.time = cdtime(); /* the simulator's clock is not the host's */
+	vl.interval = b->interval;
+	sstrncpy(vl.plugin, PLUGIN, sizeof vl.plugin);
+	sstrncpy(vl.plugin_instance, b->name, sizeof vl.plugin_instance);
+	for (size_t i = 0; i < s->n_values && i < b->n_types; i++) {
+		const struct revmon_metric_desc *d = revmon_metric(i);
+		const struct revmon_value *x = &s->values[i];
+		int counter = d->kind == REVMON_COUNTER;
+		/* Counters are exact in .counter; derive_t is signed. */
+		uint64_t c = x->counter > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : x->counter;
+
+		switch (b->ds_type[i]) {
+		case DS_TYPE_GAUGE:
+			v.gauge = !x->known ? NAN : counter ? (gauge_t)x->counter : x->value;
+			break;
+		case DS_TYPE_DERIVE:
+			if (!x->known)
+				continue;
+			v.derive = counter ? (derive_t)c : (derive_t)llround(x->value);
+			break;
+		case DS_TYPE_COUNTER:
+		case DS_TYPE_ABSOLUTE:
+			if (!x->known)
+				continue;
+			v.counter = counter ? (counter_t)x->counter : (counter_t)llround(x->value);
+			break;
+		default:
+			continue; /* refused at init */
+		}
+		sstrncpy(vl.type, d->collectd_type, sizeof vl.type);
+		sstrncpy(vl.type_instance, d->name, sizeof vl.type_instance);
+		plugin_dispatch_values(&vl);
+	}
+}
+
+/* collectd never runs one registered read twice at once (the read thread
+ * takes it off the heap for the call), so the block needs no lock. */
+static int block_read(user_data_t *ud)
+{
+	struct block *b = ud->data;
+	revmon_snapshot *s;
+	int rc = -1;
+
+	/* Failing sources are logged by the core once per change of state and
+	 * reported as source_up 0; the read itself goes on, so that collectd
+	 * does not back off from a block that is saying something is down. */
+	revmon_poll(b->mon, b->budget_ms);
+	s = revmon_snapshot_take(b->mon);
+	if (!s) {
+		ERROR(PLUGIN " plugin: [%s] out of memory taking a snapshot", b->name);
+		goto out;
+	}
+	if (s->simulated && !b->said_simulated) {
+		NOTICE(PLUGIN " plugin: [%s] SIMULATED DATA: a source is the built-in tenant"
+		       " simulator, not a real tenant", b->name);
+		b->said_simulated = 1;
+	}
+	dispatch(b, s);
+	rc = 0;
+out:
+	revmon_snapshot_free(s);
+	return rc;
+}
+
+/* Open the block's monitor and register its read, which then owns b. */
+static int block_start(struct block *b)
+{
+	struct revmon_hooks hooks = {.log = block_log, .ctx = b};
+	struct revmon_error err = {{0}};
+	user_data_t ud = {.data = b, .free_func = block_free};
+	char rname[DATA_MAX_NAME_LEN + sizeof PLUGIN];
+	double interval_s, budget_s;
+	int rc = -1;
+
+	if (!b->interval)
+		b->interval = plugin_get_interval();
+	interval_s = CDTIME_T_TO_DOUBLE(b->interval);
+	budget_s = b->budget_s > 0 ? b->budget_s : BUDGET_SHARE * interval_s;
+	if (budget_s >= interval_s) {
+		ERROR(PLUGIN " plugin: [%s] ReadBudget (%g s) must be below the block's"
+		      " interval (%g s); block skipped", b->name, budget_s, interval_s);
+		goto out;
+	}
+	b->budget_ms = budget_s * 1000 >= INT_MAX ? INT_MAX : (int)(budget_s * 1000);
+	if (b->budget_ms < 1)
+		b->budget_ms = 1;
+	if (block_types(b) < 0) {
+		ERROR(PLUGIN " plugin: [%s] out of memory; block skipped", b->name);
+		goto out;
+	}
+	b->mon = revmon_open(b->conf, &hooks, &err);
+	if (!b->mon) {
+		ERROR(PLUGIN " plugin: [%s] %s; block skipped", b->name, err.msg);
+		goto out;
+	}
+	revmon_conf_free(b->conf);
+	b->conf = NULL;
+	snprintf(rname, sizeof rname, PLUGIN "/%s", b->name);
+	INFO(PLUGIN " plugin: [%s] reading every %g s, at most %d ms per read", b->name,
+	     interval_s, b->budget_ms);
+	rc = plugin_register_complex_read(PLUGIN, rname, block_read, b->interval, &ud);
+	if (rc != 0)
+		ERROR(PLUGIN " plugin: [%s] registering the read failed (%d); block skipped",
+		      b->name, rc);
+out:
+	/* collectd frees ud only when the registration succeeded. */
+	if (rc != 0)
+		block_free(b);
+	return rc;
+}
+
+static int revmon_init(void)
+{
+	int configured = 0, started = 0;
+
+	while (pending) {
+		struct block *b = pending;
+
+		pending = b->next;
+		b->next = NULL;
+		configured++;
+		if (block_start(b) == 0)
+			started++;
+	}
+	if (!configured && !refused) {
+		WARNING(PLUGIN " plugin: no <Source \"name\"> block configured; nothing to read");
+		return 0;
+	}
+	if (!started) {
+		ERROR(PLUGIN " plugin: none of the %d <Source> blocks could start",
+		      configured + refused);
+		return -1;
+	}
+	return 0;
+}
+
+/* Blocks still pending here were configured but never started (init did not
+ * run); started ones are freed by collectd through their user_data. */
+static int revmon_shutdown(void)
+{
+	while (pending) {
+		struct block *b = pending;
+
+		pending = b->next;
+		block_free(b);
+	}
+	return 0;
+}
+
+__attribute__((visibility("default"))) void module_register(void)
+{
+	plugin_register_complex_config(PLUGIN, revmon_config);
+	plugin_register_init(PLUGIN, revmon_init);
+	plugin_register_shutdown(PLUGIN, revmon_shutdown);
+}
