@@ -132,30 +132,42 @@ static const struct key *find_key(const char *name)
 
 int rm_parse_duration(const char *v, int64_t *ms)
 {
-	char *end;
-	long long n;
-	int64_t mult = 1000;
+	int64_t total = 0;
+	int parts = 0;
 
-	errno = 0;
-	if (!isdigit((unsigned char)*v))
-		return -1;
-	n = strtoll(v, &end, 10);
-	if (errno || n < 0)
-		return -1;
-	if (*end) {
+	/* "90", "15m", or units in a row: "2h30m", "1d12h". */
+	while (*v) {
+		char *end;
+		long long n;
+		int64_t mult;
+
+		if (!isdigit((unsigned char)*v))
+			return -1;
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (errno || n < 0)
+			return -1;
 		switch (*end) {
-		case 's': mult = 1000; break;
-		case 'm': mult = 60000; break;
-		case 'h': mult = 3600000; break;
-		case 'd': mult = 86400000; break;
+		case '\0':
+			if (parts)
+				return -1; /* "2h30": a bare number only alone */
+			mult = 1000;
+			break;
+		case 's': mult = 1000; end++; break;
+		case 'm': mult = 60000; end++; break;
+		case 'h': mult = 3600000; end++; break;
+		case 'd': mult = 86400000; end++; break;
 		default: return -1;
 		}
-		if (end[1])
+		if (n > (INT64_MAX - total) / mult)
 			return -1;
+		total += (int64_t)n * mult;
+		parts++;
+		v = end;
 	}
-	if (n > INT64_MAX / mult)
+	if (!parts)
 		return -1;
-	*ms = (int64_t)n * mult;
+	*ms = total;
 	return 0;
 }
 
@@ -314,7 +326,7 @@ static int check_value(const struct key *k, const char *v, struct revmon_error *
 	}
 	return 0;
 bad_duration:
-	rm_errorf(err, "%s: '%s' is not a duration (seconds, or a number with s, m, h or d)", k->name, v);
+	rm_errorf(err, "%s: '%s' is not a duration (seconds, or numbers with s, m, h or d: 90, 15m, 2h30m)", k->name, v);
 	return -1;
 }
 
