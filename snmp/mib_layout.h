@@ -1,0 +1,96 @@
+/* mib_layout.h — where every object of REVMON-MIB lives.
+ *
+ * Computed from the core's metric registry, so that the MIB generator
+ * (mibgen) and the subagent cannot disagree about a name, a column or a
+ * syntax. Pure: no net-snmp here.
+ *
+ * Layout under the base OID B (revmonMIB):
+ *   B.1.1.k.0      agent scalars (struct rm_object, rm_scalar())
+ *   B.1.2.1.c.i    revmonSourceTable: column c of the row with index i
+ *   B.2.1.g        object groups, B.2.2.1 the compliance statement
+ */
+#ifndef RM_MIB_LAYOUT_H
+#define RM_MIB_LAYOUT_H
+
+#include <stddef.h>
+
+#define RM_DEFAULT_BASE_OID "1.3.6.1.4.1.8072.9999.9999.1"
+#define RM_MAX_ARCS 64
+#define RM_DESCRIPTOR_MAX 32 /* RFC 2578 3.1: descriptors should not exceed 32 */
+
+/* Arcs below the base OID. */
+#define RM_ARC_OBJECTS 1
+#define RM_ARC_AGENT 1       /* B.1.1 */
+#define RM_ARC_TABLE 2       /* B.1.2 */
+#define RM_ARC_ENTRY 1       /* B.1.2.1 */
+#define RM_ARC_CONFORMANCE 2 /* B.2 */
+
+enum rm_syntax {
+	RM_SYN_INDEX,        /* Integer32 (1..2147483647), not-accessible */
+	RM_SYN_NAME,         /* DisplayString (SIZE (1..63)) */
+	RM_SYN_TEXT,         /* DisplayString (SIZE (0..255)) */
+	RM_SYN_STATUS,       /* INTEGER { up(1), down(2), starting(3), failed(4) } */
+	RM_SYN_BITMAP,       /* OCTET STRING (SIZE (0..32)) */
+	RM_SYN_TRUTHVALUE,   /* TruthValue */
+	RM_SYN_GAUGE32,
+	RM_SYN_COUNTER64,
+	RM_SYN_TIMETICKS,
+	RM_SYN_DATEANDTIME,
+};
+
+/* Row status values (revmonSourceStatus). */
+enum rm_status {
+	RM_STATUS_UP = 1,       /* every source answered the last poll */
+	RM_STATUS_DOWN = 2,     /* at least one source failed the last poll */
+	RM_STATUS_STARTING = 3, /* opened, no poll completed yet */
+	RM_STATUS_FAILED = 4,   /* the monitor could not be opened; retried */
+};
+
+/* The table's own columns (1-9; the registry's start at 10). */
+enum rm_own_column {
+	RM_COL_INDEX = 1,
+	RM_COL_NAME = 2,
+	RM_COL_STATUS = 3,
+	RM_COL_LAST_ERROR = 4,
+	RM_COL_KNOWN = 5,
+	RM_COL_SIMULATED = 6,
+	RM_COL_DATA_AGE = 7,
+	RM_COL_VALUES_TIME = 8,
+	RM_COL_OPENED = 9,
+	RM_COL_FIRST_METRIC = 10,
+};
+
+enum rm_scalar_arc {
+	RM_SCALAR_VERSION = 1,
+	RM_SCALAR_UPTIME = 2,
+	RM_SCALAR_DATA_AGE = 3,
+	RM_SCALAR_SOURCES = 4,
+};
+
+struct rm_object {
+	char name[64];           /* descriptor, e.g. "revmonSourceStatus" */
+	unsigned arc;            /* scalar number or table column */
+	enum rm_syntax syntax;
+	const char *units;       /* UNITS clause, NULL for none (borrowed, static) */
+	const char *description; /* borrowed, static; metrics: the registry's help */
+	int metric;              /* registry index, -1 for the agent's own objects */
+	unsigned scale;          /* gauges: SNMP integer = round(value * scale) */
+};
+
+/* The agent scalars in arc order; n set to their number. Static. */
+const struct rm_object *rm_scalars(size_t *n);
+
+/* All columns of revmonSourceTable in column order (own columns, then one
+ * per registry metric). Returns a new array the caller frees with free(), or
+ * NULL with a reason in err (a duplicate or reserved column, a descriptor
+ * too long or not unique: the registry would break the MIB). */
+struct rm_object *rm_columns(size_t *n, char *err, size_t errlen);
+
+/* The descriptor of a metric column: "revmon" + CamelCase(name). */
+void rm_metric_descriptor(const char *metric, char *buf, size_t len);
+
+/* Parse a dotted numeric OID ("1.3.6.1..." or ".1.3.6..."). Returns the
+ * number of arcs, or -1 when it is not one (empty, a non-digit, > max arcs). */
+int rm_parse_oid(const char *s, unsigned long *arcs, size_t max);
+
+#endif

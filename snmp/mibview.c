@@ -1,0 +1,452 @@
+/* The MIB view and its net-snmp handler; see mibview.h. */
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "encode.h"
+#include "mib_layout.h"
+#include "mibview.h"
+
+#define SUFFIX_MAX 5 /* 1.2.1.column.index */
+
+enum cell_src {
+	CELL_STATIC,    /* value stored in the cell */
+	CELL_UPTIME,    /* computed per request */
+	CELL_AGENT_AGE,
+	CELL_ROW_AGE,
+};
+
+struct cell {
+	oid sfx[SUFFIX_MAX]; /* arcs below the base OID */
+	size_t sfx_len;
+	unsigned char type;  /* ASN_* */
+	enum cell_src src;
+	struct rm_row *row;  /* CELL_ROW_AGE */
+	uint64_t u;          /* integers and Counter64 */
+	unsigned char *str;  /* octet strings, owned */
+	size_t str_len;
+	int present;
+};
+
+struct rm_view {
+	oid base[RM_MAX_ARCS];
+	size_t base_len;
+	struct rm_shared *shared;
+	char version[128];
+	const struct rm_object *scalars;
+	size_t n_scalars;
+	struct rm_object *cols;
+	size_t n_cols;
+	unsigned highest_col;
+	struct rm_row **rows; /* borrowed */
+	size_t n_rows;
+	struct cell *cells;
+	size_t n_cells;
+	unsigned built_gen;
+	int dirty;
+	netsnmp_handler_registration *reg;
+};
+
+static void cells_free(struct cell *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i].str);
+	free(c);
+}
+
+static int sfx_cmp(const oid *a, size_t na, const oid *b, size_t nb)
+{
+	size_t n = na < nb ? na : nb;
+
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return (na > nb) - (na < nb);
+}
+
+static int set_str(struct cell *c, const void *p, size_t len)
+{
+	c->type = ASN_OCTET_STR;
+	c->str = malloc(len ? len : 1);
+	if (!c->str)
+		return -1;
+	memcpy(c->str, p, len);
+	c->str_len = len;
+	c->present = 1;
+	return 0;
+}
+
+static void set_int(struct cell *c, unsigned char type, uint64_t u)
+{
+	c->type = type;
+	c->u = u;
+	c->present = 1;
+}
+
+/* Every cell of one row, in column order (out has n_cols cells), read
+ * under the row's mutex. */
+static int row_cells(struct rm_view *v, struct rm_row *r, struct cell *out)
+{
+	unsigned char known[32] = {0}, dt[11];
+	size_t known_len = rm_bitmap_len(v->highest_col);
+	struct cell *known_cell = NULL;
+	int rc = -1;
+
+	pthread_mutex_lock(&r->mu);
+	const revmon_snapshot *s = r->snap;
+	for (size_t i = 0; i < v->n_cols; i++) {
+		const struct rm_object *o = &v->cols[i];
+		struct cell *c = &out[i];
+
+		c->sfx[0] = RM_ARC_OBJECTS;
+		c->sfx[1] = RM_ARC_TABLE;
+		c->sfx[2] = RM_ARC_ENTRY;
+		c->sfx[3] = o->arc;
+		c->sfx[4] = r->index;
+		c->sfx_len = 5;
+		if (o->metric >= 0) {
+			const struct revmon_metric_desc *d = revmon_metric((size_t)o->metric);
+			const struct revmon_value *val;
+
+			if (!s || (size_t)o->metric >= s->n_values)
+				continue;
+			val = &s->values[o->metric];
+			if (!val->known)
+				continue;
+			if (d->kind == REVMON_COUNTER)
+				set_int(c, ASN_COUNTER64, val->counter);
+			else
+				set_int(c, ASN_GAUGE, rm_gauge32(val->value, d->snmp_scale));
+			continue;
+		}
+		switch (o->arc) {
+		case RM_COL_NAME:
+			if (set_str(c, r->name, strlen(r->name)) < 0)
+				goto out;
+			break;
+		case RM_COL_STATUS:
+			set_int(c, ASN_INTEGER, (uint64_t)r->status);
+			break;
+		case RM_COL_LAST_ERROR:
+			if (set_str(c, r->error, strnlen(r->error, 255)) < 0)
+				goto out;
+			break;
+		case RM_COL_KNOWN:
+			known_cell = c; /* filled once every column is known */
+			c->present = 1;
+			break;
+		case RM_COL_SIMULATED:
+			if (s)
+				set_int(c, ASN_INTEGER, s->simulated ? 1 : 2);
+			break;
+		case RM_COL_DATA_AGE:
+			if (s) {
+				set_int(c, ASN_GAUGE, 0);
+				c->src = CELL_ROW_AGE;
+				c->row = r;
+			}
+			break;
+		case RM_COL_VALUES_TIME:
+			if (s && rm_date_and_time(s->now_ms, dt) == sizeof dt &&
+			    set_str(c, dt, sizeof dt) < 0)
+				goto out;
+			break;
+		case RM_COL_OPENED:
+			if (r->opened_ms >= 0)
+				set_int(c, ASN_TIMETICKS,
+				        rm_timeticks(r->opened_ms - r->shared->start_ms));
+			break;
+		default:
+			break;
+		}
+	}
+	if (known_cell) {
+		for (size_t i = 0; i < v->n_cols; i++)
+			if (out[i].present)
+				rm_bit_set(known, sizeof known, v->cols[i].arc);
+		known_cell->present = 0;
+		if (set_str(known_cell, known, known_len) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+/* Rebuild the sorted cells from the rows' latest snapshots. */
+static int rebuild(struct rm_view *v)
+{
+	unsigned gen = atomic_load(&v->shared->generation);
+	size_t n_matrix = v->n_cols * v->n_rows, n = 0;
+	struct cell *matrix = calloc(n_matrix ? n_matrix : 1, sizeof *matrix);
+	struct cell *cells = calloc(v->n_scalars + n_matrix, sizeof *cells);
+	int rc = -1;
+
+	if (!matrix || !cells)
+		goto out;
+	for (size_t i = 0; i < v->n_scalars; i++) {
+		const struct rm_object *o = &v->scalars[i];
+		struct cell *c = &cells[n++];
+
+		c->sfx[0] = RM_ARC_OBJECTS;
+		c->sfx[1] = RM_ARC_AGENT;
+		c->sfx[2] = o->arc;
+		c->sfx[3] = 0;
+		c->sfx_len = 4;
+		switch (o->arc) {
+		case RM_SCALAR_VERSION:
+			if (set_str(c, v->version, strlen(v->version)) < 0)
+				goto out;
+			break;
+		case RM_SCALAR_UPTIME:
+			set_int(c, ASN_TIMETICKS, 0);
+			c->src = CELL_UPTIME;
+			break;
+		case RM_SCALAR_DATA_AGE:
+			set_int(c, ASN_GAUGE, 0);
+			c->src = CELL_AGENT_AGE;
+			break;
+		case RM_SCALAR_SOURCES:
+			set_int(c, ASN_GAUGE, v->n_rows);
+			break;
+		}
+	}
+	for (size_t r = 0; r < v->n_rows; r++)
+		if (row_cells(v, v->rows[r], &matrix[r * v->n_cols]) < 0)
+			goto out;
+	/* Column-major: that is the OID order of a table. */
+	for (size_t c = 0; c < v->n_cols; c++)
+		for (size_t r = 0; r < v->n_rows; r++) {
+			struct cell *m = &matrix[r * v->n_cols + c];
+
+			if (m->present) {
+				cells[n++] = *m;
+				m->str = NULL;
+			}
+		}
+	cells_free(v->cells, v->n_cells);
+	v->cells = cells;
+	v->n_cells = n;
+	cells = NULL;
+	v->built_gen = gen;
+	v->dirty = 0;
+	rc = 0;
+out:
+	if (matrix)
+		cells_free(matrix, n_matrix);
+	if (cells)
+		cells_free(cells, v->n_scalars + n_matrix);
+	return rc;
+}
+
+/* First cell >= sfx (inclusive) or > sfx. */
+static size_t lower_bound(const struct rm_view *v, const oid *sfx, size_t len, int inclusive)
+{
+	size_t lo = 0, hi = v->n_cells;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = sfx_cmp(v->cells[mid].sfx, v->cells[mid].sfx_len, sfx, len);
+
+		if (cmp < 0 || (cmp == 0 && !inclusive))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int64_t row_age(const struct rm_view *v, struct rm_row *r, int64_t now)
+{
+	int64_t t;
+
+	pthread_mutex_lock(&r->mu);
+	t = r->snap ? r->polled_ms : v->shared->start_ms;
+	pthread_mutex_unlock(&r->mu);
+	return now - t;
+}
+
+static void put_value(const struct rm_view *v, const struct cell *c, netsnmp_variable_list *vb)
+{
+	int64_t now = rm_mono_ms(), age = 0;
+	u_long ul = (u_long)c->u;
+	long l = (long)c->u;
+	struct counter64 c64;
+	uint32_t hi, lo;
+
+	switch (c->src) {
+	case CELL_UPTIME:
+		ul = rm_timeticks(now - v->shared->start_ms);
+		break;
+	case CELL_AGENT_AGE:
+		for (size_t i = 0; i < v->n_rows; i++) {
+			int64_t a = row_age(v, v->rows[i], now);
+
+			age = a > age ? a : age;
+		}
+		ul = rm_gauge_ms(age);
+		break;
+	case CELL_ROW_AGE:
+		ul = rm_gauge_ms(row_age(v, c->row, now));
+		break;
+	case CELL_STATIC:
+		break;
+	}
+	switch (c->type) {
+	case ASN_OCTET_STR:
+		snmp_set_var_typed_value(vb, ASN_OCTET_STR, c->str, c->str_len);
+		break;
+	case ASN_INTEGER:
+		snmp_set_var_typed_value(vb, ASN_INTEGER, &l, sizeof l);
+		break;
+	case ASN_COUNTER64:
+		rm_split64(c->u, &hi, &lo);
+		c64.high = hi;
+		c64.low = lo;
+		snmp_set_var_typed_value(vb, ASN_COUNTER64, &c64, sizeof c64);
+		break;
+	default: /* ASN_GAUGE, ASN_TIMETICKS */
+		snmp_set_var_typed_value(vb, c->type, &ul, sizeof ul);
+		break;
+	}
+}
+
+/* GET of a missing instance: noSuchInstance when the object exists. */
+static int missing_kind(const struct rm_view *v, const oid *s, size_t len)
+{
+	if (len >= 3 && s[0] == RM_ARC_OBJECTS && s[1] == RM_ARC_AGENT)
+		for (size_t i = 0; i < v->n_scalars; i++)
+			if (s[2] == v->scalars[i].arc)
+				return SNMP_NOSUCHINSTANCE;
+	if (len >= 4 && s[0] == RM_ARC_OBJECTS && s[1] == RM_ARC_TABLE && s[2] == RM_ARC_ENTRY)
+		for (size_t i = 0; i < v->n_cols; i++)
+			if (s[3] == v->cols[i].arc && v->cols[i].syntax != RM_SYN_INDEX)
+				return SNMP_NOSUCHINSTANCE;
+	return SNMP_NOSUCHOBJECT;
+}
+
+static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
+                   netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	struct rm_view *v = h->myvoid;
+
+	(void)reg;
+	if (v->dirty || v->built_gen != atomic_load(&v->shared->generation))
+		rebuild(v); /* on failure the previous cells are served */
+	for (netsnmp_request_info *r = requests; r; r = r->next) {
+		netsnmp_variable_list *vb = r->requestvb;
+		const oid *sfx = vb->name + v->base_len;
+		size_t sfx_len = vb->name_length - v->base_len;
+		int inside = vb->name_length >= v->base_len &&
+		             netsnmp_oid_equals(vb->name, v->base_len, v->base, v->base_len) == 0;
+		size_t i;
+
+		if (r->processed)
+			continue;
+		switch (reqinfo->mode) {
+		case MODE_GET:
+			i = inside && sfx_len <= SUFFIX_MAX ? lower_bound(v, sfx, sfx_len, 1) : v->n_cells;
+			if (i < v->n_cells && sfx_cmp(v->cells[i].sfx, v->cells[i].sfx_len, sfx, sfx_len) == 0)
+				put_value(v, &v->cells[i], vb);
+			else
+				netsnmp_set_request_error(reqinfo, r,
+				                          inside ? missing_kind(v, sfx, sfx_len) : (int)SNMP_NOSUCHOBJECT);
+			break;
+		case MODE_GETNEXT:
+			if (inside)
+				i = lower_bound(v, sfx, sfx_len, r->inclusive);
+			else if (snmp_oid_compare(vb->name, vb->name_length, v->base, v->base_len) < 0)
+				i = 0;
+			else
+				i = v->n_cells;
+			if (i < v->n_cells) {
+				oid name[RM_MAX_ARCS];
+
+				memcpy(name, v->base, v->base_len * sizeof *name);
+				memcpy(name + v->base_len, v->cells[i].sfx, v->cells[i].sfx_len * sizeof *name);
+				snmp_set_var_objid(vb, name, v->base_len + v->cells[i].sfx_len);
+				put_value(v, &v->cells[i], vb);
+			}
+			/* else: nothing here; the agent moves on to the next subtree */
+			break;
+		default:
+			netsnmp_set_request_error(reqinfo, r, SNMP_ERR_NOTWRITABLE);
+			break;
+		}
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+struct rm_view *rm_view_new(const unsigned long *base, size_t base_len, struct rm_shared *shared,
+                            const char *version, char *err, size_t errlen)
+{
+	struct rm_view *v = calloc(1, sizeof *v);
+
+	if (!v || base_len + SUFFIX_MAX > RM_MAX_ARCS) {
+		snprintf(err, errlen, v ? "base OID too long" : "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < base_len; i++)
+		v->base[i] = base[i];
+	v->base_len = base_len;
+	v->shared = shared;
+	snprintf(v->version, sizeof v->version, "%s", version);
+	v->scalars = rm_scalars(&v->n_scalars);
+	v->cols = rm_columns(&v->n_cols, err, errlen);
+	if (!v->cols)
+		goto fail;
+	v->highest_col = v->cols[v->n_cols - 1].arc;
+	if (rm_bitmap_len(v->highest_col) > 32) {
+		snprintf(err, errlen, "column %u does not fit revmonSourceKnown", v->highest_col);
+		goto fail;
+	}
+	v->dirty = 1;
+	return v;
+fail:
+	if (v)
+		free(v->cols);
+	free(v);
+	return NULL;
+}
+
+int rm_view_register(struct rm_view *v)
+{
+	v->reg = netsnmp_create_handler_registration("revmonMIB", handler, v->base, v->base_len,
+	                                             HANDLER_CAN_RONLY);
+	if (!v->reg)
+		return -1;
+	v->reg->handler->myvoid = v;
+	if (netsnmp_register_handler(v->reg) != MIB_REGISTERED_OK) {
+		v->reg = NULL; /* freed by net-snmp on failure */
+		return -1;
+	}
+	return 0;
+}
+
+void rm_view_set_rows(struct rm_view *v, struct rm_row **rows, size_t n)
+{
+	v->rows = rows;
+	v->n_rows = n;
+	v->dirty = 1;
+	/* Cells may point at rows that are about to go: never keep old ones. */
+	if (rebuild(v) < 0) {
+		cells_free(v->cells, v->n_cells);
+		v->cells = NULL;
+		v->n_cells = 0;
+	}
+}
+
+void rm_view_free(struct rm_view *v)
+{
+	if (!v)
+		return;
+	if (v->reg)
+		netsnmp_unregister_handler(v->reg);
+	cells_free(v->cells, v->n_cells);
+	free(v->cols);
+	free(v);
+}
