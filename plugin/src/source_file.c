@@ -136,7 +136,8 @@ static int relist(struct file_src *f, struct rm_ingest *in, struct revmon_error 
 	if (S_ISDIR(st.st_mode)) {
 		if (walk(&l, in, f->path, 0, err, failed) < 0)
 			goto oom;
-		qsort(l.paths, l.n, sizeof *l.paths, cmp_str);
+		if (l.n)
+			qsort(l.paths, l.n, sizeof *l.paths, cmp_str);
 	} else if (list_add(&l, f->path) < 0) {
 		goto oom;
 	}
