@@ -123,8 +123,8 @@ static void print_help(const struct opts *o)
 	     "     --set=KEY=VALUE     Any revmon configuration key (see below). Secrets never go\n"
 	     "                         here: they are read from files or the environment\n"
 	     "     --state-file=PATH   Where to keep what this check knows between runs (default\n"
-	     "                         $REVMON_STATE_DIR or " DEFAULT_STATE_DIR ", one file per\n"
-	     "                         configuration)\n"
+	     "                         $REVMON_STATE_DIR or " DEFAULT_STATE_DIR "-UID, one file\n"
+	     "                         per configuration)\n"
 	     "     --no-state          Start from nothing and keep nothing\n"
 	     "     --extra-opts=[SECTION][@FILE]\n"
 	     "                         Read options from an ini file section (default section\n"
@@ -596,11 +596,27 @@ static void long_output(const struct opts *o, const revmon_snapshot *s, const st
 static int default_state_path(const revmon_conf *c, char *out, size_t cap)
 {
 	const char *dir = getenv("REVMON_STATE_DIR");
+	char own[64];
 
-	if (!dir || !*dir)
-		dir = DEFAULT_STATE_DIR;
+	if (!dir || !*dir) {
+		/* one directory per user: root's runs and nagios's never share */
+		snprintf(own, sizeof own, DEFAULT_STATE_DIR "-%u", (unsigned)getuid());
+		dir = own;
+	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -1;
+	/* /var/tmp is shared: refuse a directory someone else prepared. */
+	{
+		struct stat st;
+
+		if (lstat(dir, &st) < 0)
+			return -1;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022)) {
+			errno = EPERM;
+			snprintf(out, cap, "%s", dir);
+			return -2;
+		}
+	}
 	snprintf(out, cap, "%s/%s-%016" PRIx64 ".state", dir, revmon_conf_name(c), revmon_conf_fingerprint(c));
 	return 0;
 }
@@ -674,10 +690,19 @@ static int run(struct opts *o)
 	if (!o->no_state) {
 		if (o->state_file) {
 			snprintf(state_path, sizeof state_path, "%s", o->state_file);
-		} else if (default_state_path(c, state_path, sizeof state_path) < 0) {
-			printf(SERVICE " UNKNOWN - cannot create the state directory: %s (use --state-file or --no-state)\n",
-			       strerror(errno));
-			goto out;
+		} else {
+			int rc = default_state_path(c, state_path, sizeof state_path);
+
+			if (rc == -2) {
+				printf(SERVICE " UNKNOWN - state directory %s is not a private directory of this user"
+				       " (use --state-file or --no-state)\n", state_path);
+				goto out;
+			}
+			if (rc < 0) {
+				printf(SERVICE " UNKNOWN - cannot create the state directory: %s (use --state-file or --no-state)\n",
+				       strerror(errno));
+				goto out;
+			}
 		}
 		phase(o, "waiting for the lock on %s (another check is using it)", state_path);
 		lockfd = lock_state(state_path);

@@ -4,10 +4,14 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq python3
+	# the graph source (HTTPS, client-assertion JWT) and its loopback stand-in's certificates
+	libcurl4-openssl-dev libssl-dev openssl
 	# the monitoring hosts the adapters are tested under
 	collectd-core collectd-dev collectd-utils socat
 	snmpd snmp libsnmp-dev smitools
-	nagios4-core monitoring-plugins-basic)
+	nagios4-core monitoring-plugins-basic
+	# libFuzzer targets (tests/fuzz/run.sh): clang and its fuzzer runtime
+	clang libclang-rt-14-dev)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(time python3)
 fi

@@ -25,3 +25,6 @@ echo "== tests under sanitizers"
 
 echo "== unit tests under valgrind"
 (cd build && ctest -L valgrind --output-on-failure -j"$jobs")
+
+echo "== fuzz targets (15 s each)"
+tests/fuzz/run.sh 15

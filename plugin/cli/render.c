@@ -209,8 +209,61 @@ void render_json(FILE *out, revmon_snapshot *const *snaps, size_t n)
 	fputs("]}\n", out);
 }
 
+/* Text for roff: backslashes doubled, a leading dot or quote defused. */
+static void roff_text(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void render_roff_item(FILE *out, const char *name, const char *def, const char *text)
+{
+	fputs(def ? ".TP\n.BR " : ".TP\n.B ", out);
+	roff_text(out, name);
+	if (def) {
+		fputs(" \" (default ", out);
+		roff_text(out, def);
+		fputs(")\"", out);
+	}
+	fputc('\n', out);
+	roff_text(out, text);
+	fputc('\n', out);
+}
+
 void render_registry(FILE *out, int markdown)
 {
+	if (markdown == 2) {
+		for (size_t i = 0; i < revmon_metric_count(); i++) {
+			const struct revmon_metric_desc *d = revmon_metric(i);
+			char head[160];
+
+			snprintf(head, sizeof head, "%s, %s%s%s", kind_name(d->kind),
+			         *unit_label(d->unit) ? "unit " : "a count",
+			         *unit_label(d->unit) ? unit_label(d->unit) : "",
+			         d->kind == REVMON_COUNTER ? "" : ", unknown when there is nothing to describe");
+			fputs(".TP\n.B ", out);
+			roff_text(out, d->name);
+			fputs("\n", out);
+			roff_text(out, d->help);
+			fputs(" (", out);
+			roff_text(out, head);
+			fprintf(out, "; SNMP column %u", d->snmp_column);
+			if (d->snmp_scale > 1)
+				fprintf(out, ", scaled by %u", d->snmp_scale);
+			fputs("; collectd type ", out);
+			roff_text(out, d->collectd_type);
+			fputs(")\n", out);
+		}
+		return;
+	}
 	if (markdown) {
 		fputs("| metric | kind | unit | definition | SNMP column (scale, units) | collectd type |\n"
 		      "|---|---|---|---|---|---|\n", out);

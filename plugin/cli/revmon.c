@@ -31,7 +31,7 @@ struct opts {
 	char **sets; /* KEY=VALUE */
 	size_t n_sets;
 	int json;
-	int markdown;
+	int markdown; /* 1 Markdown tables, 2 roff (for the manual pages) */
 	int stats;
 	int verbose;
 	int quiet;
@@ -48,7 +48,7 @@ static void usage(FILE *f)
 	      "       revmon replay   PATH [report options]\n"
 	      "       revmon simulate [--shape ndjson|graph|eventhub|pt1h] [--out FILE]\n"
 	      "                       [--bytes N] [--set KEY=VALUE]...\n"
-	      "       revmon metrics [--markdown] | keys [--markdown] | --help | --version\n", f);
+	      "       revmon metrics [--markdown|--roff] | keys [--markdown|--roff] | --help | --version\n", f);
 }
 
 static void help(void)
@@ -349,10 +349,12 @@ static void cmd_keys(const struct opts *o)
 {
 	const char *name, *h, *d;
 
-	if (o->markdown)
+	if (o->markdown == 1)
 		puts("| key | default | meaning |\n|---|---|---|");
 	for (size_t i = 0; (name = revmon_conf_key(i, &h, &d)); i++) {
-		if (o->markdown)
+		if (o->markdown == 2)
+			render_roff_item(stdout, name, *d ? d : NULL, h);
+		else if (o->markdown)
 			printf("| `%s` | %s%s%s | %s |\n", name, *d ? "`" : "", *d ? d : "(none)", *d ? "`" : "", h);
 		else
 			printf("%-24s default %-22s %s\n", name, *d ? d : "(none)", h);
@@ -367,6 +369,7 @@ int main(int argc, char **argv)
 		{"set", required_argument, NULL, 'S'},
 		{"json", no_argument, NULL, 'j'},
 		{"markdown", no_argument, NULL, 'M'},
+		{"roff", no_argument, NULL, 'R'},
 		{"stats", no_argument, NULL, 'X'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -412,6 +415,7 @@ int main(int argc, char **argv)
 			break;
 		case 'j': o.json = 1; break;
 		case 'M': o.markdown = 1; break;
+		case 'R': o.markdown = 2; break;
 		case 'X': o.stats = 1; break;
 		case 'v': o.verbose++; break;
 		case 'q': o.quiet = 1; break;

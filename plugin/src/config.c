@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,11 @@ enum key_type {
 	K_ACTIVITY, /* list: CAUSE:NAME */
 	K_ACTIVITY_IGNORE, /* list: NAME */
 	K_SHAPE,
+	K_IDENT,    /* a tenant or client id: [A-Za-z0-9._-] */
+	K_URL,      /* https://host[:port][/path] */
+	K_PATH,
+	K_ENVNAME,  /* the name of an environment variable */
+	K_BOOL,
 };
 
 struct key {
@@ -37,7 +43,7 @@ struct key {
 
 static const struct key keys[] = {
 	{"source", K_SOURCE, "sim", 0, 0,
-	 "Where events come from; repeat for several: sim (the built-in tenant simulator), file:PATH (a file, a directory of exports, or - for stdin)."},
+	 "Where events come from; repeat for several: sim (the built-in tenant simulator), file:PATH (a file, a directory of exports, or - for stdin), graph (live Microsoft Graph, the graph_* keys)."},
 	{"window", K_DURATION, "300", 10, 86400,
 	 "W: the window that gauges describe (stale clients, re-auth rate, CAE ratio)."},
 	{"settle", K_DURATION, "600", 0, 86400,
@@ -94,6 +100,38 @@ static const struct key keys[] = {
 	 "Simulator: longest log delivery delay."},
 	{"sim_shape", K_SHAPE, "ndjson", 0, 0,
 	 "Simulator: export shape fed through the parsers: ndjson, graph, eventhub or pt1h."},
+	{"graph_tenant", K_IDENT, "", 0, 0,
+	 "Graph: the tenant id (a GUID) or a verified domain name."},
+	{"graph_client_id", K_IDENT, "", 0, 0,
+	 "Graph: the application (client) id of the app registration revmon signs in as."},
+	{"graph_client_secret_file", K_PATH, "", 0, 0,
+	 "Graph: a file holding the client secret (refused when group or others may read it)."},
+	{"graph_client_secret_env", K_ENVNAME, "", 0, 0,
+	 "Graph: the name of an environment variable holding the client secret."},
+	{"graph_certificate_file", K_PATH, "", 0, 0,
+	 "Graph: PEM certificate registered on the app, for certificate (client-assertion) authentication."},
+	{"graph_private_key_file", K_PATH, "", 0, 0,
+	 "Graph: PEM RSA private key of graph_certificate_file (refused when group or others may read it)."},
+	{"graph_authority", K_URL, "https://login.microsoftonline.com", 0, 0,
+	 "Graph: the token authority (national clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn)."},
+	{"graph_base", K_URL, "https://graph.microsoft.com", 0, 0,
+	 "Graph: the Microsoft Graph endpoint (national clouds: https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn)."},
+	{"graph_ca_file", K_PATH, "", 0, 0,
+	 "Graph: PEM CA bundle to verify the servers with instead of the system's (TLS verification cannot be turned off)."},
+	{"graph_overlap", K_DURATION, "900", 0, 86400,
+	 "Graph: each poll re-reads this much before the last window read, for late-delivered logs (records deduplicated by id)."},
+	{"graph_lookback", K_DURATION, "3600", 60, 30 * 86400.0,
+	 "Graph: how far back the first poll (with no state) reads."},
+	{"graph_request_timeout", K_DURATION, "60", 1, 600,
+	 "Graph: longest single HTTP request (connection and transfer; also bounded by the poll's budget)."},
+	{"graph_page_size", K_UINT, "1000", 1, 1000,
+	 "Graph: $top of each list request (1000 is Graph's maximum)."},
+	{"graph_rate", K_UINT, "5", 1, 5,
+	 "Graph: audit-log requests per 10 s that revmon allows itself (Graph's limit: 5 per app per tenant)."},
+	{"graph_noninteractive", K_BOOL, "yes", 0, 0,
+	 "Graph: also read non-interactive sign-ins (beta, signInEventTypes filter): yes or no."},
+	{"graph_select", K_BOOL, "yes", 0, 0,
+	 "Graph: ask only for the fields revmon reads ($select) to cut the payload: yes or no."},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -223,6 +261,94 @@ static int parse_real(const char *v, double *out)
 	return 0;
 }
 
+static int parse_bool(const char *v)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return 1;
+		if (strcmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Values that end up in URLs, paths and variable names: refuse what could
+ * change a request's meaning (spaces, quotes, control characters). */
+static int check_text(const struct key *k, const char *v, struct revmon_error *err)
+{
+	size_t n = strlen(v);
+
+	switch (k->type) {
+	case K_IDENT:
+		if (n == 0 || n > 255 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n) {
+			rm_errorf(err, "%s: '%s' is not an id or a domain name (letters, digits, '.', '_', '-')", k->name, v);
+			return -1;
+		}
+		return 0;
+	case K_URL: {
+		const char *host = v + 8;
+
+		if (strncmp(v, "https://", 8) != 0 || !*host || *host == '/' || n > 512) {
+			rm_errorf(err, "%s: '%s' is not an https:// URL (TLS is required)", k->name, v);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)v[i] <= ' ' || strchr("\"<>\\^`{|}?#%", v[i])) {
+				rm_errorf(err, "%s: '%s' is not a plain https:// URL (no query, fragment, spaces or quotes)", k->name, v);
+				return -1;
+			}
+		return 0;
+	}
+	case K_PATH:
+		if (n == 0 || n > 4096) {
+			rm_errorf(err, "%s: empty or overlong path", k->name);
+			return -1;
+		}
+		return 0;
+	case K_ENVNAME:
+		if (n == 0 || n > 255 || isdigit((unsigned char)v[0]) ||
+		    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != n) {
+			rm_errorf(err, "%s: '%s' is not an environment variable name", k->name, v);
+			return -1;
+		}
+		return 0;
+	case K_BOOL:
+		if (parse_bool(v) < 0) {
+			rm_errorf(err, "%s: '%s' is not yes or no", k->name, v);
+			return -1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* The owned string a text key sets, or NULL when the key is not one. */
+static char **text_field(struct rm_settings *s, const char *n)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} fields[] = {
+		{"graph_tenant", offsetof(struct rm_settings, graph_tenant)},
+		{"graph_client_id", offsetof(struct rm_settings, graph_client_id)},
+		{"graph_client_secret_file", offsetof(struct rm_settings, graph_client_secret_file)},
+		{"graph_client_secret_env", offsetof(struct rm_settings, graph_client_secret_env)},
+		{"graph_certificate_file", offsetof(struct rm_settings, graph_certificate_file)},
+		{"graph_private_key_file", offsetof(struct rm_settings, graph_private_key_file)},
+		{"graph_authority", offsetof(struct rm_settings, graph_authority)},
+		{"graph_base", offsetof(struct rm_settings, graph_base)},
+		{"graph_ca_file", offsetof(struct rm_settings, graph_ca_file)},
+	};
+
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (strcmp(fields[i].name, n) == 0)
+			return (char **)((char *)s + fields[i].off);
+	return NULL;
+}
+
 /* Validate one value against its key; on failure say why in err. */
 static int check_value(const struct key *k, const char *v, struct revmon_error *err)
 {
@@ -266,12 +392,20 @@ static int check_value(const struct key *k, const char *v, struct revmon_error *
 			return 0;
 		if (strncmp(v, "file:", 5) == 0 && v[5])
 			return 0;
-		if (strcmp(v, "graph") == 0 || strcmp(v, "probe") == 0) {
-			rm_errorf(err, "source: '%s' is not available in this version (sim and file:PATH are)", v);
+		if (strcmp(v, "graph") == 0)
+			return 0;
+		if (strcmp(v, "probe") == 0) {
+			rm_errorf(err, "source: '%s' is not available in this version (sim, file:PATH and graph are)", v);
 			return -1;
 		}
-		rm_errorf(err, "source: '%s' is not a source (expected sim or file:PATH)", v);
+		rm_errorf(err, "source: '%s' is not a source (expected sim, file:PATH or graph)", v);
 		return -1;
+	case K_IDENT:
+	case K_URL:
+	case K_PATH:
+	case K_ENVNAME:
+	case K_BOOL:
+		return check_text(k, v, err);
 	case K_CLASSIFY: {
 		char *end;
 		long code;
@@ -467,6 +601,34 @@ static int apply(struct rm_settings *s, const struct key *k, const char *v, stru
 			if (strcmp(v, shape_names[i]) == 0)
 				s->sim_shape = (int)i;
 		return 0;
+	case K_BOOL:
+		if (!strcmp(n, "graph_noninteractive"))
+			s->graph_noninteractive = parse_bool(v);
+		else if (!strcmp(n, "graph_select"))
+			s->graph_select = parse_bool(v);
+		return 0;
+	case K_IDENT:
+	case K_URL:
+	case K_PATH:
+	case K_ENVNAME: {
+		char **f = text_field(s, n), *copy = strdup(v);
+		size_t len;
+
+		if (!copy)
+			goto oom;
+		if (!f) {
+			free(copy);
+			rm_errorf(err, "%s: key has no setting (internal error)", n);
+			return -1;
+		}
+		/* URLs are joined with paths: one canonical form, no trailing '/'. */
+		len = strlen(copy);
+		while (k->type == K_URL && len > 9 && copy[len - 1] == '/')
+			copy[--len] = '\0';
+		free(*f);
+		*f = copy;
+		return 0;
+	}
 	}
 
 	if (!strcmp(n, "window")) s->window_ms = ms;
@@ -493,6 +655,11 @@ static int apply(struct rm_settings *s, const struct key *k, const char *v, stru
 	else if (!strcmp(n, "sim_stuck_share")) s->sim_stuck_share = d;
 	else if (!strcmp(n, "sim_cae_share")) s->sim_cae_share = d;
 	else if (!strcmp(n, "sim_delivery_delay_max")) s->sim_delivery_delay_max_ms = ms;
+	else if (!strcmp(n, "graph_overlap")) s->graph_overlap_ms = ms;
+	else if (!strcmp(n, "graph_lookback")) s->graph_lookback_ms = ms;
+	else if (!strcmp(n, "graph_request_timeout")) s->graph_request_timeout_ms = ms;
+	else if (!strcmp(n, "graph_page_size")) s->graph_page_size = (uint32_t)d;
+	else if (!strcmp(n, "graph_rate")) s->graph_rate = (uint32_t)d;
 	else {
 		rm_errorf(err, "%s: key has no setting (internal error)", n);
 		return -1;
@@ -549,5 +716,14 @@ void rm_settings_free(struct rm_settings *s)
 		free(s->sources[i]);
 	free(s->sources);
 	rm_classifier_free(&s->classifier);
+	free(s->graph_tenant);
+	free(s->graph_client_id);
+	free(s->graph_client_secret_file);
+	free(s->graph_client_secret_env);
+	free(s->graph_certificate_file);
+	free(s->graph_private_key_file);
+	free(s->graph_authority);
+	free(s->graph_base);
+	free(s->graph_ca_file);
 	memset(s, 0, sizeof *s);
 }

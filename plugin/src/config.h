@@ -56,6 +56,24 @@ struct rm_settings {
 	double sim_cae_share;
 	int64_t sim_delivery_delay_max_ms;
 	int sim_shape; /* enum rm_shape */
+
+	/* live Microsoft Graph source; strings owned, NULL when not set */
+	char *graph_tenant;
+	char *graph_client_id;
+	char *graph_client_secret_file;
+	char *graph_client_secret_env;  /* the name of the variable, never its value */
+	char *graph_certificate_file;
+	char *graph_private_key_file;
+	char *graph_authority;          /* https://host[/path], no trailing slash */
+	char *graph_base;
+	char *graph_ca_file;
+	int64_t graph_overlap_ms;
+	int64_t graph_lookback_ms;
+	int64_t graph_request_timeout_ms;
+	uint32_t graph_page_size;
+	uint32_t graph_rate;            /* audit-log requests per 10 s */
+	int graph_noninteractive;
+	int graph_select;              /* $select the fields records.c reads */
 };
 
 /* Resolve c into s (defaults first, then every pair in order). Returns 0, or

@@ -52,6 +52,8 @@ static void on_event(void *ctx, const struct rm_event *ev)
 		on_reject(ctx, "timestamp more than a day in the future", 0);
 		return;
 	}
+	if (in->accept && !in->accept(in->accept_ctx, ev))
+		return;
 	if (rm_analyzer_feed(in->an, ev) < 0 && in->logged++ < REJECT_LOG_MAX)
 		rm_ingest_log(in, REVMON_LOG_ERR, "%s: out of memory: record dropped", in->origin);
 }
@@ -90,13 +92,20 @@ static int try_line(struct rm_ingest *in, const char *p, size_t n, size_t *used)
 	return 1;
 }
 
-void rm_ingest_document(struct rm_ingest *in, const char *buf, size_t len)
+int rm_ingest_document_result(struct rm_ingest *in, const char *buf, size_t len,
+                              struct rm_doc_result *res)
 {
 	struct rm_sink sink = {on_event, on_reject, in};
+
+	memset(res, 0, sizeof *res);
+	return rm_doc_parse(buf, len, &sink, res) == 0 ? 0 : -1;
+}
+
+void rm_ingest_document(struct rm_ingest *in, const char *buf, size_t len)
+{
 	struct rm_doc_result res;
 
-	memset(&res, 0, sizeof res);
-	rm_doc_parse(buf, len, &sink, &res);
+	rm_ingest_document_result(in, buf, len, &res);
 }
 
 void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, int *skipping,

@@ -75,6 +75,8 @@ static int open_sources(revmon *m, struct revmon_error *err)
 			}
 		if (strcmp(spec, "sim") == 0)
 			m->src[i] = rm_source_sim_new(spec, &m->s, err);
+		else if (strcmp(spec, "graph") == 0)
+			m->src[i] = rm_source_graph_new(spec, &m->s, err);
 		else
 			m->src[i] = rm_source_file_new(spec, &m->s, err);
 		if (!m->src[i])
@@ -213,7 +215,7 @@ int revmon_poll(revmon *m, int budget_ms)
 		struct revmon_error err = {{0}};
 		struct rm_ingest in = {
 			.an = m->an, .s = &m->s, .origin = src->name,
-			.log = m->hooks.log, .log_ctx = m->hooks.ctx,
+			.log = m->hooks.log, .log_ctx = m->hooks.ctx, .wall_ms = wall_ms(m),
 		};
 		int64_t clock = wall_ms(m), snow = src->ops->now(src);
 		/* Share what is left of the budget among the sources still to go. */
@@ -231,7 +233,8 @@ int revmon_poll(revmon *m, int budget_ms)
 		src->up = rc == 0;
 		if (rc < 0) {
 			failed++;
-			m->errors++;
+			if (!src->counts_errors)
+				m->errors++;
 			free(src->error);
 			src->error = strdup(err.msg[0] ? err.msg : "failed");
 			/* Say it once per change of state, not once per poll. */
@@ -283,6 +286,7 @@ revmon_snapshot *revmon_snapshot_take(revmon *m)
 {
 	revmon_snapshot *s = calloc(1, sizeof *s);
 	int up = 1;
+	uint64_t throttled = m->throttled, errors = m->errors;
 
 	if (!s)
 		return NULL;
@@ -302,6 +306,8 @@ revmon_snapshot *revmon_snapshot_take(revmon *m)
 		d->simulated = src->simulated;
 		s->simulated |= src->simulated;
 		up &= src->up;
+		throttled += src->throttled;
+		errors += src->errors;
 		d->name = strdup(src->name);
 		d->error = src->error ? strdup(src->error) : NULL;
 		s->n_sources = i + 1;
@@ -311,8 +317,8 @@ revmon_snapshot *revmon_snapshot_take(revmon *m)
 	if (rm_analyzer_fill(m->an, s->now_ms, s) < 0)
 		goto fail;
 	s->values[RM_M_SOURCE_UP] = (struct revmon_value){1, up ? 1.0 : 0.0, 0};
-	s->values[RM_M_SOURCE_THROTTLED] = (struct revmon_value){1, (double)m->throttled, m->throttled};
-	s->values[RM_M_SOURCE_ERRORS] = (struct revmon_value){1, (double)m->errors, m->errors};
+	s->values[RM_M_SOURCE_THROTTLED] = (struct revmon_value){1, (double)throttled, throttled};
+	s->values[RM_M_SOURCE_ERRORS] = (struct revmon_value){1, (double)errors, errors};
 	return s;
 fail:
 	revmon_snapshot_free(s);

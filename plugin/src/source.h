@@ -24,11 +24,24 @@ struct rm_ingest {
 	uint64_t rejected;       /* rejects this poll */
 	void (*log)(void *ctx, enum revmon_log_level, const char *msg);
 	void *log_ctx;
+	int64_t wall_ms;         /* the monitor's wall clock when this poll began */
+	/* Optional: sees each parsed record before the analyzer; returning 0
+	 * drops it silently (a live source re-reading an overlapping window
+	 * drops what it has already delivered). NULL: every record goes on. */
+	int (*accept)(void *ctx, const struct rm_event *ev);
+	void *accept_ctx;
 };
+
+struct rm_doc_result;
 
 /* Feed one complete top-level JSON value (a record, a Graph page, an Event
  * Hubs body). */
 void rm_ingest_document(struct rm_ingest *in, const char *buf, size_t len);
+/* Same, and say what the document held (*res; its next_link is a slice of
+ * buf, raw). Returns 0, or -1 when the document was not one of the shapes
+ * (it was then rejected). */
+int rm_ingest_document_result(struct rm_ingest *in, const char *buf, size_t len,
+                              struct rm_doc_result *res);
 
 /* Feed a stream of concatenated or newline-separated documents: consumes
  * every complete document at the start of b and removes it from b. At end of
@@ -71,7 +84,13 @@ struct rm_source {
 	int unusable;     /* set by poll with its failure: cannot answer until someone acts */
 	char *error;      /* last error, owned */
 	int skipping;     /* stream state for rm_ingest_stream */
+	/* Counted by the source itself (the monitor sums them into
+	 * source_throttled and source_errors): 429 answers, and failed requests
+	 * even when a retry then succeeded. A source that counts its errors
+	 * sets counts_errors, and the monitor then does not add one more for
+	 * the failed poll. */
 	uint64_t throttled, errors;
+	int counts_errors;
 	void *impl;
 };
 
@@ -80,6 +99,8 @@ struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings 
                                      struct revmon_error *err);
 struct rm_source *rm_source_sim_new(const char *spec, const struct rm_settings *s,
                                     struct revmon_error *err);
+struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings *s,
+                                      struct revmon_error *err);
 
 struct rm_sim_params;
 /* The simulator's parameters as the sim_* keys (and token lifetimes) set them. */

@@ -46,6 +46,9 @@ static int digits(const char *s, int n)
 	return v;
 }
 
+/* 9999-12-31T23:59:59.999Z */
+#define MAX_MS 253402300799999LL
+
 static int leap(int y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -62,6 +65,7 @@ int rm_time_parse(const char *s, size_t n, int64_t *ms)
 {
 	int y, mo, d, h, mi, sec, frac = 0, off = 0;
 	size_t p = 19;
+	int64_t v;
 
 	/* YYYY-MM-DDTHH:MM:SS */
 	if (n < 19 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' ||
@@ -118,8 +122,14 @@ int rm_time_parse(const char *s, size_t n, int64_t *ms)
 	if (p != n)
 		return -1;
 
-	*ms = ((rm_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
-	        sec - off) * 1000) + frac;
+	v = ((rm_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
+	      sec - off) * 1000) + frac;
+	/* the offset may carry the instant out of 1970..9999 (found by
+	 * fuzzing: "1970-01-01T00:00:00+01:00" was a negative time, which
+	 * rm_time_format cannot write back) */
+	if (v < 0 || v > MAX_MS)
+		return -1;
+	*ms = v;
 	return 0;
 }
 

@@ -1,0 +1,749 @@
+/* Source "graph": live Microsoft Graph (entra-facts §1-4, §7).
+ *
+ * Three streams, each read in time windows: beta auditLogs/signIns
+ * (interactive, the default of that list), the same with the
+ * signInEventTypes filter for non-interactive sign-ins, and v1.0
+ * auditLogs/directoryAudits. Each window is [cursor - overlap, now]: logs
+ * arrive late, so every poll re-reads graph_overlap before the last window
+ * and drops the records it has already delivered (ids remembered for as
+ * long as they can be re-read; kept in the state file with the cursors, so
+ * a restarted check neither counts twice nor misses).
+ *
+ * Pages are followed by @odata.nextLink verbatim (only on graph_base's
+ * origin: the link gets our token). Requests to the audit-log endpoints are
+ * limited client-side to graph_rate per 10 s (Graph: 5 per app per tenant),
+ * and the request times are saved too, so back-to-back checks keep the
+ * budget. 429 is honoured with its (fractional) Retry-After, else
+ * exponential back-off with jitter; 5xx, dropped connections and broken
+ * bodies are retried within the poll's budget. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "graph.h"
+#include "graph_errors.h"
+#include "http.h"
+#include "json_scan.h"
+#include "oauth.h"
+#include "records.h"
+#include "source.h"
+#include "table.h"
+#include "timeparse.h"
+#include "wire.h"
+
+#define N_STREAMS 3
+#define RATE_WINDOW_MS 10000
+#define RATE_MARGIN_MS 150      /* our clock and the server's see a request apart */
+#define CHUNK_MS (3600LL * 1000) /* windows after the first catch up an hour at a time */
+#define CONNECT_TIMEOUT_MS 10000
+#define RETRY_BASE_MS 1000
+#define TOKEN_RETRY_BASE_MS 5000 /* identity platform: first retry after >= 5 s */
+#define RETRY_CAP_MS 60000
+#define MAX_RATE 5
+#define STATE_VERSION 1
+#define SEEN_SLACK_MS 60000
+#define MAX_ATTEMPTS 5 /* per page: about 30 s of back-off */
+
+static const char sel_signins[] =
+	"id,createdDateTime,userId,userPrincipalName,appId,appDisplayName,deviceDetail,status,"
+	"isInteractive,signInEventTypes,authenticationProcessingDetails,correlationId";
+static const char sel_audits[] =
+	"id,activityDateTime,activityDisplayName,category,correlationId,loggedByService,"
+	"initiatedBy,result,targetResources";
+
+struct stream {
+	const char *what;       /* for messages */
+	const char *version, *path, *time_field, *event_type, *select;
+	int enabled;
+	int64_t cursor_ms;      /* windows are complete up to here; 0: never read */
+	char *next;             /* next page of the window being read, NULL between windows */
+	int64_t win_hi_ms;      /* upper bound of that window */
+};
+
+struct seen {
+	uint64_t key;
+	int64_t time_ms;
+};
+
+struct graph_src {
+	struct rm_http *http;
+	struct rm_oauth *oauth;
+	char *base;
+	struct stream st[N_STREAMS];
+	unsigned turn;          /* stream that goes first this poll (fairness) */
+	int64_t overlap_ms, lookback_ms, timeout_ms;
+	unsigned page_size, rate;
+	int64_t sent[MAX_RATE]; /* wall times of the latest requests, a ring */
+	unsigned n_sent, sent_pos;
+	struct rm_table seen;   /* ids delivered that a window may read again */
+	int64_t seen_floor_ms;
+	uint64_t rng;
+	int64_t wall0, mono0;   /* clocks at the start of the current poll */
+	int64_t now_ms;         /* wall clock when the last poll ended */
+	int caught_up;          /* the last poll read everything there was, or failed */
+	/* retries of the current page, across polls */
+	unsigned attempt;
+	int64_t retry_at;       /* monotonic */
+	int refreshed;          /* a new token was fetched after a 401 */
+	char last[300];         /* the latest transient failure */
+};
+
+static int64_t wall_now(const struct graph_src *g)
+{
+	return g->wall0 + (rm_monotonic_ms() - g->mono0);
+}
+
+static double rnd(struct graph_src *g)
+{
+	/* xorshift64*: jitter only, never security */
+	g->rng ^= g->rng >> 12;
+	g->rng ^= g->rng << 25;
+	g->rng ^= g->rng >> 27;
+	return (double)((g->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int64_t rm_graph_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, double u)
+{
+	int64_t d = base_ms;
+
+	for (unsigned i = 0; i < attempt && d < cap_ms; i++)
+		d *= 2;
+	if (d > cap_ms)
+		d = cap_ms;
+	return (int64_t)((double)d * (0.5 + 0.5 * u));
+}
+
+int rm_graph_window_url(struct rm_buf *out, const char *base, const char *version,
+                        const char *path, const char *time_field, const char *event_type,
+                        const char *select, unsigned top, int64_t lo_ms, int64_t hi_ms)
+{
+	struct rm_buf f = {0};
+	char lo[40], hi[40];
+	int e = 0;
+
+	rm_time_format(lo_ms - ((lo_ms % 1000) + 1000) % 1000, 0, lo, sizeof lo);
+	rm_time_format(hi_ms - ((hi_ms % 1000) + 1000) % 1000, 0, hi, sizeof hi);
+	if (event_type)
+		e |= rm_buf_printf(&f, "signInEventTypes/any(t: t eq '%s') and ", event_type);
+	e |= rm_buf_printf(&f, "%s ge %s and %s le %s", time_field, lo, time_field, hi);
+	e |= rm_buf_printf(out, "%s/%s/%s?$filter=", base, version, path);
+	if (!e)
+		e |= rm_url_encode(out, f.data, f.len);
+	if (select) {
+		e |= rm_buf_puts(out, "&$select=");
+		e |= rm_url_encode(out, select, strlen(select));
+	}
+	e |= rm_buf_printf(out, "&$top=%u", top);
+	rm_buf_free(&f);
+	return e ? -1 : 0;
+}
+
+/* Length of "https://host[:port]" at the start of url, or 0. */
+static size_t origin_len(const char *url)
+{
+	const char *p;
+
+	if (strncmp(url, "https://", 8) != 0)
+		return 0;
+	p = url + 8;
+	p += strcspn(p, "/?#");
+	return (size_t)(p - url) > 8 ? (size_t)(p - url) : 0;
+}
+
+int rm_graph_same_origin(const char *base, const char *url)
+{
+	size_t n = origin_len(base);
+
+	return n && origin_len(url) == n && strncasecmp(base, url, n) == 0;
+}
+
+/* --- dedupe of re-read windows --- */
+
+static int keep_seen(void *rec, void *ctx)
+{
+	const struct seen *s = rec;
+	const struct graph_src *g = ctx;
+
+	return s->time_ms >= g->seen_floor_ms;
+}
+
+static int accept_event(void *ctx, const struct rm_event *ev)
+{
+	struct graph_src *g = ctx;
+	struct seen *s;
+	int created = 0;
+
+	if (!ev->id.n)
+		return 1;
+	s = rm_table_upsert(&g->seen, rm_key_of(rm_hash(ev->id.p, ev->id.n, (uint64_t)ev->kind)),
+	                    &created);
+	if (!s)
+		return 1; /* no memory: the analyzer's own dedupe still applies */
+	if (!created)
+		return 0;
+	s->time_ms = ev->time_ms;
+	return 1;
+}
+
+/* Forget ids no window can read again. */
+static void prune_seen(struct graph_src *g)
+{
+	int64_t floor = INT64_MAX;
+
+	for (size_t i = 0; i < N_STREAMS; i++)
+		if (g->st[i].enabled && g->st[i].cursor_ms && g->st[i].cursor_ms < floor)
+			floor = g->st[i].cursor_ms;
+	if (floor == INT64_MAX)
+		return;
+	g->seen_floor_ms = floor - g->overlap_ms - SEEN_SLACK_MS;
+	rm_table_filter(&g->seen);
+}
+
+/* --- the request budget --- */
+
+/* Milliseconds to wait before the next audit-log request may go. */
+static int64_t rate_wait(const struct graph_src *g, int64_t now)
+{
+	int64_t oldest;
+
+	if (g->n_sent < g->rate)
+		return 0;
+	/* the rate-th latest request */
+	oldest = g->sent[(g->sent_pos + MAX_RATE - g->rate) % MAX_RATE];
+	oldest += RATE_WINDOW_MS + RATE_MARGIN_MS;
+	return oldest > now ? oldest - now : 0;
+}
+
+static void rate_record(struct graph_src *g, int64_t now)
+{
+	g->sent[g->sent_pos] = now;
+	g->sent_pos = (g->sent_pos + 1) % MAX_RATE;
+	if (g->n_sent < MAX_RATE)
+		g->n_sent++;
+}
+
+/* --- one page --- */
+
+#define FETCH_OK 0
+#define FETCH_FAIL (-1)
+#define FETCH_BUDGET 1 /* the poll's time is up: continue at the next poll */
+
+/* A complete JSON object and nothing but whitespace after it. */
+static int whole_object(const struct rm_buf *b)
+{
+	size_t start, end;
+	enum rm_json_type type;
+
+	if (!b->len)
+		return 0;
+	start = rm_json_skip_ws(b->data, b->len, 0);
+	if (start >= b->len || rm_json_value_end(b->data, b->len, start, &end, &type) != RM_JSON_OK ||
+	    type != RM_JSON_OBJECT)
+		return 0;
+	return rm_json_skip_ws(b->data, b->len, end) == b->len;
+}
+
+/* A failure that may heal (5xx, 429, a dropped connection, a broken body,
+ * the token endpoint unavailable): try again after delay_ms, in this poll
+ * or a later one, up to MAX_ATTEMPTS times per page. 0, or -1 when the
+ * attempts are spent (err says what kept failing). */
+static int transient(struct graph_src *g, int64_t delay_ms, struct revmon_error *err)
+{
+	if (++g->attempt > MAX_ATTEMPTS) {
+		rm_errorf(err, "%s (gave up after %u attempts)", g->last, MAX_ATTEMPTS);
+		return -1;
+	}
+	g->retry_at = rm_monotonic_ms() + delay_ms;
+	return 0;
+}
+
+static void page_done(struct graph_src *g)
+{
+	g->attempt = 0;
+	g->retry_at = 0;
+	g->refreshed = 0;
+	g->last[0] = '\0';
+}
+
+static int fetch(struct rm_source *src, struct graph_src *g, const struct stream *st,
+                 const char *url, int64_t deadline, struct rm_http_response *r,
+                 struct revmon_error *err)
+{
+	for (;;) {
+		int64_t now = rm_monotonic_ms(), left, wait, timeout, delay;
+		struct rm_oauth_fail f;
+		struct rm_graph_error ge;
+		const char *tok, *why;
+		int unusable = 0;
+
+		/* A retry waits in this poll when it fits, else in a later one. */
+		if (g->retry_at > now) {
+			if (g->retry_at >= deadline)
+				return FETCH_BUDGET;
+			sleep_ms(g->retry_at - now);
+		}
+		left = deadline - rm_monotonic_ms();
+		if (left <= 0)
+			return FETCH_BUDGET;
+		timeout = left < g->timeout_ms ? left : g->timeout_ms;
+		if (rm_oauth_token(g->oauth, g->http, wall_now(g), timeout, &tok, &f) < 0) {
+			if (f.throttled)
+				src->throttled++;
+			else
+				src->errors++;
+			if (f.unusable) {
+				src->unusable = 1;
+				rm_errorf(err, "%s", f.msg);
+				return FETCH_FAIL;
+			}
+			snprintf(g->last, sizeof g->last, "%s", f.msg);
+			delay = f.retry_after >= 0 ? (int64_t)(f.retry_after * 1000)
+			        : rm_graph_backoff_ms(g->attempt, TOKEN_RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
+			if (transient(g, delay, err) < 0)
+				return FETCH_FAIL;
+			continue;
+		}
+		wait = rate_wait(g, wall_now(g));
+		if (wait > 0) {
+			if (rm_monotonic_ms() + wait >= deadline)
+				return FETCH_BUDGET;
+			sleep_ms(wait);
+		}
+		left = deadline - rm_monotonic_ms();
+		if (left <= 0)
+			return FETCH_BUDGET;
+		timeout = left < g->timeout_ms ? left : g->timeout_ms;
+		rate_record(g, wall_now(g));
+		rm_http_response_free(r);
+		if (rm_http_request(g->http, "GET", url, NULL, 0, tok, timeout,
+		                    timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS, r) < 0) {
+			src->errors++;
+			snprintf(g->last, sizeof g->last, "%s: %.200s", st->what, r->error);
+			delay = rm_graph_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
+		} else if (r->status == 200) {
+			if (whole_object(&r->body)) {
+				page_done(g);
+				return FETCH_OK;
+			}
+			src->errors++;
+			snprintf(g->last, sizeof g->last,
+			         "%s: HTTP 200 with a truncated or malformed body (%zu bytes)", st->what,
+			         r->body.len);
+			delay = rm_graph_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
+		} else if (r->status == 401 && !g->refreshed) {
+			/* The token may have been revoked or rotated: get a new one, once. */
+			src->errors++;
+			g->refreshed = 1;
+			rm_oauth_invalidate(g->oauth);
+			continue;
+		} else if (r->status == 429 || r->status >= 500) {
+			if (r->status == 429)
+				src->throttled++;
+			else
+				src->errors++;
+			if (rm_graph_error_parse(r->body.data ? r->body.data : "", r->body.len, &ge) < 0)
+				memset(&ge, 0, sizeof ge);
+			snprintf(g->last, sizeof g->last, "%s: HTTP %ld: %s%s%s%s", st->what, r->status,
+			         rm_graph_error_explain(&ge, r->status, &unusable), ge.code[0] ? " (" : "",
+			         ge.code, ge.code[0] ? ")" : "");
+			delay = r->retry_after >= 0 ? (int64_t)(r->retry_after * 1000)
+			        : rm_graph_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
+		} else {
+			src->errors++;
+			if (rm_graph_error_parse(r->body.data ? r->body.data : "", r->body.len, &ge) < 0)
+				memset(&ge, 0, sizeof ge);
+			why = rm_graph_error_explain(&ge, r->status, &unusable);
+			/* A fresh token refused: the audience (graph_base) or the app is wrong. */
+			if (r->status == 401) {
+				unusable = 1;
+				why = "Graph refused a fresh access token: does graph_base match the token's audience?";
+			}
+			src->unusable = unusable;
+			page_done(g);
+			rm_errorf(err, "%s: HTTP %ld: %s%s%s%s", st->what, r->status, why,
+			          ge.code[0] ? " (" : "", ge.code, ge.code[0] ? ")" : "");
+			return FETCH_FAIL;
+		}
+		if (transient(g, delay, err) < 0) {
+			page_done(g);
+			return FETCH_FAIL;
+		}
+	}
+}
+
+/* Copy the raw @odata.nextLink, unescaped. NULL on no memory or a bad one. */
+static char *next_link_copy(struct rm_str raw)
+{
+	char *s = malloc(raw.n + 1);
+
+	if (s && rm_json_unescape(raw, s, raw.n + 1) <= 0) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+/* Read one stream until its window ending at the poll's start is complete
+ * or the budget is spent. */
+static int poll_stream(struct rm_source *src, struct graph_src *g, struct stream *st,
+                       struct rm_ingest *in, int64_t deadline, struct revmon_error *err)
+{
+	struct rm_http_response r = {0};
+	struct rm_buf url = {0};
+	int rc = FETCH_OK;
+
+	r.retry_after = -1;
+	for (;;) {
+		struct rm_doc_result res;
+		char *next = NULL;
+
+		if (!st->next) {
+			int64_t lo, hi;
+
+			if (st->cursor_ms >= g->wall0 - 1000)
+				break; /* caught up with this poll */
+			lo = st->cursor_ms ? st->cursor_ms - g->overlap_ms : g->wall0 - g->lookback_ms;
+			hi = g->wall0;
+			if (st->cursor_ms && hi - st->cursor_ms > CHUNK_MS)
+				hi = st->cursor_ms + CHUNK_MS; /* catch up in bounded windows */
+			url.len = 0;
+			if (rm_graph_window_url(&url, g->base, st->version, st->path, st->time_field,
+			                        st->event_type, st->select, g->page_size, lo, hi) < 0 ||
+			    !(st->next = strdup(url.data))) {
+				rm_errorf(err, "out of memory");
+				rc = FETCH_FAIL;
+				break;
+			}
+			st->win_hi_ms = hi;
+		}
+		rc = fetch(src, g, st, st->next, deadline, &r, err);
+		if (rc != FETCH_OK)
+			break;
+		in->doc_offset = 0;
+		in->doc_name = st->what;
+		if (rm_ingest_document_result(in, r.body.data, r.body.len, &res) < 0) {
+			src->errors++;
+			rm_errorf(err, "%s: the answer is not a Graph list page", st->what);
+			rc = FETCH_FAIL;
+			break;
+		}
+		if (res.next_link.n) {
+			next = next_link_copy(res.next_link);
+			if (!next || !rm_graph_same_origin(g->base, next)) {
+				src->errors++;
+				src->unusable = next != NULL;
+				rm_errorf(err, "%s: @odata.nextLink %s", st->what,
+				          next ? "points outside graph_base: not followed" : "is not valid");
+				free(next);
+				rc = FETCH_FAIL;
+				break;
+			}
+		}
+		free(st->next);
+		st->next = next;
+		if (!next) {
+			st->cursor_ms = st->win_hi_ms;
+			prune_seen(g);
+		}
+		if (rm_monotonic_ms() >= deadline) {
+			rc = FETCH_BUDGET;
+			break;
+		}
+	}
+	rm_http_response_free(&r);
+	rm_buf_free(&url);
+	return rc;
+}
+
+static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline,
+                      struct revmon_error *err)
+{
+	struct graph_src *g = src->impl;
+	int rc = 0;
+
+	g->wall0 = in->wall_ms;
+	g->mono0 = rm_monotonic_ms();
+	in->accept = accept_event;
+	in->accept_ctx = g;
+	for (unsigned k = 0; k < N_STREAMS; k++) {
+		struct stream *st = &g->st[(g->turn + k) % N_STREAMS];
+		int r;
+
+		if (!st->enabled)
+			continue;
+		r = poll_stream(src, g, st, in, deadline, err);
+		if (r == FETCH_FAIL) {
+			rc = -1;
+			break;
+		}
+		if (r == FETCH_BUDGET)
+			break;
+	}
+	g->caught_up = 1;
+	for (size_t k = 0; rc == 0 && k < N_STREAMS; k++)
+		if (g->st[k].enabled && (g->st[k].next || g->st[k].cursor_ms < g->wall0 - 1000))
+			g->caught_up = 0;
+	g->turn = (g->turn + 1) % N_STREAMS;
+	g->now_ms = wall_now(g);
+	in->accept = NULL;
+	in->doc_name = NULL;
+	return rc;
+}
+
+/* Live: "now" is the wall clock of the last poll. */
+static int64_t graph_now(const struct rm_source *src)
+{
+	const struct graph_src *g = src->impl;
+
+	return g->now_ms;
+}
+
+/* Done for now: everything up to the last poll read (or a failure to
+ * report); the next poll reads on. */
+static int graph_done(const struct rm_source *src)
+{
+	const struct graph_src *g = src->impl;
+
+	return g->caught_up;
+}
+
+/* Cursors, the request times and the ids a window may read again; also the
+ * source's own counters. Never a token or a secret. */
+static int graph_save(const struct rm_source *src, struct rm_buf *out)
+{
+	const struct graph_src *g = src->impl;
+	const struct seen *s;
+	size_t i = 0;
+	int e = 0;
+
+	e |= rm_put_u32(out, STATE_VERSION);
+	for (size_t k = 0; k < N_STREAMS; k++)
+		e |= rm_put_i64(out, g->st[k].cursor_ms);
+	e |= rm_put_u32(out, g->n_sent);
+	for (unsigned k = 0; k < g->n_sent; k++)
+		e |= rm_put_i64(out, g->sent[(g->sent_pos + MAX_RATE - g->n_sent + k) % MAX_RATE]);
+	e |= rm_put_u64(out, src->throttled);
+	e |= rm_put_u64(out, src->errors);
+	e |= rm_put_u64(out, g->seen.count);
+	while ((s = rm_table_next(&g->seen, &i)) != NULL) {
+		e |= rm_put_u64(out, s->key);
+		e |= rm_put_i64(out, s->time_ms);
+	}
+	return e ? -1 : 0;
+}
+
+static int graph_load(struct rm_source *src, const void *buf, size_t len, struct revmon_error *err)
+{
+	struct graph_src *g = src->impl;
+	struct rm_rd r = {buf, len, 0, 0};
+	uint64_t n;
+	uint32_t n_sent;
+
+	if (rm_get_u32(&r) != STATE_VERSION)
+		goto bad;
+	for (size_t k = 0; k < N_STREAMS; k++)
+		g->st[k].cursor_ms = rm_get_i64(&r);
+	n_sent = rm_get_u32(&r);
+	if (n_sent > MAX_RATE)
+		goto bad;
+	g->n_sent = g->sent_pos = 0;
+	for (uint32_t k = 0; k < n_sent; k++)
+		rate_record(g, rm_get_i64(&r));
+	src->throttled = rm_get_u64(&r);
+	src->errors = rm_get_u64(&r);
+	n = rm_get_count(&r, 16);
+	for (uint64_t k = 0; k < n && !r.bad; k++) {
+		uint64_t key = rm_get_u64(&r);
+		int64_t t = rm_get_i64(&r);
+		int created;
+		struct seen *s;
+
+		if (!key)
+			goto bad;
+		s = rm_table_upsert(&g->seen, key, &created);
+		if (!s) {
+			rm_errorf(err, "%s: out of memory", src->name);
+			return -1;
+		}
+		s->time_ms = t;
+	}
+	if (r.bad || r.pos != r.n)
+		goto bad;
+	return 0;
+bad:
+	rm_errorf(err, "corrupt (cursor of %s)", src->name);
+	return -1;
+}
+
+static void graph_free(struct rm_source *src)
+{
+	struct graph_src *g = src->impl;
+
+	if (g) {
+		rm_oauth_free(g->oauth);
+		rm_http_free(g->http);
+		for (size_t k = 0; k < N_STREAMS; k++)
+			free(g->st[k].next);
+		rm_table_free(&g->seen);
+		free(g->base);
+		free(g);
+	}
+	free(src->name);
+	free(src->error);
+	free(src);
+}
+
+static const struct rm_source_ops graph_ops = {graph_poll, graph_now, graph_done, NULL,
+                                               graph_save, graph_load, graph_free};
+
+/* The client secret, from its file or its variable, trailing newline off. */
+static int read_secret(const struct rm_settings *s, struct rm_buf *out, struct revmon_error *err)
+{
+	if (s->graph_client_secret_file) {
+		if (rm_secret_file_read("graph_client_secret_file", s->graph_client_secret_file, out, err) < 0)
+			return -1;
+	} else {
+		const char *v = getenv(s->graph_client_secret_env);
+
+		if (!v || !*v) {
+			rm_errorf(err, "graph_client_secret_env: the variable %s is not set",
+			          s->graph_client_secret_env);
+			return -1;
+		}
+		if (rm_buf_reserve(out, strlen(v) + 1) < 0 || rm_buf_append(out, v, strlen(v)) < 0) {
+			rm_errorf(err, "out of memory");
+			return -1;
+		}
+	}
+	while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r' ||
+	                    out->data[out->len - 1] == ' ' || out->data[out->len - 1] == '\t'))
+		out->data[--out->len] = '\0';
+	if (!out->len) {
+		rm_errorf(err, "%s: the client secret is empty", s->graph_client_secret_file
+		          ? "graph_client_secret_file" : "graph_client_secret_env");
+		return -1;
+	}
+	return 0;
+}
+
+/* Which keys are missing or conflict, named. */
+static int check_keys(const struct rm_settings *s, struct revmon_error *err)
+{
+	int secret = s->graph_client_secret_file || s->graph_client_secret_env;
+	int cert = s->graph_certificate_file || s->graph_private_key_file;
+
+	if (!s->graph_tenant) {
+		rm_errorf(err, "source: graph: graph_tenant is not set (the tenant id or domain)");
+		return -1;
+	}
+	if (!s->graph_client_id) {
+		rm_errorf(err, "source: graph: graph_client_id is not set (the app registration's client id)");
+		return -1;
+	}
+	if (!secret && !cert) {
+		rm_errorf(err, "source: graph: no credential: set graph_client_secret_file, "
+		          "graph_client_secret_env, or graph_certificate_file and graph_private_key_file");
+		return -1;
+	}
+	if (secret && cert) {
+		rm_errorf(err, "source: graph: set a client secret or a certificate, not both");
+		return -1;
+	}
+	if (s->graph_client_secret_file && s->graph_client_secret_env) {
+		rm_errorf(err, "source: graph: set graph_client_secret_file or graph_client_secret_env, not both");
+		return -1;
+	}
+	if (cert && (!s->graph_certificate_file || !s->graph_private_key_file)) {
+		rm_errorf(err, "source: graph: %s is not set (certificate authentication needs both files)",
+		          s->graph_certificate_file ? "graph_private_key_file" : "graph_certificate_file");
+		return -1;
+	}
+	return 0;
+}
+
+struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings *s,
+                                      struct revmon_error *err)
+{
+	struct rm_source *src = calloc(1, sizeof *src);
+	struct graph_src *g = calloc(1, sizeof *g);
+	struct rm_buf token_url = {0}, scope = {0}, secret = {0};
+	struct revmon_error why = {{0}};
+
+	if (!src || !g || !(src->name = strdup(spec))) {
+		rm_errorf(err, "source: %s: out of memory", spec);
+		free(g);
+		if (src)
+			free(src->name);
+		free(src);
+		return NULL;
+	}
+	src->ops = &graph_ops;
+	src->impl = g;
+	src->up = 1;
+	src->counts_errors = 1;
+	rm_table_init(&g->seen, sizeof(struct seen), keep_seen, g);
+	if (check_keys(s, err) < 0)
+		goto fail;
+	g->base = strdup(s->graph_base);
+	g->overlap_ms = s->graph_overlap_ms;
+	g->lookback_ms = s->graph_lookback_ms;
+	g->timeout_ms = s->graph_request_timeout_ms;
+	g->page_size = s->graph_page_size;
+	g->rate = s->graph_rate > MAX_RATE ? MAX_RATE : s->graph_rate;
+	g->rng = (uint64_t)rm_monotonic_ms() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^
+	         (uint64_t)(uintptr_t)g;
+	if (!g->rng)
+		g->rng = 1;
+	g->st[0] = (struct stream){"interactive sign-ins", "beta", "auditLogs/signIns",
+	                           "createdDateTime", NULL, s->graph_select ? sel_signins : NULL,
+	                           1, 0, NULL, 0};
+	g->st[1] = (struct stream){"non-interactive sign-ins", "beta", "auditLogs/signIns",
+	                           "createdDateTime", "nonInteractiveUser",
+	                           s->graph_select ? sel_signins : NULL, s->graph_noninteractive,
+	                           0, NULL, 0};
+	g->st[2] = (struct stream){"directory audits", "v1.0", "auditLogs/directoryAudits",
+	                           "activityDateTime", NULL, s->graph_select ? sel_audits : NULL,
+	                           1, 0, NULL, 0};
+	if (!g->base || rm_buf_printf(&token_url, "%s/%s/oauth2/v2.0/token", s->graph_authority,
+	                              s->graph_tenant) < 0 ||
+	    rm_buf_printf(&scope, "%s/.default", s->graph_base) < 0) {
+		rm_errorf(err, "source: %s: out of memory", spec);
+		goto fail;
+	}
+	g->http = rm_http_new(s->graph_ca_file, s->max_document_bytes, &why);
+	if (!g->http) {
+		rm_errorf(err, "source: %s: %s", spec, why.msg);
+		goto fail;
+	}
+	if (s->graph_certificate_file) {
+		g->oauth = rm_oauth_new_cert(token_url.data, s->graph_client_id, scope.data,
+		                             s->graph_certificate_file, s->graph_private_key_file, &why);
+	} else if (read_secret(s, &secret, &why) == 0) {
+		g->oauth = rm_oauth_new_secret(token_url.data, s->graph_client_id, scope.data,
+		                               secret.data, secret.len, &why);
+	}
+	if (!g->oauth) {
+		rm_errorf(err, "source: %s: %s", spec, why.msg);
+		goto fail;
+	}
+	goto out;
+fail:
+	graph_free(src);
+	src = NULL;
+out:
+	rm_buf_wipe(&secret);
+	rm_buf_free(&token_url);
+	rm_buf_free(&scope);
+	return src;
+}
