@@ -30,31 +30,14 @@ struct loader {
 	size_t errlen;
 };
 
+/* The core's duration syntax, so every revmon file reads alike. */
 long long rm_parse_duration_ms(const char *s)
 {
-	char *end;
-	double v, mult = 1000;
+	int64_t ms;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v) || v < 0)
+	if (revmon_parse_duration(s, &ms) < 0 || ms > 1000000000000LL)
 		return -1;
-	if (strcmp(end, "ms") == 0)
-		mult = 1;
-	else if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
-		mult = 1000;
-	else if (strcmp(end, "m") == 0)
-		mult = 60000;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600000;
-	else if (strcmp(end, "d") == 0)
-		mult = 86400000;
-	else
-		return -1;
-	v *= mult;
-	if (v > 1e12)
-		return -1;
-	return (long long)llround(v);
+	return (long long)ms;
 }
 
 static char *trim(char *s)

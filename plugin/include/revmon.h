@@ -138,6 +138,11 @@ REVMON_API int revmon_conf_parse_buffer(const char *buf, size_t len, const char 
                                         size_t *n, struct revmon_error *err);
 REVMON_API void revmon_conf_list_free(revmon_conf **list, size_t n);
 
+/* Parse a duration the way configuration values are read: seconds ("90"),
+ * or integers each followed by ms, s, m, h or d ("15m", "2h30m", "500ms").
+ * Returns 0 and *ms, or -1. For hosts with duration options of their own. */
+REVMON_API int revmon_parse_duration(const char *text, int64_t *ms);
+
 /* Describe configuration key i (0..): returns its name and sets *help and
  * *def (static strings) or returns NULL past the end. For help texts and
  * manual pages. */

@@ -149,6 +149,11 @@ void rm_errorf(struct revmon_error *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+int revmon_parse_duration(const char *text, int64_t *ms)
+{
+	return text ? rm_parse_duration(text, ms) : -1;
+}
+
 const char *revmon_conf_key(size_t i, const char **help, const char **def)
 {
 	if (i >= N_KEYS)
@@ -192,7 +197,15 @@ int rm_parse_duration(const char *v, int64_t *ms)
 			mult = 1000;
 			break;
 		case 's': mult = 1000; end++; break;
-		case 'm': mult = 60000; end++; break;
+		case 'm':
+			if (end[1] == 's') { /* ms */
+				mult = 1;
+				end += 2;
+				break;
+			}
+			mult = 60000;
+			end++;
+			break;
 		case 'h': mult = 3600000; end++; break;
 		case 'd': mult = 86400000; end++; break;
 		default: return -1;

@@ -82,8 +82,8 @@ struct rm_settings {
 int rm_settings_load(const struct revmon_conf *c, struct rm_settings *s, struct revmon_error *err);
 void rm_settings_free(struct rm_settings *s);
 
-/* Parse a duration: seconds ("90"), or integers each with a unit s, m, h
- * or d ("15m", "2h30m"). Returns 0 and *ms, or -1. */
+/* Parse a duration: seconds ("90"), or integers each with a unit ms, s, m,
+ * h or d ("15m", "2h30m", "500ms"). Returns 0 and *ms, or -1. */
 int rm_parse_duration(const char *v, int64_t *ms);
 
 /* Fill err like printf, truncating. */

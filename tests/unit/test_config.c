@@ -39,6 +39,7 @@ static void test_refusals(void **state)
 	refused("window", "10x", "not a duration");
 	refused("window", "2h30", "not a duration");
 	refused("window", "m", "not a duration");
+	refused("window", "1.5m", "not a duration");
 	refused("lag_window", "", "not a duration");
 	refused("source", "ftp://x", "not a source");
 	refused("source", "file:", "not a source");
@@ -66,7 +67,7 @@ static void test_accepts_and_defaults(void **state)
 
 	(void)state;
 	assert_non_null(c);
-	assert_int_equal(revmon_conf_set(c, "window", "10m", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "window", "9m59s1000ms", &err), 0);
 	assert_int_equal(revmon_conf_set(c, "stuck_after", "1h59m60s", &err), 0);
 	assert_int_equal(revmon_conf_set(c, "max_record_bytes", "2M", &err), 0);
 	assert_int_equal(revmon_conf_set(c, "source", "sim", &err), 0);
