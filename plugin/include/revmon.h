@@ -202,8 +202,10 @@ REVMON_API int revmon_done(const revmon *m);
  * each source's cursor. The file holds no secrets; it is written with mode
  * 0600. The caller serialises concurrent users of one path (e.g. flock). */
 
-/* Write the state to path atomically (temporary file, fsync, rename).
- * Returns 0, or -1 with err (the previous file, if any, is left intact). */
+/* Write the state to path atomically (temporary file, fsync, rename),
+ * first removing temporary files that writers killed mid-write left beside
+ * it (which is why the caller must hold the lock). Returns 0, or -1 with err
+ * (the previous file, if any, is left intact). */
 REVMON_API int revmon_state_save(revmon *m, const char *path, struct revmon_error *err);
 
 /* Restore state written by revmon_state_save for the same configuration,

@@ -130,6 +130,7 @@ int revmon_state_save(revmon *m, const char *path, struct revmon_error *err)
 	struct rm_buf b = {0};
 	int rc = -1;
 
+	rm_remove_stale_temps(path);
 	if (rm_state_encode(m->an, m->src, m->n_src, m->fingerprint, &b) < 0) {
 		rm_errorf(err, "%s: out of memory", path);
 		goto out;

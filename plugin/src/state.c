@@ -2,6 +2,7 @@
  * analyzer's state and each source's cursor), written atomically and checked
  * on reading, so that a corrupt or foreign file is reported and replaced,
  * never trusted. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -134,6 +135,39 @@ uint64_t rm_state_fingerprint(const struct revmon_conf *c)
 uint64_t revmon_conf_fingerprint(const revmon_conf *c)
 {
 	return fingerprint(c);
+}
+
+/* Remove temporary files a writer killed mid-write left beside path. The
+ * caller holds the lock on path, so no live writer owns them. */
+void rm_remove_stale_temps(const char *path)
+{
+	char *copy = strdup(path), *copy2 = strdup(path);
+	const char *dir, *base;
+	size_t blen;
+	DIR *d;
+	struct dirent *de;
+
+	if (!copy || !copy2)
+		goto out;
+	dir = dirname(copy);
+	base = basename(copy2);
+	blen = strlen(base);
+	d = opendir(dir);
+	if (!d)
+		goto out;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, base, blen) == 0 && strncmp(de->d_name + blen, ".tmp.", 5) == 0 &&
+		    strlen(de->d_name + blen + 5) == 6) {
+			char full[4096];
+
+			snprintf(full, sizeof full, "%s/%s", dir, de->d_name);
+			(void)unlink(full);
+		}
+	}
+	closedir(d);
+out:
+	free(copy);
+	free(copy2);
 }
 
 /* Write data to path atomically: a temporary file in the same directory,

@@ -23,6 +23,10 @@ int rm_state_encode(struct rm_analyzer *an, struct rm_source *const *src, size_t
 int rm_state_decode(const void *buf, size_t len, uint64_t fp, struct rm_analyzer *an,
                     struct rm_source *const *src, size_t n_src, struct revmon_error *err);
 
+/* Remove PATH.tmp.XXXXXX files left by writers killed mid-write (call with
+ * the lock on path held). */
+void rm_remove_stale_temps(const char *path);
+
 int rm_write_atomic(const char *path, const void *data, size_t len, struct revmon_error *err);
 /* Read a whole regular file of at most max bytes into out. 0, 1 when it
  * does not exist, -1 with err. */

@@ -206,6 +206,38 @@ def t_state_file_incremental_corrupt_and_locked():
     assert not [f for f in os.listdir(TMP) if ".tmp." in f], os.listdir(TMP)
 
 
+def t_state_survives_kill_and_full_disk():
+    import random
+    import resource
+    import signal as sig
+    state = os.path.join(TMP, "k.state")
+    args = [CHECK, "--state-file", state, "--source", "sim", "--set", "sim_users=300"]
+    rnd = random.Random(7)
+    kills = 0
+    for _ in range(40):
+        p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        time.sleep(rnd.uniform(0.0, 0.25))
+        if p.poll() is None:
+            p.send_signal(sig.SIGKILL)
+            kills += 1
+        p.wait()
+        # whatever moment the kill hit, the state is the old one or the new one
+        code, out, _ = check("--state-file", state, "--source", "sim", "--set", "sim_users=300")
+        assert "refused" not in out, out
+    assert kills > 5, kills
+    assert not [f for f in os.listdir(TMP) if f.startswith("k.state.tmp")], os.listdir(TMP)
+    before = open(state, "rb").read()
+
+    def small_disk():
+        sig.signal(sig.SIGXFSZ, sig.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+    p = subprocess.run(args, capture_output=True, text=True, env=ENV, preexec_fn=small_disk, timeout=120)
+    assert p.returncode == 3 and "cannot save state" in p.stdout, (p.returncode, p.stdout[:300])
+    assert open(state, "rb").read() == before, "a failed save damaged the previous state"
+    code, out, _ = check("--state-file", state, "--source", "sim", "--set", "sim_users=300")
+    assert "refused" not in out and code != 3, out
+
+
 def t_default_state_dir_per_configuration():
     check("--source", fixture("ok.ndjson"))
     check("--source", fixture("warning.ndjson"))
@@ -213,6 +245,12 @@ def t_default_state_dir_per_configuration():
     assert len(files) >= 2, files
     mode = os.stat(os.path.join(ENV["REVMON_STATE_DIR"], files[0])).st_mode & 0o777
     assert mode == 0o600, oct(mode)
+    # a state directory someone else could write to is refused
+    shared = os.path.join(TMP, "shared-state")
+    os.makedirs(shared)
+    os.chmod(shared, 0o777)
+    code, out, _ = check("--source", fixture("ok.ndjson"), env=dict(ENV, REVMON_STATE_DIR=shared))
+    assert code == 3 and "not a private directory" in out, out
 
 
 def t_extra_opts_and_config_file():
@@ -242,7 +280,8 @@ for t in (t_fixtures_drive_each_state, t_source_down_is_critical_and_unusable_is
           t_perfdata_matches_registry_and_report, t_thresholds_on_any_metric,
           t_bad_arguments_are_unknown_with_usage, t_help_and_version,
           t_simulator_default_is_deterministic_and_says_so, t_state_file_incremental_corrupt_and_locked,
-          t_default_state_dir_per_configuration, t_extra_opts_and_config_file):
+          t_state_survives_kill_and_full_disk, t_default_state_dir_per_configuration,
+          t_extra_opts_and_config_file):
     test(t)
 subprocess.run(["rm", "-rf", TMP])
 print(f"{passed} passed, {failed} failed")
