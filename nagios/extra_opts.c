@@ -105,9 +105,11 @@ char **eo_parse(const char *buf, size_t len, const char *section, char *why, siz
 			char *key = dup_trim(t, eq), *val = dup_trim(eq + 1, t + strlen(t));
 			int rc = 0;
 
-			if (!key || !val || !*key) {
+			if (!key || !val || !*key || *key == '-') {
 				if (key && !*key)
 					snprintf(why, whylen, "line %u: missing key", line);
+				else if (key && *key == '-')
+					snprintf(why, whylen, "line %u: a key names an option without its dashes", line);
 				free(key);
 				free(val);
 				free(t);

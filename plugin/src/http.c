@@ -254,6 +254,8 @@ int rm_http_request(struct rm_http *h, const char *method, const char *url, cons
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
 	if (rc != CURLE_OK) {
 		r->transport_error = 1;
+		r->permanent = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+		               rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_UNSUPPORTED_PROTOCOL;
 		if (x.too_big || rc == CURLE_FILESIZE_EXCEEDED)
 			snprintf(r->error, sizeof r->error, "response larger than %zu bytes", h->max_body);
 		else

@@ -24,6 +24,8 @@ struct rm_http_response {
 	double retry_after;   /* Retry-After in seconds (fractional allowed); -1 when absent */
 	struct rm_buf body;
 	int transport_error;  /* 1: no complete answer (connection, TLS, timeout, size cap) */
+	int permanent;        /* 1: retrying cannot help (the server's certificate failed
+	                         verification, the CA file is unusable) */
 	char error[256];      /* what went wrong, for transport errors; never holds secrets */
 };
 

@@ -448,6 +448,7 @@ int rm_oauth_token(struct rm_oauth *o, struct rm_http *h, int64_t now_ms, int64_
 	if (rm_http_request(h, "POST", o->token_url, form.data, form.len, NULL, timeout_ms,
 	                    timeout_ms < 10000 ? timeout_ms : 10000, &r) < 0) {
 		snprintf(f->msg, sizeof f->msg, "token endpoint: %s", r.error);
+		f->unusable = r.permanent;
 		goto out;
 	}
 	f->status = r.status;

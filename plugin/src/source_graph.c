@@ -36,7 +36,7 @@
 
 #define N_STREAMS 3
 #define RATE_WINDOW_MS 10000
-#define RATE_MARGIN_MS 150      /* our clock and the server's see a request apart */
+#define RATE_MARGIN_MS 250      /* our clock and the server's see a request apart */
 #define CHUNK_MS (3600LL * 1000) /* windows after the first catch up an hour at a time */
 #define CONNECT_TIMEOUT_MS 10000
 #define RETRY_BASE_MS 1000
@@ -45,7 +45,8 @@
 #define MAX_RATE 5
 #define STATE_VERSION 1
 #define SEEN_SLACK_MS 60000
-#define MAX_ATTEMPTS 5 /* per page: about 30 s of back-off */
+#define MAX_ATTEMPTS 5 /* per page */
+#define RETRY_SPAN_MS 20000 /* per page: retries end this long after the first failure */
 
 static const char sel_signins[] =
 	"id,createdDateTime,userId,userPrincipalName,appId,appDisplayName,deviceDetail,status,"
@@ -73,7 +74,6 @@ struct graph_src {
 	struct rm_oauth *oauth;
 	char *base;
 	struct stream st[N_STREAMS];
-	unsigned turn;          /* stream that goes first this poll (fairness) */
 	int64_t overlap_ms, lookback_ms, timeout_ms;
 	unsigned page_size, rate;
 	int64_t sent[MAX_RATE]; /* wall times of the latest requests, a ring */
@@ -83,10 +83,12 @@ struct graph_src {
 	uint64_t rng;
 	int64_t wall0, mono0;   /* clocks at the start of the current poll */
 	int64_t now_ms;         /* wall clock when the last poll ended */
-	int caught_up;          /* the last poll read everything there was, or failed */
+	int caught_up;          /* the round is read to its end, or failed */
+	int64_t round_hi;       /* wall clock when the current round began: its windows end there */
 	/* retries of the current page, across polls */
 	unsigned attempt;
 	int64_t retry_at;       /* monotonic */
+	int64_t first_fail;     /* monotonic, the page's first failure */
 	int refreshed;          /* a new token was fetched after a 401 */
 	char last[300];         /* the latest transient failure */
 };
@@ -260,12 +262,25 @@ static int whole_object(const struct rm_buf *b)
  * attempts are spent (err says what kept failing). */
 static int transient(struct graph_src *g, int64_t delay_ms, struct revmon_error *err)
 {
-	if (++g->attempt > MAX_ATTEMPTS) {
-		rm_errorf(err, "%s (gave up after %u attempts)", g->last, MAX_ATTEMPTS);
+	int64_t now = rm_monotonic_ms();
+
+	if (++g->attempt == 1)
+		g->first_fail = now;
+	/* Give up in time for a check to say why (its usual timeout is 30 s). */
+	if (g->attempt > MAX_ATTEMPTS || now + delay_ms - g->first_fail > RETRY_SPAN_MS) {
+		rm_errorf(err, "%s (gave up after %u attempts)", g->last, g->attempt);
 		return -1;
 	}
-	g->retry_at = rm_monotonic_ms() + delay_ms;
+	g->retry_at = now + delay_ms;
 	return 0;
+}
+
+/* The next request cannot go before the deadline: spend the rest of the
+ * budget waiting (a host polling in a loop must not spin), then yield. */
+static int wait_out(int64_t deadline)
+{
+	sleep_ms(deadline - rm_monotonic_ms());
+	return FETCH_BUDGET;
 }
 
 static void page_done(struct graph_src *g)
@@ -290,7 +305,7 @@ static int fetch(struct rm_source *src, struct graph_src *g, const struct stream
 		/* A retry waits in this poll when it fits, else in a later one. */
 		if (g->retry_at > now) {
 			if (g->retry_at >= deadline)
-				return FETCH_BUDGET;
+				return wait_out(deadline);
 			sleep_ms(g->retry_at - now);
 		}
 		left = deadline - rm_monotonic_ms();
@@ -317,7 +332,7 @@ static int fetch(struct rm_source *src, struct graph_src *g, const struct stream
 		wait = rate_wait(g, wall_now(g));
 		if (wait > 0) {
 			if (rm_monotonic_ms() + wait >= deadline)
-				return FETCH_BUDGET;
+				return wait_out(deadline);
 			sleep_ms(wait);
 		}
 		left = deadline - rm_monotonic_ms();
@@ -328,7 +343,16 @@ static int fetch(struct rm_source *src, struct graph_src *g, const struct stream
 		rm_http_response_free(r);
 		if (rm_http_request(g->http, "GET", url, NULL, 0, tok, timeout,
 		                    timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS, r) < 0) {
+			/* libcurl resends once by itself when a reused connection
+			 * dies: count the request twice, the budget stays safe. */
+			rate_record(g, wall_now(g));
 			src->errors++;
+			if (r->permanent) {
+				src->unusable = 1;
+				page_done(g);
+				rm_errorf(err, "%s: %.200s", st->what, r->error);
+				return FETCH_FAIL;
+			}
 			snprintf(g->last, sizeof g->last, "%s: %.200s", st->what, r->error);
 			delay = rm_graph_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
 		} else if (r->status == 200) {
@@ -411,10 +435,10 @@ static int poll_stream(struct rm_source *src, struct graph_src *g, struct stream
 		if (!st->next) {
 			int64_t lo, hi;
 
-			if (st->cursor_ms >= g->wall0 - 1000)
-				break; /* caught up with this poll */
-			lo = st->cursor_ms ? st->cursor_ms - g->overlap_ms : g->wall0 - g->lookback_ms;
-			hi = g->wall0;
+			if (st->cursor_ms >= g->round_hi)
+				break; /* caught up with this round */
+			lo = st->cursor_ms ? st->cursor_ms - g->overlap_ms : g->round_hi - g->lookback_ms;
+			hi = g->round_hi;
 			if (st->cursor_ms && hi - st->cursor_ms > CHUNK_MS)
 				hi = st->cursor_ms + CHUNK_MS; /* catch up in bounded windows */
 			url.len = 0;
@@ -474,10 +498,16 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 
 	g->wall0 = in->wall_ms;
 	g->mono0 = rm_monotonic_ms();
+	/* A round reads every stream up to the moment it began; polls go on
+	 * with it until it is done, and the next poll starts a new one. */
+	if (g->caught_up || !g->round_hi) {
+		g->round_hi = g->wall0;
+		g->caught_up = 0;
+	}
 	in->accept = accept_event;
 	in->accept_ctx = g;
 	for (unsigned k = 0; k < N_STREAMS; k++) {
-		struct stream *st = &g->st[(g->turn + k) % N_STREAMS];
+		struct stream *st = &g->st[k];
 		int r;
 
 		if (!st->enabled)
@@ -492,9 +522,8 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 	}
 	g->caught_up = 1;
 	for (size_t k = 0; rc == 0 && k < N_STREAMS; k++)
-		if (g->st[k].enabled && (g->st[k].next || g->st[k].cursor_ms < g->wall0 - 1000))
+		if (g->st[k].enabled && (g->st[k].next || g->st[k].cursor_ms < g->round_hi))
 			g->caught_up = 0;
-	g->turn = (g->turn + 1) % N_STREAMS;
 	g->now_ms = wall_now(g);
 	in->accept = NULL;
 	in->doc_name = NULL;
@@ -705,16 +734,19 @@ struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings
 	         (uint64_t)(uintptr_t)g;
 	if (!g->rng)
 		g->rng = 1;
-	g->st[0] = (struct stream){"interactive sign-ins", "beta", "auditLogs/signIns",
+	/* Audits first: a revocation is then known before the refusals that
+	 * follow it (the analyzer matches either order, but an inferred
+	 * revocation would be counted as such). */
+	g->st[0] = (struct stream){"directory audits", "v1.0", "auditLogs/directoryAudits",
+	                           "activityDateTime", NULL, s->graph_select ? sel_audits : NULL,
+	                           1, 0, NULL, 0};
+	g->st[1] = (struct stream){"interactive sign-ins", "beta", "auditLogs/signIns",
 	                           "createdDateTime", NULL, s->graph_select ? sel_signins : NULL,
 	                           1, 0, NULL, 0};
-	g->st[1] = (struct stream){"non-interactive sign-ins", "beta", "auditLogs/signIns",
+	g->st[2] = (struct stream){"non-interactive sign-ins", "beta", "auditLogs/signIns",
 	                           "createdDateTime", "nonInteractiveUser",
 	                           s->graph_select ? sel_signins : NULL, s->graph_noninteractive,
 	                           0, NULL, 0};
-	g->st[2] = (struct stream){"directory audits", "v1.0", "auditLogs/directoryAudits",
-	                           "activityDateTime", NULL, s->graph_select ? sel_audits : NULL,
-	                           1, 0, NULL, 0};
 	if (!g->base || rm_buf_printf(&token_url, "%s/%s/oauth2/v2.0/token", s->graph_authority,
 	                              s->graph_tenant) < 0 ||
 	    rm_buf_printf(&scope, "%s/.default", s->graph_base) < 0) {

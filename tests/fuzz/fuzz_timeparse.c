@@ -8,7 +8,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size ? size : 1), out[32], out2[32];
+	char *s = calloc(1, size ? size : 1), out[32], out2[32];
 	int64_t ms = -1, back = -1;
 
 	if (!s)

@@ -151,6 +151,8 @@ static void test_extra_opts(void **state)
 	assert_string_equal(why, "no section [absent]");
 	assert_null(eo_parse("[s]\njunk line\n", 16, "s", why, sizeof why));
 	assert_string_equal(why, "line 2: expected key=value");
+	assert_null(eo_parse("[s]\n-=foo\n", 10, "s", why, sizeof why));
+	assert_string_equal(why, "line 2: a key names an option without its dashes");
 	o = eo_parse("[s]\n", 4, "s", why, sizeof why);
 	assert_non_null(o);
 	assert_null(o[0]);

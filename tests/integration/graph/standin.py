@@ -97,6 +97,7 @@ class StandIn:
         self.secret = secret or ("s3cr3t-" + secrets.token_hex(16))
         self.x5t = make_pki(workdir)
         self.signins, self.audits = [], []
+        self.users = {}
         for line in records:
             self.add(line)
         self.hidden = []          # late records, released by release_late()
@@ -109,7 +110,6 @@ class StandIn:
         self.lock = threading.Lock()
         self.expect_aud_suffix = ""
         self.token_lifetime = 3599
-        self.users = {}
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(workdir, "server.pem"), os.path.join(workdir, "server.key"))
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -227,8 +227,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def record(self, status):
+        # the arrival time: what Graph's limit counts
         with self.si.lock:
-            self.si.requests.append((urllib.parse.urlsplit(self.path).path, time.monotonic(), status))
+            self.si.requests.append((urllib.parse.urlsplit(self.path).path, self.t0, status))
 
     def oauth_error(self, status, error, codes):
         self.record(status)
@@ -247,6 +248,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     # ---- token endpoint ----
     def do_POST(self):
+        self.t0 = time.monotonic()
         si = self.si
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n).decode()
@@ -334,6 +336,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     # ---- Graph ----
     def do_GET(self):
+        self.t0 = time.monotonic()
         si = self.si
         u = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))
