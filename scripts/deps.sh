@@ -10,6 +10,8 @@ pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq 
 	collectd-core collectd-dev collectd-utils socat
 	snmpd snmp libsnmp-dev smitools
 	nagios4-core monitoring-plugins-basic
+	# the package test: dpkg-shlibdeps, man -l
+	dpkg-dev man-db groff-base
 	# libFuzzer targets (tests/fuzz/run.sh): clang and its fuzzer runtime
 	clang libclang-rt-14-dev)
 if [ "${1:-}" = "--bench" ]; then
