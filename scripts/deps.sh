@@ -13,7 +13,11 @@ pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq 
 	# the package test: dpkg-shlibdeps, man -l
 	dpkg-dev man-db groff-base
 	# libFuzzer targets (tests/fuzz/run.sh): clang and its fuzzer runtime
-	clang libclang-rt-14-dev)
+	clang libclang-rt-14-dev
+	# the probe test's OAuth 2.0 provider (oidc-provider, installed by npm ci)
+	nodejs)
+# Debian's npm package; a nodejs that bundles npm (NodeSource) conflicts with it.
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(time python3)
 fi

@@ -31,6 +31,9 @@ enum key_type {
 	K_PATH,
 	K_ENVNAME,  /* the name of an environment variable */
 	K_BOOL,
+	K_FLAVOUR,  /* probe_flavour: entra or oauth */
+	K_USER,     /* a user principal name or object id: [A-Za-z0-9._@+-] */
+	K_SCOPE,    /* OAuth scopes: printable ASCII and spaces */
 };
 
 struct key {
@@ -43,7 +46,7 @@ struct key {
 
 static const struct key keys[] = {
 	{"source", K_SOURCE, "sim", 0, 0,
-	 "Where events come from; repeat for several: sim (the built-in tenant simulator), file:PATH (a file, a directory of exports, or - for stdin), graph (live Microsoft Graph, the graph_* keys)."},
+	 "Where events come from; repeat for several: sim (the built-in tenant simulator), file:PATH (a file, a directory of exports, or - for stdin), graph (live Microsoft Graph, the graph_* keys), probe (the active revocation drill, the probe_* keys)."},
 	{"window", K_DURATION, "300", 10, 86400,
 	 "W: the window that gauges describe (stale clients, re-auth rate, CAE ratio)."},
 	{"settle", K_DURATION, "600", 0, 86400,
@@ -132,6 +135,50 @@ static const struct key keys[] = {
 	 "Graph: also read non-interactive sign-ins (beta, signInEventTypes filter): yes or no."},
 	{"graph_select", K_BOOL, "yes", 0, 0,
 	 "Graph: ask only for the fields revmon reads ($select) to cut the payload: yes or no."},
+	{"probe_flavour", K_FLAVOUR, "entra", 0, 0,
+	 "Probe: entra (token request with the cp1 capability, Graph revokeSignInSessions with the graph_* app, Graph /me) or oauth (any OAuth 2.0 provider: RFC 7009 revocation, a protected resource and/or RFC 7662 introspection)."},
+	{"probe_interval", K_DURATION, "3600", 10, 30 * 86400.0,
+	 "Probe: a drill starts this long after the previous one started (drills never overlap)."},
+	{"probe_max_wait", K_DURATION, "900", 1, 86400,
+	 "Probe: a drill that has not seen both refusals this long after the revocation ends as failed."},
+	{"probe_poll", K_DURATION, "1", 0.1, 60,
+	 "Probe: period of the polls with the old tokens during a drill; it is the lags' resolution."},
+	{"probe_request_timeout", K_DURATION, "10", 1, 120,
+	 "Probe: longest single HTTP request of a drill (also bounded by the poll's budget)."},
+	{"probe_client_id", K_IDENT, "", 0, 0,
+	 "Probe: the client id the canary signs in with (Entra: a public client app registration)."},
+	{"probe_client_secret_file", K_PATH, "", 0, 0,
+	 "Probe: a file holding that client's secret, for confidential clients (refused when group or others may read it)."},
+	{"probe_client_secret_env", K_ENVNAME, "", 0, 0,
+	 "Probe: the name of an environment variable holding that client's secret."},
+	{"probe_username", K_USER, "", 0, 0,
+	 "Probe: the canary account (user principal name) for the resource-owner password grant (Entra: cloud-only, without MFA)."},
+	{"probe_user_id", K_USER, "", 0, 0,
+	 "Probe, entra: the canary's object id or UPN in Graph's /users/{id}/revokeSignInSessions (default: probe_username)."},
+	{"probe_password_file", K_PATH, "", 0, 0,
+	 "Probe: a file holding the canary's password (refused when group or others may read it)."},
+	{"probe_password_env", K_ENVNAME, "", 0, 0,
+	 "Probe: the name of an environment variable holding the canary's password."},
+	{"probe_refresh_token_file", K_PATH, "", 0, 0,
+	 "Probe: a file holding a refresh token of the canary, used instead of a password (refused when group or others may read it; never rewritten)."},
+	{"probe_token_url", K_URL, "", 0, 0,
+	 "Probe: the token endpoint (default for entra: graph_authority/graph_tenant/oauth2/v2.0/token)."},
+	{"probe_scope", K_SCOPE, "", 0, 0,
+	 "Probe: scopes of the canary's token request (default for entra: graph_base/.default openid offline_access; oauth: none sent)."},
+	{"probe_resource", K_URL, "", 0, 0,
+	 "Probe, oauth: an RFC 8707 resource indicator sent with the token requests."},
+	{"probe_resource_url", K_URL, "", 0, 0,
+	 "Probe: the protected resource polled with the old access token until it answers 401 (default for entra: graph_base/v1.0/me)."},
+	{"probe_revocation_url", K_URL, "", 0, 0,
+	 "Probe, oauth: the RFC 7009 revocation endpoint; the drill revokes the refresh token there."},
+	{"probe_introspection_url", K_URL, "", 0, 0,
+	 "Probe, oauth: an RFC 7662 introspection endpoint polled with the old access token until it says inactive."},
+	{"probe_ca_file", K_PATH, "", 0, 0,
+	 "Probe: PEM CA bundle to verify the servers with (default: graph_ca_file, else the system's)."},
+	{"probe_cae", K_BOOL, "yes", 0, 0,
+	 "Probe: expect the resource to refuse the old access token before it expires (CAE; entra: declare the cp1 capability). no: the non-CAE regime, where the drill reports the token's remaining lifetime."},
+	{"probe_wait_expiry", K_BOOL, "no", 0, 0,
+	 "Probe, with probe_cae = no: wait (up to probe_max_wait) for the refusal at expiry instead of reporting the remaining lifetime."},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -333,6 +380,29 @@ static int check_text(const struct key *k, const char *v, struct revmon_error *e
 			return -1;
 		}
 		return 0;
+	case K_FLAVOUR:
+		if (strcmp(v, "entra") != 0 && strcmp(v, "oauth") != 0) {
+			rm_errorf(err, "%s: '%s' is not a flavour (entra or oauth)", k->name, v);
+			return -1;
+		}
+		return 0;
+	case K_USER:
+		if (n == 0 || n > 255 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-") != n) {
+			rm_errorf(err, "%s: '%s' is not a user principal name or id", k->name, v);
+			return -1;
+		}
+		return 0;
+	case K_SCOPE:
+		if (n == 0 || n > 1024) {
+			rm_errorf(err, "%s: empty or overlong scope list", k->name);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)v[i] < ' ' || (unsigned char)v[i] > '~' || v[i] == '"' || v[i] == '\\') {
+				rm_errorf(err, "%s: scopes are printable ASCII separated by spaces", k->name);
+				return -1;
+			}
+		return 0;
 	default:
 		return 0;
 	}
@@ -354,6 +424,21 @@ static char **text_field(struct rm_settings *s, const char *n)
 		{"graph_authority", offsetof(struct rm_settings, graph_authority)},
 		{"graph_base", offsetof(struct rm_settings, graph_base)},
 		{"graph_ca_file", offsetof(struct rm_settings, graph_ca_file)},
+		{"probe_client_id", offsetof(struct rm_settings, probe_client_id)},
+		{"probe_client_secret_file", offsetof(struct rm_settings, probe_client_secret_file)},
+		{"probe_client_secret_env", offsetof(struct rm_settings, probe_client_secret_env)},
+		{"probe_username", offsetof(struct rm_settings, probe_username)},
+		{"probe_user_id", offsetof(struct rm_settings, probe_user_id)},
+		{"probe_password_file", offsetof(struct rm_settings, probe_password_file)},
+		{"probe_password_env", offsetof(struct rm_settings, probe_password_env)},
+		{"probe_refresh_token_file", offsetof(struct rm_settings, probe_refresh_token_file)},
+		{"probe_token_url", offsetof(struct rm_settings, probe_token_url)},
+		{"probe_scope", offsetof(struct rm_settings, probe_scope)},
+		{"probe_resource", offsetof(struct rm_settings, probe_resource)},
+		{"probe_resource_url", offsetof(struct rm_settings, probe_resource_url)},
+		{"probe_revocation_url", offsetof(struct rm_settings, probe_revocation_url)},
+		{"probe_introspection_url", offsetof(struct rm_settings, probe_introspection_url)},
+		{"probe_ca_file", offsetof(struct rm_settings, probe_ca_file)},
 	};
 
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
@@ -407,17 +492,18 @@ static int check_value(const struct key *k, const char *v, struct revmon_error *
 			return 0;
 		if (strcmp(v, "graph") == 0)
 			return 0;
-		if (strcmp(v, "probe") == 0) {
-			rm_errorf(err, "source: '%s' is not available in this version (sim, file:PATH and graph are)", v);
-			return -1;
-		}
-		rm_errorf(err, "source: '%s' is not a source (expected sim, file:PATH or graph)", v);
+		if (strcmp(v, "probe") == 0)
+			return 0;
+		rm_errorf(err, "source: '%s' is not a source (expected sim, file:PATH, graph or probe)", v);
 		return -1;
 	case K_IDENT:
 	case K_URL:
 	case K_PATH:
 	case K_ENVNAME:
 	case K_BOOL:
+	case K_FLAVOUR:
+	case K_USER:
+	case K_SCOPE:
 		return check_text(k, v, err);
 	case K_CLASSIFY: {
 		char *end;
@@ -619,11 +705,20 @@ static int apply(struct rm_settings *s, const struct key *k, const char *v, stru
 			s->graph_noninteractive = parse_bool(v);
 		else if (!strcmp(n, "graph_select"))
 			s->graph_select = parse_bool(v);
+		else if (!strcmp(n, "probe_cae"))
+			s->probe_cae = parse_bool(v);
+		else if (!strcmp(n, "probe_wait_expiry"))
+			s->probe_wait_expiry = parse_bool(v);
+		return 0;
+	case K_FLAVOUR:
+		s->probe_flavour = strcmp(v, "oauth") == 0 ? RM_PROBE_OAUTH : RM_PROBE_ENTRA;
 		return 0;
 	case K_IDENT:
 	case K_URL:
 	case K_PATH:
-	case K_ENVNAME: {
+	case K_ENVNAME:
+	case K_USER:
+	case K_SCOPE: {
 		char **f = text_field(s, n), *copy = strdup(v);
 		size_t len;
 
@@ -673,6 +768,10 @@ static int apply(struct rm_settings *s, const struct key *k, const char *v, stru
 	else if (!strcmp(n, "graph_request_timeout")) s->graph_request_timeout_ms = ms;
 	else if (!strcmp(n, "graph_page_size")) s->graph_page_size = (uint32_t)d;
 	else if (!strcmp(n, "graph_rate")) s->graph_rate = (uint32_t)d;
+	else if (!strcmp(n, "probe_interval")) s->probe_interval_ms = ms;
+	else if (!strcmp(n, "probe_max_wait")) s->probe_max_wait_ms = ms;
+	else if (!strcmp(n, "probe_poll")) s->probe_poll_ms = ms;
+	else if (!strcmp(n, "probe_request_timeout")) s->probe_request_timeout_ms = ms;
 	else {
 		rm_errorf(err, "%s: key has no setting (internal error)", n);
 		return -1;
@@ -738,5 +837,15 @@ void rm_settings_free(struct rm_settings *s)
 	free(s->graph_authority);
 	free(s->graph_base);
 	free(s->graph_ca_file);
+	{
+		char **p[] = {&s->probe_client_id, &s->probe_client_secret_file, &s->probe_client_secret_env,
+		              &s->probe_username, &s->probe_user_id, &s->probe_password_file,
+		              &s->probe_password_env, &s->probe_refresh_token_file, &s->probe_token_url,
+		              &s->probe_scope, &s->probe_resource, &s->probe_resource_url,
+		              &s->probe_revocation_url, &s->probe_introspection_url, &s->probe_ca_file};
+
+		for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
+			free(*p[i]);
+	}
 	memset(s, 0, sizeof *s);
 }

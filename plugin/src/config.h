@@ -74,7 +74,33 @@ struct rm_settings {
 	uint32_t graph_rate;            /* audit-log requests per 10 s */
 	int graph_noninteractive;
 	int graph_select;              /* $select the fields records.c reads */
+
+	/* the revocation drill ("probe" source); strings owned, NULL when not set */
+	int probe_flavour;              /* RM_PROBE_ENTRA or RM_PROBE_OAUTH */
+	int64_t probe_interval_ms;
+	int64_t probe_max_wait_ms;
+	int64_t probe_poll_ms;
+	int64_t probe_request_timeout_ms;
+	char *probe_client_id;
+	char *probe_client_secret_file;
+	char *probe_client_secret_env;  /* the name of the variable, never its value */
+	char *probe_username;
+	char *probe_user_id;
+	char *probe_password_file;
+	char *probe_password_env;       /* the name of the variable, never its value */
+	char *probe_refresh_token_file;
+	char *probe_token_url;
+	char *probe_scope;
+	char *probe_resource;
+	char *probe_resource_url;
+	char *probe_revocation_url;
+	char *probe_introspection_url;
+	char *probe_ca_file;
+	int probe_cae;                  /* expect enforcement before expiry (Entra: declare cp1) */
+	int probe_wait_expiry;          /* non-CAE: wait for the refusal at expiry */
 };
+
+enum { RM_PROBE_ENTRA = 0, RM_PROBE_OAUTH = 1 };
 
 /* Resolve c into s (defaults first, then every pair in order). Returns 0, or
  * -1 with err naming the key. The caller owns s and frees it with

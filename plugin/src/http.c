@@ -103,13 +103,26 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ctx)
 {
 	struct xfer *x = ctx;
 	size_t n = size * nmemb;
-	static const char name[] = "retry-after:";
+	static const char name[] = "retry-after:", wwwa[] = "www-authenticate:";
 
 	/* A new status line (after a 100 Continue) starts a new header set. */
-	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
+	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
 		x->r->retry_after = -1;
+		x->r->www_authenticate.len = 0;
+	}
 	if (n > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0)
 		x->r->retry_after = rm_http_parse_retry_after(p + sizeof name - 1, n - (sizeof name - 1));
+	if (n > sizeof wwwa - 1 && strncasecmp(p, wwwa, sizeof wwwa - 1) == 0 &&
+	    x->r->www_authenticate.len + n < 65536) {
+		const char *v = p + sizeof wwwa - 1;
+		size_t k = n - (sizeof wwwa - 1);
+
+		while (k && (v[k - 1] == '\r' || v[k - 1] == '\n'))
+			k--;
+		if (rm_buf_append(&x->r->www_authenticate, v, k) < 0 ||
+		    rm_buf_append(&x->r->www_authenticate, "\n", 1) < 0)
+			return 0;
+	}
 	return n;
 }
 
@@ -167,6 +180,7 @@ void rm_http_free(struct rm_http *h)
 void rm_http_response_free(struct rm_http_response *r)
 {
 	rm_buf_free(&r->body);
+	rm_buf_free(&r->www_authenticate);
 	memset(r, 0, sizeof *r);
 	r->retry_after = -1;
 }

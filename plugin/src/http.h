@@ -27,6 +27,7 @@ struct rm_http_response {
 	int permanent;        /* 1: retrying cannot help (the server's certificate failed
 	                         verification, the CA file is unusable) */
 	char error[256];      /* what went wrong, for transport errors; never holds secrets */
+	struct rm_buf www_authenticate; /* the WWW-Authenticate values, one per line ('\n') */
 };
 
 /* A new client. ca_file may be NULL (the system's CA store). max_body caps

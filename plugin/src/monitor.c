@@ -77,6 +77,8 @@ static int open_sources(revmon *m, struct revmon_error *err)
 			m->src[i] = rm_source_sim_new(spec, &m->s, err);
 		else if (strcmp(spec, "graph") == 0)
 			m->src[i] = rm_source_graph_new(spec, &m->s, err);
+		else if (strcmp(spec, "probe") == 0)
+			m->src[i] = rm_source_probe_new(spec, &m->s, err);
 		else
 			m->src[i] = rm_source_file_new(spec, &m->s, err);
 		if (!m->src[i])
@@ -283,6 +285,35 @@ void revmon_snapshot_free(revmon_snapshot *s)
 	free(s);
 }
 
+/* The drill's metrics, from the probe source (unknown without one). */
+static void fill_probe(const revmon *m, revmon_snapshot *s)
+{
+	uint64_t failures = 0;
+
+	s->values[RM_M_PROBE_ACCESS_LAG] = (struct revmon_value){0, 0, 0};
+	s->values[RM_M_PROBE_REFRESH_LAG] = (struct revmon_value){0, 0, 0};
+	s->values[RM_M_PROBE_AGE] = (struct revmon_value){0, 0, 0};
+	for (size_t i = 0; i < m->n_src; i++) {
+		struct rm_probe_results r;
+
+		if (!m->src[i]->ops->probe_results)
+			continue;
+		memset(&r, 0, sizeof r);
+		m->src[i]->ops->probe_results(m->src[i], &r);
+		failures += r.failures;
+		if (r.have_access)
+			s->values[RM_M_PROBE_ACCESS_LAG] = (struct revmon_value){1, (double)r.access_lag_ms / 1000.0, 0};
+		if (r.have_refresh)
+			s->values[RM_M_PROBE_REFRESH_LAG] = (struct revmon_value){1, (double)r.refresh_lag_ms / 1000.0, 0};
+		if (r.last_done_ms) {
+			int64_t age = wall_ms(m) - r.last_done_ms;
+
+			s->values[RM_M_PROBE_AGE] = (struct revmon_value){1, (double)(age > 0 ? age : 0) / 1000.0, 0};
+		}
+	}
+	s->values[RM_M_PROBE_FAILURES] = (struct revmon_value){1, (double)failures, failures};
+}
+
 revmon_snapshot *revmon_snapshot_take(revmon *m)
 {
 	revmon_snapshot *s = calloc(1, sizeof *s);
@@ -320,6 +351,7 @@ revmon_snapshot *revmon_snapshot_take(revmon *m)
 	s->values[RM_M_SOURCE_UP] = (struct revmon_value){1, up ? 1.0 : 0.0, 0};
 	s->values[RM_M_SOURCE_THROTTLED] = (struct revmon_value){1, (double)throttled, throttled};
 	s->values[RM_M_SOURCE_ERRORS] = (struct revmon_value){1, (double)errors, errors};
+	fill_probe(m, s);
 	return s;
 fail:
 	revmon_snapshot_free(s);

@@ -479,5 +479,6 @@ out:
 	rm_buf_wipe(&form);
 	/* The body of a 200 holds the token: wipe it too. */
 	rm_buf_wipe(&r.body);
+	rm_buf_free(&r.www_authenticate);
 	return rc;
 }

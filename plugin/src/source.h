@@ -57,6 +57,16 @@ void rm_ingest_log(struct rm_ingest *in, enum revmon_log_level level, const char
 
 struct rm_source;
 
+/* What the revocation drill publishes for the snapshot. */
+struct rm_probe_results {
+	int have_access;        /* access_lag_ms is known (the last drill measured it) */
+	int64_t access_lag_ms;
+	int have_refresh;
+	int64_t refresh_lag_ms;
+	int64_t last_done_ms;   /* wall clock when the last drill completed, 0: never */
+	uint64_t failures;      /* drills that ended without a measurement */
+};
+
 struct rm_source_ops {
 	/* Ingest what is available until deadline_ms (monotonic ms). Returns 0,
 	 * or -1 with err set when the source failed (what it ingested stays). */
@@ -74,6 +84,8 @@ struct rm_source_ops {
 	/* Restore a cursor written by save (a fresh source); -1 with err. */
 	int (*load)(struct rm_source *src, const void *buf, size_t len, struct revmon_error *err);
 	void (*free)(struct rm_source *src);
+	/* The drill's latest results (the probe source); NULL for the others. */
+	void (*probe_results)(const struct rm_source *src, struct rm_probe_results *out);
 };
 
 struct rm_source {
@@ -100,6 +112,8 @@ struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings 
 struct rm_source *rm_source_sim_new(const char *spec, const struct rm_settings *s,
                                     struct revmon_error *err);
 struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings *s,
+                                      struct revmon_error *err);
+struct rm_source *rm_source_probe_new(const char *spec, const struct rm_settings *s,
                                       struct revmon_error *err);
 
 struct rm_sim_params;

@@ -178,7 +178,9 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 	uint64_t base;
 	int fd, done = 0, skipping = 0;
 
-	fd = open(t->path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO at the path must not block the poll in open()
+	 * beyond its budget (see below); a regular file is not affected. */
+	fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		/* The monitor logs a failing source once per change of state. */
 		rm_errorf(err, "%s: %s", t->path, strerror(errno));
@@ -188,6 +190,21 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 		if (fd >= 0)
 			close(fd);
 		return 1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* A FIFO nobody writes is a source with nothing to give, like a
+		 * quiet stdin: wait for it no longer than the budget, unfinished.
+		 * Anything else it does (data, hang-up) is unsupported. */
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - rm_monotonic_ms();
+		int pr = poll(&pfd, 1, left > 0 ? (int)(left > 60000 ? 60000 : left) : 0);
+
+		if (pr > 0) {
+			rm_errorf(err, "%s: not a regular file", t->path);
+			*failed = 1;
+		}
+		close(fd);
+		return pr > 0;
 	}
 	/* Replaced or truncated (rotation): start it over; ids dedupe. */
 	if ((t->ino && (st.st_ino != t->ino || st.st_dev != t->dev)) || (uint64_t)st.st_size < t->offset)
@@ -422,7 +439,7 @@ static int file_load(struct rm_source *src, const void *buf, size_t len, struct 
 }
 
 static const struct rm_source_ops file_ops = {file_poll, file_now, file_done, file_progress,
-                                              file_save, file_load, file_free};
+                                              file_save, file_load, file_free, NULL};
 
 struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings *s,
                                      struct revmon_error *err)

@@ -634,7 +634,7 @@ static void graph_free(struct rm_source *src)
 }
 
 static const struct rm_source_ops graph_ops = {graph_poll, graph_now, graph_done, NULL,
-                                               graph_save, graph_load, graph_free};
+                                               graph_save, graph_load, graph_free, NULL};
 
 /* The client secret, from its file or its variable, trailing newline off. */
 static int read_secret(const struct rm_settings *s, struct rm_buf *out, struct revmon_error *err)

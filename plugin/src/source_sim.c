@@ -116,7 +116,7 @@ static int sim_load(struct rm_source *src, const void *buf, size_t len, struct r
 }
 
 static const struct rm_source_ops sim_ops = {sim_poll, sim_now, sim_done, NULL,
-                                             sim_save, sim_load, sim_free};
+                                             sim_save, sim_load, sim_free, NULL};
 
 void rm_sim_params_from_settings(const struct rm_settings *s, struct rm_sim_params *p)
 {

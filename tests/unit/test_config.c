@@ -43,7 +43,7 @@ static void test_refusals(void **state)
 	refused("lag_window", "", "not a duration");
 	refused("source", "ftp://x", "not a source");
 	refused("source", "file:", "not a source");
-	refused("source", "probe", "not available in this version");
+	refused("source", "probes", "not a source");
 	refused("classify", "50173", "not CODE:CLASS");
 	refused("classify", "abc:revoked", "not CODE:CLASS");
 	refused("classify", "50173:fatal", "not a class");

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""No secret or access token anywhere, across every adapter.
+
+  test_secrets.py --revmon BIN --check BIN [--plugin SO --collectd BIN --collectdctl BIN]
+                  [--agent BIN] [--preload LIB]
+
+The graph source against the HTTPS stand-in (tests/integration/graph/standin.py)
+with a known client secret (a private file) and a wrong one (another private
+file: the stand-in answers 401 invalid_client / AADSTS7000215), and a burst of
+503s from Graph, through:
+
+  * check_revocation -vvv (with a state file) and revmon report -v / --json,
+    good secret, wrong secret, 5xx; once more with graph_client_secret_env;
+  * collectd with revmon.so: a good and a wrong-secret block, a 5xx burst;
+  * snmpd + revmon-agentx: a good and a wrong-secret row, a 5xx burst, walks.
+
+Then the good and wrong secrets and every access token the stand-in issued
+must appear nowhere: stdout, stderr, the daemons' logs, state and csv files,
+the walks, every file the runs left in their directories, and
+/proc/PID/cmdline and /proc/PID/environ of the daemons and their children
+(the file variant: the secret is never in an environment there).
+
+Exit 0 when all passed, 1 when not, 77 when openssl is missing."""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import SKIP, TABLE, Collectd, Fail, Rig, proc_blobs  # noqa: E402
+from standin import StandIn, parse_time, rebase_line  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--revmon", required=True)
+ap.add_argument("--check", required=True)
+ap.add_argument("--plugin")
+ap.add_argument("--collectd", default="/usr/sbin/collectd")
+ap.add_argument("--collectdctl", default="collectdctl")
+ap.add_argument("--preload")
+ap.add_argument("--agent")
+ap.add_argument("--keep", action="store_true")
+opts = ap.parse_args()
+
+BLOBS = {}        # where -> text, for the grep
+FAILURES = []
+SEEN_7000215 = []
+TIMES = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        FAILURES.append(what)
+
+
+def keep(where, data):
+    if isinstance(data, bytes):
+        data = data.decode("latin-1")
+    BLOBS[where] = data
+    if "7000215" in data:
+        SEEN_7000215.append(where)
+
+
+def run(name, args, env=None, timeout=180):
+    e = dict(os.environ)
+    e.pop("REVMON_STATE_DIR", None)
+    e.update(env or {})
+    t0 = time.monotonic()
+    p = subprocess.run(args, capture_output=True, text=True, env=e, timeout=timeout)
+    TIMES.append((name, time.monotonic() - t0))
+    keep(name + " stdout", p.stdout)
+    keep(name + " stderr", p.stderr)
+    return p
+
+
+def graph_keys(si, secret_file=None):
+    kv = [("graph_tenant", si.tenant), ("graph_client_id", si.client_id),
+          ("graph_authority", si.base), ("graph_base", si.base),
+          ("graph_ca_file", os.path.join(si.dir, "ca.pem")), ("graph_lookback", "2h"),
+          ("graph_request_timeout", "5")]
+    if secret_file:
+        kv.append(("graph_client_secret_file", secret_file))
+    return kv
+
+
+def sets(kv):
+    return [a for k, v in kv for a in ("--set", "%s=%s" % (k, v))]
+
+
+def cli(si, tmp, good, bad):
+    for label, secret, fault in (("good", good, None), ("wrong secret", bad, None),
+                                 ("5xx", good, "5xx")):
+        si.clear_faults()
+        if fault:
+            si.fault("5xx", 2, status=503)  # per run: retried, then answered
+        state = os.path.join(tmp, "check-%s.state" % label.replace(" ", "-"))
+        p = run("check_revocation -vvv (%s)" % label,
+                [opts.check, "-vvv", "--source", "graph", "-t", "60", "--state-file", state]
+                + sets(graph_keys(si, secret)))
+        check(p.returncode in ((1, 2, 3) if label == "wrong secret" else (0, 1, 2)),
+              "check_revocation -vvv %s: exit %d (%s)" % (label, p.returncode,
+                                                          (p.stdout.splitlines() or [""])[0][:120]))
+        for args, what in ((["-v"], "report -v"), (["-v", "--json"], "report -v --json")):
+            si.clear_faults()
+            if fault:
+                si.fault("5xx", 2, status=503)
+            p = run("revmon %s (%s)" % (what, label),
+                    [opts.revmon, "report", "--timeout", "60", "--source", "graph", *args]
+                    + sets(graph_keys(si, secret)))
+            check(p.returncode == (1 if label == "wrong secret" else 0),
+                  "revmon %s %s: exit %d" % (what, label, p.returncode))
+        si.clear_faults()
+    p = run("check_revocation -vvv (secret env)",
+            [opts.check, "-vvv", "--source", "graph", "-t", "60",
+             "--state-file", os.path.join(tmp, "check-env.state"),
+             "--set", "graph_client_secret_env=REVMON_HARD_SECRET"] + sets(graph_keys(si)),
+            env={"REVMON_HARD_SECRET": si.secret})
+    check(p.returncode in (0, 1, 2), "check_revocation -vvv, secret from the environment: exit %d"
+          % p.returncode)
+
+
+def five_xx_burst(si, seconds=5):
+    si.fault("5xx", -1, status=503)
+    time.sleep(seconds)
+    si.clear_faults()
+
+
+def collectd_run(si, tmp, good, bad):
+    def block(name, secret):
+        return "  <Source \"%s\">\n    Source \"graph\"\n    Interval 2\n%s  </Source>\n" % (
+            name, "".join("    %s \"%s\"\n" % kv for kv in graph_keys(si, secret)))
+    d = Collectd(tmp, opts.collectd, opts.collectdctl, opts.plugin,
+                 block("good", good) + block("bad", bad), preload=opts.preload)
+    try:
+        d.wait("good source_up 1, bad source_up 0",
+               lambda: d.getval("good", "source_up") == 1 and d.getval("bad", "source_up") == 0, 60)
+        keep("collectd /proc (running)", "\n".join(
+            "%s: %s" % kv for kv in proc_blobs(d.proc.pid).items()))
+        five_xx_burst(si)
+        d.wait("good source_up 1 after the 5xx burst", lambda: d.getval("good", "source_up") == 1, 30)
+        for k, v in proc_blobs(d.proc.pid).items():
+            keep("collectd " + k, v)
+        check(True, "collectd: good block up, wrong-secret block down, through a 5xx burst")
+    finally:
+        rc = d.stop()
+    check(rc == 0, "collectd: SIGTERM exit %d" % rc)
+    keep("collectd.log", d.log())
+
+
+def snmp_run(si, rig, good, bad):
+    body = lambda secret: "source = graph\npoll_interval = 2s\n" + "".join(  # noqa: E731
+        "%s = %s\n" % kv for kv in graph_keys(si, secret))
+    rig.write_agent_conf([("good", body(good)), ("bad", body(bad))])
+    rig.start_master()
+    rig.start_agent()
+
+    def states():
+        got = rig.get(TABLE + ".3.1", TABLE + ".3.2")
+        return got.get(TABLE + ".3.1"), got.get(TABLE + ".3.2")
+    rig.wait_for("row good up, row bad down",
+                 lambda: states() == (("INTEGER", 1), ("INTEGER", 2)), timeout=60)
+    five_xx_burst(si)
+    rig.wait_for("row good up after the 5xx burst", lambda: states()[0] == ("INTEGER", 1), timeout=30)
+    for tool in ("snmpwalk", "snmpbulkwalk"):
+        r = rig.tool(tool, TABLE.rsplit(".", 3)[0], fmt=("-On",))
+        keep("agent " + tool, r.stdout + r.stderr)
+    for k, v in proc_blobs(rig.agent.pid).items():
+        keep("agent " + k, v)
+    rc = rig.stop_agent()
+    check(rc == 0, "revmon-agentx: SIGTERM exit %d" % rc)
+    check(True, "revmon-agentx: good row up, wrong-secret row down, through a 5xx burst")
+
+
+def files_under(root, skip):
+    for d, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(d, n)
+            if p in skip or os.path.islink(p) or not os.path.isfile(p):
+                continue
+            try:
+                with open(p, "rb") as f:
+                    keep(p, f.read())
+            except OSError:
+                pass
+
+
+def main():
+    if not shutil.which("openssl"):
+        print("skipped: openssl not found")
+        return SKIP
+    t0 = time.monotonic()
+    tmp = tempfile.mkdtemp(prefix="revmon-hard-secrets-")
+    sim = subprocess.run([opts.revmon, "simulate", "--shape", "ndjson", "--set", "sim_users=60",
+                          "--set", "sim_duration=1h", "--set", "sim_delivery_delay_max=0"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    recs = [json.loads(x) for x in sim if x.strip()]
+    newest = max(parse_time(r.get("createdDateTime") or r["activityDateTime"]) for r in recs)
+    delta = int(time.time() - 120 - newest)
+    si = StandIn(tmp, [rebase_line(x, delta) for x in sim if x.strip()]).start()
+    good = os.path.join(tmp, "client-secret")
+    bad = os.path.join(tmp, "wrong-secret")
+    wrong = "wr0ng-" + os.urandom(16).hex()
+    for path, text in ((good, si.secret), (bad, wrong)):
+        with open(path, "w") as f:
+            f.write(text + "\n")
+        os.chmod(path, 0o600)
+    rig = None
+    ok = False
+    try:
+        cli(si, tmp, good, bad)
+        if opts.plugin and os.path.exists(opts.plugin) and shutil.which(opts.collectdctl):
+            cd = os.path.join(tmp, "collectd")
+            os.makedirs(cd)
+            collectd_run(si, cd, good, bad)
+        else:
+            print("skip collectd (no plugin or collectdctl)")
+        if opts.agent and os.path.exists(opts.agent) and shutil.which("snmpd"):
+            rig = Rig(opts.revmon, opts.agent)
+            snmp_run(si, rig, good, bad)
+        else:
+            print("skip revmon-agentx (not built or no snmpd)")
+        ok = True
+    except (Fail, subprocess.TimeoutExpired) as e:
+        check(False, "run: %s" % e)
+    finally:
+        si.stop()
+        if rig:
+            for p in (rig.agent, rig.master):
+                if p and p.poll() is None:
+                    p.kill()
+                    p.wait()
+            files_under(rig.tmp, set())
+        files_under(tmp, {good, bad})
+
+    needles = [("the client secret", si.secret), ("the wrong secret", wrong)] + \
+        [("access token #%d" % (i + 1), t) for i, t in enumerate(si.issued)]
+    leaks = ["%s in %s" % (what, where) for what, n in needles for where, b in BLOBS.items()
+             if n in b]
+    statuses = [s for _, _, s in si.requests]
+    check(len(si.issued) >= 3, "the stand-in issued %d access tokens" % len(si.issued))
+    check(SEEN_7000215, "the wrong secret was refused with AADSTS7000215 (said in %d outputs)"
+          % len(SEEN_7000215))
+    check(statuses.count(503) >= 6, "the stand-in answered 503 %d times" % statuses.count(503))
+    check(ok and not leaks, "no secret or token in %d outputs, logs, files and /proc entries "
+          "(%d needles)%s" % (len(BLOBS), len(needles), (": " + "; ".join(leaks[:10])) if leaks else ""))
+    if FAILURES or opts.keep:
+        print("kept %s%s" % (tmp, (" and " + rig.tmp) if rig else ""))
+        if rig:
+            rig.close(keep=True)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if rig:
+            rig.close()
+    print("slowest runs: " + ", ".join("%s %.1f s" % t for t in sorted(TIMES, key=lambda t: -t[1])[:4]))
+    print("%d failed (%.1f s)" % (len(FAILURES), time.monotonic() - t0))
+    return 1 if FAILURES else 0
+
+
+sys.exit(main())

@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""End-to-end tests of revmon's probe source (the revocation drill) against
+a real OAuth 2.0 provider: panva's oidc-provider on loopback HTTPS
+(provider.js), in its generic and Entra-like shapes.
+
+usage: test_probe.py REVMON CHECK_REVOCATION NODE_MODULES_PARENT
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REVMON, CHECK, MODDIR = sys.argv[1], sys.argv[2], sys.argv[3]
+HERE = os.path.dirname(os.path.abspath(__file__))
+TMP = tempfile.mkdtemp(prefix="revmon-probe-")
+LOGGED = []
+FAILURES = []
+SECRETS = {"CLIENT_SECRET": "cs-Xq81-client", "GRAPH_SECRET": "gs-Lp27-graph",
+           "CANARY_PASSWORD": "pw-Zr93-canary"}
+TOKENS = os.path.join(TMP, "tokens.txt")
+CANARY = "canary@contoso.example"
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        FAILURES.append(what)
+
+
+def sh(*args):
+    subprocess.run(args, check=True, capture_output=True)
+
+
+def make_ca():
+    d = TMP
+    sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/ca.key",
+       "-out", d + "/ca.pem", "-days", "2", "-subj", "/CN=revmon probe test CA")
+    sh("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/srv.key",
+       "-out", d + "/srv.csr", "-subj", "/CN=127.0.0.1")
+    with open(d + "/ext", "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    sh("openssl", "x509", "-req", "-in", d + "/srv.csr", "-CA", d + "/ca.pem", "-CAkey",
+       d + "/ca.key", "-CAcreateserial", "-out", d + "/srv.pem", "-days", "2", "-extfile", d + "/ext")
+
+
+def secret_file(name, value):
+    p = os.path.join(TMP, name)
+    with open(p, "w") as f:
+        f.write(value + "\n")
+    os.chmod(p, 0o600)
+    return p
+
+
+class Provider:
+    def __init__(self, delay_ms=0, at_ttl=3600):
+        env = dict(os.environ, CERT=TMP + "/srv.pem", KEY=TMP + "/srv.key", CA=TMP + "/ca.pem",
+                   REVOKE_DELAY_MS=str(delay_ms), AT_TTL=str(at_ttl), TOKENS_FILE=TOKENS,
+                   NODE_PATH=os.path.join(MODDIR, "node_modules"), **SECRETS)
+        # provider.js imports oidc-provider: run it from where node_modules is
+        script = os.path.join(MODDIR, "provider.js")
+        if os.path.abspath(MODDIR) != HERE:
+            shutil.copy(os.path.join(HERE, "provider.js"), script)
+            shutil.copy(os.path.join(HERE, "package.json"), os.path.join(MODDIR, "package.json"))
+        self.err = open(os.path.join(TMP, "provider.err"), "a")
+        self.p = subprocess.Popen(["node", script], stdout=subprocess.PIPE, stderr=self.err,
+                                  env=env, text=True)
+        line = self.p.stdout.readline()
+        self.port = json.loads(line)["port"]
+        self.base = "https://127.0.0.1:%d" % self.port
+
+    def log(self):
+        import ssl
+        import urllib.request
+        ctx = ssl.create_default_context(cafile=TMP + "/ca.pem")
+        with urllib.request.urlopen(self.base + "/admin/log", context=ctx) as r:
+            return json.loads(r.read())
+
+    def stop(self):
+        self.p.kill()
+        self.p.wait()
+        self.err.close()
+
+
+def run(args, env=None, timeout=120):
+    e = dict(os.environ)
+    e.pop("REVMON_STATE_DIR", None)
+    e.update(env or {})
+    t0 = time.monotonic()
+    p = subprocess.run(args, capture_output=True, text=True, env=e, timeout=timeout)
+    p.elapsed = time.monotonic() - t0
+    LOGGED.append(p.stdout)
+    LOGGED.append(p.stderr)
+    return p
+
+
+def generic(pv, *extra):
+    return ["probe_flavour=oauth", "probe_client_id=canary-client",
+            "probe_client_secret_file=" + CLIENT_SECRET, "probe_username=" + CANARY,
+            "probe_password_file=" + PASSWORD, "probe_token_url=" + pv.base + "/token",
+            "probe_revocation_url=" + pv.base + "/token/revocation",
+            "probe_ca_file=" + TMP + "/ca.pem", "probe_poll=1s", "probe_max_wait=30"] + list(extra)
+
+
+def entra(pv, *extra):
+    return ["probe_flavour=entra", "graph_tenant=contoso", "graph_client_id=graph-app",
+            "graph_client_secret_file=" + GRAPH_SECRET, "graph_authority=" + pv.base,
+            "graph_base=" + pv.base, "graph_ca_file=" + TMP + "/ca.pem",
+            "probe_client_id=canary-client", "probe_client_secret_file=" + CLIENT_SECRET,
+            "probe_username=" + CANARY, "probe_password_file=" + PASSWORD,
+            "probe_poll=1s", "probe_max_wait=30"] + list(extra)
+
+
+def report(sets):
+    args = [REVMON, "report", "--json", "--timeout", "90", "--source", "probe"]
+    for s in sets:
+        args += ["--set", s]
+    p = run(args)
+    doc = None
+    try:
+        doc = json.loads(p.stdout)["monitors"][0]
+    except (ValueError, KeyError, IndexError):
+        pass
+    return p, doc
+
+
+def metric(doc, name):
+    return doc["metrics"][name]["value"] if doc else None
+
+
+def lag_ok(v, delay, poll=1.0):
+    return v is not None and delay - 0.05 <= v <= delay + poll + 0.6
+
+
+def main():
+    global CLIENT_SECRET, PASSWORD, GRAPH_SECRET
+    make_ca()
+    CLIENT_SECRET = secret_file("client.secret", SECRETS["CLIENT_SECRET"])
+    PASSWORD = secret_file("canary.password", SECRETS["CANARY_PASSWORD"])
+    GRAPH_SECRET = secret_file("graph.secret", SECRETS["GRAPH_SECRET"])
+
+    # 1. CAE-style resource, opaque tokens, RFC 7009 with a 3 s propagation delay.
+    pv = Provider(delay_ms=3000)
+    try:
+        p, doc = report(generic(pv, "probe_resource_url=" + pv.base + "/resource"))
+        a, r = metric(doc, "probe_access_lag"), metric(doc, "probe_refresh_lag")
+        check(p.returncode == 0 and doc is not None, "generic drill runs (exit %d: %s)" % (p.returncode, p.stderr[-300:]))
+        check(lag_ok(a, 3.0), "CAE resource: access lag %s within 3..4 s" % a)
+        check(lag_ok(r, 3.0), "refresh lag %s within 3..4 s" % r)
+        check(metric(doc, "probe_age") is not None and metric(doc, "probe_age") < 5, "probe_age known after a drill")
+        check(metric(doc, "probe_failures") == 0, "no failure counted")
+        check("CAE claims challenge" in p.stderr and "resolution" in p.stderr and "poll period 1.000 s" in p.stderr,
+              "the report names the CAE challenge and the resolution")
+    finally:
+        pv.stop()
+
+    # 2. Opaque tokens polled by introspection only (RFC 7662), 2 s delay.
+    pv = Provider(delay_ms=2000)
+    try:
+        p, doc = report(generic(pv, "probe_introspection_url=" + pv.base + "/token/introspection"))
+        a, r = metric(doc, "probe_access_lag"), metric(doc, "probe_refresh_lag")
+        check(lag_ok(a, 2.0), "introspection: access lag %s within 2..3 s" % a)
+        check(lag_ok(r, 2.0), "introspection: refresh lag %s within 2..3 s" % r)
+        n = sum(1 for x in pv.log() if x["path"] == "/token/introspection")
+        check(n >= 2, "introspection was polled (%d times)" % n)
+    finally:
+        pv.stop()
+
+    # 3. Plain-style resource with JWT access tokens: refused only at expiry.
+    pv = Provider(delay_ms=1000, at_ttl=600)
+    try:
+        p, doc = report(generic(pv, "probe_resource_url=" + pv.base + "/resource-plain",
+                                "probe_resource=https://api.example/jwt", "probe_cae=no"))
+        check(p.returncode == 0 and p.elapsed < 20, "non-CAE drill ends without waiting for expiry (%.1f s)" % p.elapsed)
+        check(metric(doc, "probe_access_lag") is None, "non-CAE: access lag unknown")
+        check(lag_ok(metric(doc, "probe_refresh_lag"), 1.0), "non-CAE: refresh lag %s" % metric(doc, "probe_refresh_lag"))
+        m = re.search(r"not refused before expiry.*remaining lifetime (\d+) s", p.stderr)
+        check(m is not None and 590 <= int(m.group(1)) <= 600, "non-CAE: remaining lifetime reported (%s)" % (m.group(1) if m else p.stderr[-300:]))
+    finally:
+        pv.stop()
+
+    # 4. probe_max_wait ends a drill that never sees the refusal.
+    pv = Provider(delay_ms=60000)
+    try:
+        p, doc = report(generic(pv, "probe_resource_url=" + pv.base + "/resource", "probe_max_wait=3"))
+        check(p.elapsed < 20, "max wait: the drill ends (%.1f s)" % p.elapsed)
+        check(metric(doc, "probe_failures") == 1, "max wait: failure counted")
+        check(metric(doc, "probe_access_lag") is None and metric(doc, "probe_refresh_lag") is None,
+              "max wait: lags unknown, not a wrong number")
+        src = doc["sources"][0] if doc else {}
+        check("probe_max_wait" in (src.get("error") or "") and "probe_max_wait" in p.stderr,
+              "max wait: clear reason (%s)" % src.get("error"))
+    finally:
+        pv.stop()
+
+    # 5. Wrong canary password, revoke refused, provider down: clear errors.
+    pv = Provider()
+    try:
+        bad = secret_file("bad.password", "nope")
+        p, doc = report(generic(pv, "probe_resource_url=" + pv.base + "/resource").__add__([])
+                        [:4] + ["probe_password_file=" + bad] +
+                        generic(pv, "probe_resource_url=" + pv.base + "/resource")[5:])
+        err = doc["sources"][0].get("error") if doc else ""
+        check("sign-in of the canary refused" in (err or "") and metric(doc, "probe_failures") == 1
+              and metric(doc, "probe_access_lag") is None, "wrong password: clear error (%s)" % err)
+        p, doc = report(generic(pv, "probe_resource_url=" + pv.base + "/resource",
+                                "probe_revocation_url=" + pv.base + "/nothing-here"))
+        err = doc["sources"][0].get("error") if doc else ""
+        check("revocation" in (err or "") and metric(doc, "probe_access_lag") is None,
+              "revoke refused: clear error (%s)" % err)
+        os.chmod(PASSWORD, 0o644)
+        p, doc = report(generic(pv, "probe_resource_url=" + pv.base + "/resource"))
+        check(p.returncode != 0 and "permissions" in p.stderr, "password file readable by others refused")
+        os.chmod(PASSWORD, 0o600)
+    finally:
+        pv.stop()
+    p, doc = report(generic(pv, "probe_resource_url=" + pv.base + "/resource"))
+    err = doc["sources"][0].get("error") if doc else p.stderr
+    check(doc is not None and "token endpoint" in (err or "") and metric(doc, "probe_access_lag") is None,
+          "provider down: clear error (%s)" % err)
+
+    # 6. Entra flavour against the Entra-like paths: cp1, revokeSignInSessions,
+    #    the CAE challenge from /v1.0/me, AADSTS50173.
+    pv = Provider(delay_ms=2000)
+    try:
+        p, doc = report(entra(pv))
+        a, r = metric(doc, "probe_access_lag"), metric(doc, "probe_refresh_lag")
+        check(lag_ok(a, 2.0), "entra: access lag %s within 2..3 s (%s)" % (a, p.stderr[-300:]))
+        check(lag_ok(r, 2.0), "entra: refresh lag %s within 2..3 s" % r)
+        check("CAE claims challenge" in p.stderr and "AADSTS50173" in p.stderr,
+              "entra: CAE challenge recognised and 50173 named")
+        paths = [x["path"] for x in pv.log()]
+        check(any(x.endswith("/revokeSignInSessions") for x in paths) and "/v1.0/me" in paths,
+              "entra: revoked with Graph and polled /me")
+        # the non-CAE regime: no cp1, /me accepts the token until expiry
+        p, doc = report(entra(pv, "probe_cae=no"))
+        check(metric(doc, "probe_access_lag") is None and "remaining lifetime" in p.stderr
+              and p.elapsed < 20, "entra non-CAE: remaining lifetime reported")
+    finally:
+        pv.stop()
+
+    # 7. Scheduling with a state file (the Nagios check): drills never
+    #    overlap, the next one waits for probe_interval, probe_age grows.
+    pv = Provider(delay_ms=1000)
+    try:
+        state = os.path.join(TMP, "check.state")
+        args = [CHECK, "--state-file", state, "-t", "60", "--source", "probe"]
+        for s in generic(pv, "probe_resource_url=" + pv.base + "/resource", "probe_interval=1h"):
+            args += ["--set", s]
+        p1 = run(args)
+        time.sleep(1.5)
+        p2 = run(args)
+        ages = [re.search(r"probe_age=([0-9.]+)", x.stdout) for x in (p1, p2)]
+        grants = sum(1 for x in pv.log() if x["path"] == "/token" and x["method"] == "POST")
+        revokes = sum(1 for x in pv.log() if x["path"] == "/token/revocation")
+        check(revokes == 1, "one drill in two checks within probe_interval (%d revocations)" % revokes)
+        check(all(ages) and float(ages[1].group(1)) > float(ages[0].group(1)),
+              "probe_age grows between checks (%s)" % [a.group(1) if a else None for a in ages])
+        check(grants >= 2, "the drill polled the token endpoint")
+        with open(state, "rb") as f:
+            LOGGED.append(f.read().decode("latin-1"))
+    finally:
+        pv.stop()
+
+    # No secret or token in anything revmon wrote.
+    everything = "\n".join(LOGGED)
+    leaks = [k for k, v in SECRETS.items() if v in everything]
+    toks = [t.strip() for t in open(TOKENS)] if os.path.exists(TOKENS) else []
+    leaks += ["a token" for t in toks if len(t) >= 16 and t in everything][:1]
+    check(len(toks) > 10 and not leaks, "no secret or token in any output or state file (%d tokens checked; %s)" % (len(toks), leaks))
+
+    shutil.rmtree(TMP, ignore_errors=True)
+    if FAILURES:
+        print("%d FAILED" % len(FAILURES))
+        sys.exit(1)
+    print("all passed")
+
+
+if __name__ == "__main__":
+    main()
