@@ -64,7 +64,13 @@ int rm_oauth_parse_token(const char *body, size_t len, char **token, int64_t *ex
 	if (!t)
 		return -1;
 	n = rm_json_unescape(v.s, t, v.s.n + 1);
-	if (n <= 0 || memchr(t, '\r', (size_t)n) || memchr(t, '\n', (size_t)n)) {
+	/* A bearer token is visible ASCII (RFC 6750 b64token, JWTs, opaque
+	 * handles): anything else (a NUL, a space, a line break) would make a
+	 * broken or forged Authorization header. Found by fuzz_endpoint_errors. */
+	for (long i = 0; n > 0 && i < n; i++)
+		if ((unsigned char)t[i] < 0x21 || (unsigned char)t[i] > 0x7e)
+			n = -1;
+	if (n <= 0) {
 		explicit_bzero(t, v.s.n + 1);
 		free(t);
 		return -1;

@@ -34,6 +34,8 @@ targets=(
 	"nagios_range 96 - -"
 	"extra_opts 2048 conf.dict -"
 	"agent_conf 4096 conf.dict snmp/revmon-agentx.conf.example"
+	"claims 4096 - -"
+	"endpoint_errors 8192 json.dict -"
 )
 
 run_one() {

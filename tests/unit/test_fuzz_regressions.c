@@ -47,6 +47,12 @@
 #include "../fuzz/fuzz_state.c"
 #undef LLVMFuzzerTestOneInput
 #undef LLVMFuzzerInitialize
+#define LLVMFuzzerTestOneInput fz_claims
+#include "../fuzz/fuzz_claims.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fz_endpoint_errors
+#include "../fuzz/fuzz_endpoint_errors.c"
+#undef LLVMFuzzerTestOneInput
 
 struct target {
 	const char *name;
@@ -56,7 +62,7 @@ struct target {
 static const struct target targets[] = {
 	{"json_scan", fz_json_scan}, {"records", fz_records},     {"json_diff", fz_json_diff},
 	{"aadsts_text", fz_aadsts_text}, {"timeparse", fz_timeparse}, {"conf", fz_conf},
-	{"state", fz_state},
+	{"state", fz_state},         {"claims", fz_claims},       {"endpoint_errors", fz_endpoint_errors},
 };
 /* replayed elsewhere (see the top) */
 static const char *const elsewhere[] = {"nagios_range", "extra_opts", "agent_conf"};
