@@ -106,6 +106,12 @@ struct rm_source {
 	void *impl;
 };
 
+/* A new source named spec with a zeroed implementation of impl_size bytes,
+ * up; NULL with err when memory runs out. The constructors below start
+ * with it; the caller frees through ops->free. */
+struct rm_source *rm_source_alloc(const char *spec, const struct rm_source_ops *ops,
+                                  size_t impl_size, struct revmon_error *err);
+
 /* Constructors: return a new source (the monitor owns it) or NULL with err. */
 struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings *s,
                                      struct revmon_error *err);

@@ -444,32 +444,23 @@ static const struct rm_source_ops file_ops = {file_poll, file_now, file_done, fi
 struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings *s,
                                      struct revmon_error *err)
 {
-	struct rm_source *src = calloc(1, sizeof *src);
-	struct file_src *f = calloc(1, sizeof *f);
+	struct rm_source *src = rm_source_alloc(spec, &file_ops, sizeof(struct file_src), err);
 	const char *path = spec + 5; /* after "file:" */
+	struct file_src *f;
 
 	(void)s;
-	if (!src || !f)
-		goto oom;
-	src->ops = &file_ops;
-	src->impl = f;
-	src->up = 1;
+	if (!src)
+		return NULL;
+	f = src->impl;
 	f->is_stdin = strcmp(path, "-") == 0;
-	src->name = strdup(spec);
 	f->path = strdup(path);
-	if (!src->name || !f->path)
-		goto oom;
+	if (!f->path) {
+		rm_errorf(err, "source: %s: out of memory", spec);
+		file_free(src);
+		return NULL;
+	}
 	/* A path that does not exist yet is not refused: the source reports
 	 * itself down until it appears (an export share mounted later). */
 	return src;
-oom:
-	rm_errorf(err, "source: %s: out of memory", spec);
-	if (src) {
-		src->impl = f;
-		file_free(src);
-	} else {
-		free(f);
-	}
-	return NULL;
 }
 

@@ -704,22 +704,14 @@ static int check_keys(const struct rm_settings *s, struct revmon_error *err)
 struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings *s,
                                       struct revmon_error *err)
 {
-	struct rm_source *src = calloc(1, sizeof *src);
-	struct graph_src *g = calloc(1, sizeof *g);
+	struct rm_source *src = rm_source_alloc(spec, &graph_ops, sizeof(struct graph_src), err);
+	struct graph_src *g;
 	struct rm_buf token_url = {0}, scope = {0}, secret = {0};
 	struct revmon_error why = {{0}};
 
-	if (!src || !g || !(src->name = strdup(spec))) {
-		rm_errorf(err, "source: %s: out of memory", spec);
-		free(g);
-		if (src)
-			free(src->name);
-		free(src);
+	if (!src)
 		return NULL;
-	}
-	src->ops = &graph_ops;
-	src->impl = g;
-	src->up = 1;
+	g = src->impl;
 	src->counts_errors = 1;
 	rm_table_init(&g->seen, sizeof(struct seen), keep_seen, g);
 	if (check_keys(s, err) < 0)

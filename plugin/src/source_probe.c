@@ -959,21 +959,13 @@ static int setup(struct probe *p, const struct rm_settings *s, struct revmon_err
 struct rm_source *rm_source_probe_new(const char *spec, const struct rm_settings *s,
                                       struct revmon_error *err)
 {
-	struct rm_source *src = calloc(1, sizeof *src);
-	struct probe *p = calloc(1, sizeof *p);
+	struct rm_source *src = rm_source_alloc(spec, &probe_ops, sizeof(struct probe), err);
+	struct probe *p;
 	struct revmon_error why = {{0}};
 
-	if (!src || !p || !(src->name = strdup(spec))) {
-		rm_errorf(err, "source: %s: out of memory", spec);
-		free(p);
-		if (src)
-			free(src->name);
-		free(src);
+	if (!src)
 		return NULL;
-	}
-	src->ops = &probe_ops;
-	src->impl = p;
-	src->up = 1;
+	p = src->impl;
 	src->counts_errors = 1;
 	if (setup(p, s, &why) < 0) {
 		rm_errorf(err, "source: %s: %s", spec, why.msg);

@@ -137,22 +137,14 @@ void rm_sim_params_from_settings(const struct rm_settings *s, struct rm_sim_para
 struct rm_source *rm_source_sim_new(const char *spec, const struct rm_settings *st,
                                     struct revmon_error *err)
 {
-	struct rm_source *src = calloc(1, sizeof *src);
-	struct sim_src *s = calloc(1, sizeof *s);
+	struct rm_source *src = rm_source_alloc(spec, &sim_ops, sizeof(struct sim_src), err);
+	struct sim_src *s;
 	struct rm_sim_params p;
 
-	if (!src || !s || !(src->name = strdup(spec))) {
-		rm_errorf(err, "source: %s: out of memory", spec);
-		free(s);
-		if (src)
-			free(src->name);
-		free(src);
+	if (!src)
 		return NULL;
-	}
-	src->ops = &sim_ops;
-	src->impl = s;
+	s = src->impl;
 	src->simulated = 1;
-	src->up = 1;
 	rm_sim_params_from_settings(st, &p);
 	s->sim = rm_sim_new(&p);
 	if (!s->sim) {
