@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <math.h>
 
+#include "config_map.h"
 #include "revmon.h"
 
 #define PLUGIN "revmon"
@@ -79,61 +80,11 @@ static void block_log(void *ctx, enum revmon_log_level level, const char *msg)
 	plugin_log(severity, PLUGIN " plugin: [%s] %s", b->name, msg);
 }
 
-/* CamelCase collectd option -> the core's snake_case key: Window -> window,
- * StuckAfter -> stuck_after, CAEPropagationBound -> cae_propagation_bound;
- * snake_case passes through. Returns -1 when it does not fit. */
-static int core_key(const char *key, char *out, size_t size)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; key[i]; i++) {
-		unsigned char c = (unsigned char)key[i];
-		unsigned char prev = i ? (unsigned char)key[i - 1] : 0;
-		unsigned char next = (unsigned char)key[i + 1];
-		/* A word starts at an upper-case letter after a lower-case one or
-		 * a digit, or at the last capital of an acronym ("CAEPropagation"). */
-		int word = i > 0 && isupper(c) &&
-		           (islower(prev) || isdigit(prev) || (isupper(prev) && islower(next)));
-
-		if (o + (size_t)word + 1 >= size)
-			return -1;
-		if (word)
-			out[o++] = '_';
-		out[o++] = (char)tolower(c);
-	}
-	out[o] = '\0';
-	return o ? 0 : -1;
-}
-
-/* The single value of an option as the core's text: strings as they are,
- * numbers without a trailing ".000000", booleans as true/false. The result
- * is borrowed from item or buf. NULL when the option has not one value. */
-static const char *option_text(const oconfig_item_t *item, char *buf, size_t size)
-{
-	const oconfig_value_t *v;
-
-	if (item->values_num != 1)
-		return NULL;
-	v = &item->values[0];
-	switch (v->type) {
-	case OCONFIG_TYPE_STRING:
-		return v->value.string;
-	case OCONFIG_TYPE_NUMBER:
-		/* 15 digits give back the decimal the user wrote (0.05, 300). */
-		snprintf(buf, size, "%.15g", v->value.number);
-		return buf;
-	case OCONFIG_TYPE_BOOLEAN:
-		return v->value.boolean ? "true" : "false";
-	default:
-		return NULL;
-	}
-}
-
 /* A positive number of seconds given as a number or a numeric string. */
 static int option_seconds(const oconfig_item_t *item, double *out)
 {
 	char buf[64];
-	const char *text = option_text(item, buf, sizeof buf);
+	const char *text = cm_option_text(item, buf, sizeof buf);
 	char *end;
 	double d;
 
@@ -196,7 +147,7 @@ static int block_options(struct block *b, const oconfig_item_t *ci)
 		const char *text;
 		double s;
 
-		if (item->children_num > 0 || core_key(item->key, key, sizeof key) < 0) {
+		if (item->children_num > 0 || cm_core_key(item->key, key, sizeof key) < 0) {
 			ERROR(PLUGIN " plugin: [%s] %s: not an option of a <Source> block;"
 			      " block skipped", b->name, item->key);
 			goto out;
@@ -215,7 +166,7 @@ static int block_options(struct block *b, const oconfig_item_t *ci)
 				b->budget_s = s;
 			continue;
 		}
-		text = option_text(item, buf, sizeof buf);
+		text = cm_option_text(item, buf, sizeof buf);
 		if (!text) {
 			ERROR(PLUGIN " plugin: [%s] %s: takes exactly one value (repeat the"
 			      " option for lists); block skipped", b->name, item->key);
@@ -260,7 +211,7 @@ static struct block *block_new(const oconfig_item_t *ci)
 		char key[KEY_MAX];
 		const oconfig_item_t *item = &ci->children[i];
 
-		if (core_key(item->key, key, sizeof key) < 0 || strcmp(key, "config_file"))
+		if (cm_core_key(item->key, key, sizeof key) < 0 || strcmp(key, "config_file"))
 			continue;
 		if (file || item->values_num != 1 || item->values[0].type != OCONFIG_TYPE_STRING) {
 			ERROR(PLUGIN " plugin: [%s] %s: takes one quoted path, once; block skipped",

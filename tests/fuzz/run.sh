@@ -35,6 +35,7 @@ targets=(
 	"extra_opts 2048 conf.dict -"
 	"agent_conf 4096 conf.dict snmp/revmon-agentx.conf.example"
 	"claims 4096 - -"
+	"collectd_map 256 conf.dict -"
 	"endpoint_errors 8192 json.dict -"
 )
 
