@@ -24,19 +24,19 @@ LIB (the ASan runtime) preloaded, so the instrumented .so can be loaded.
 Prints one line per check and ends with 'N passed, N failed'; exits 0 only
 when all passed, 77 when the daemon cannot run here (ctest: skipped)."""
 import argparse
-import glob
 import json
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
+import collectd_daemon
+from collectd_daemon import ident
+
 SKIP = 77
-HOST = "testhost"
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--revmon", required=True, help="the revmon command")
@@ -94,122 +94,10 @@ def same(got, want):
     return abs(got - want) <= 1e-5 + 1e-6 * abs(want)
 
 
-class Daemon:
-    """collectd -f with our configuration, logging to a file."""
-
-    def __init__(self, tmp, blocks, wrapper=()):
-        self.tmp = tmp
-        self.run_dir = os.path.join(tmp, "run")
-        self.sock = os.path.join(self.run_dir, "collectd.sock")
-        self.csv = os.path.join(self.run_dir, "csv")
-        self.log_path = os.path.join(tmp, "collectd.log")
-        plugdir = os.path.join(tmp, "plugins")
-        os.makedirs(self.run_dir, exist_ok=True)
-        os.makedirs(plugdir, exist_ok=True)
-        shutil.copy(opts.plugin, os.path.join(plugdir, "revmon.so"))
-        self.conf = os.path.join(tmp, "collectd.conf")
-        with open(self.conf, "w") as f:
-            f.write(f"""Hostname    "{HOST}"
-FQDNLookup  false
-BaseDir     "{self.run_dir}"
-PIDFile     "{self.run_dir}/collectd.pid"
-TypesDB     "/usr/share/collectd/types.db"
-Interval    1
-PluginDir   "/usr/lib/collectd"
-LoadPlugin  logfile
-<Plugin logfile>
-  LogLevel  "info"
-  File      STDOUT
-  Timestamp true
-</Plugin>
-LoadPlugin  csv
-<Plugin csv>
-  DataDir   "{self.csv}"
-  StoreRates false
-</Plugin>
-LoadPlugin  unixsock
-<Plugin unixsock>
-  SocketFile  "{self.sock}"
-  SocketPerms "0660"
-  DeleteSocket true
-  SocketGroup "root"
-</Plugin>
-PluginDir   "{plugdir}"
-LoadPlugin  revmon
-<Plugin revmon>
-{blocks}
-</Plugin>
-""")
-        env = dict(os.environ)
-        if opts.preload:
-            env["LD_PRELOAD"] = opts.preload
-            # collectd itself is not built for LeakSanitizer and keeps some
-            # memory to the end; leaks are the valgrind test's job.
-            env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
-        self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen([*wrapper, opts.collectd, "-f", "-C", self.conf],
-                                     stdout=self.logf, stderr=subprocess.STDOUT,
-                                     cwd=tmp, env=env)
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def alive(self):
-        if self.proc.poll() is not None:
-            raise AssertionError(f"collectd exited with {self.proc.returncode}:\n"
-                                 + self.log()[-3000:])
-
-    def ctl(self, *args):
-        p = subprocess.run([opts.collectdctl, "-s", self.sock, *args],
-                           capture_output=True, text=True, timeout=30)
-        return p.returncode, p.stdout
-
-    def listval(self):
-        rc, out = self.ctl("listval")
-        return set(out.split()) if rc == 0 else set()
-
-    def getval(self, ident):
-        rc, out = self.ctl("getval", ident)
-        if rc != 0:
-            return None
-        line = out.strip().splitlines()[0]
-        return float(line.split("=", 1)[1])
-
-    def csv_values(self, block, ctype, name):
-        """Every value written for one metric, oldest first."""
-        pat = os.path.join(self.csv, HOST, f"revmon-{block}", f"{ctype}-{name}-*")
-        vals = []
-        for path in sorted(glob.glob(pat)):
-            with open(path) as f:
-                for line in f.read().splitlines()[1:]:
-                    vals.append(float(line.split(",")[1]))
-        return vals
-
-    def wait(self, what, cond, timeout):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            self.alive()
-            if cond():
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-    def stop(self, timeout=60):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError(f"collectd still running {timeout} s after SIGTERM")
-        self.logf.close()
-        return self.proc.returncode
-
-
-def ident(block, ctype, name):
-    return f"{HOST}/revmon-{block}/{ctype}-{name}"
+def Daemon(tmp, blocks, wrapper=()):
+    """collectd -f with the stock plugins and these revmon blocks."""
+    return collectd_daemon.Daemon(tmp, opts.collectd, opts.collectdctl, opts.plugin, blocks,
+                                  wrapper=wrapper, preload=opts.preload)
 
 
 def compare_block(d, block, reg, want, timeout):

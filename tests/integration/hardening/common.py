@@ -1,24 +1,22 @@
 """Shared helpers of the hardening tests: the real collectd daemon with
-revmon.so (the minimum of tests/integration/collectd/test_collectd.py, which
-cannot be imported: it parses its arguments and runs at import), the snmpd +
+revmon.so (tests/integration/collectd/collectd_daemon.py), the snmpd +
 revmon-agentx rig of tests/integration/snmp/snmpharness.py (imported), RSS
 sampling from /proc, and a valgrind log reader."""
 import glob
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "snmp"))
 sys.path.insert(0, os.path.join(HERE, "..", "graph"))
+sys.path.insert(0, os.path.join(HERE, "..", "collectd"))
+sys.path.insert(0, os.path.join(HERE, "..", "probe"))
+import collectd_daemon  # noqa: E402
 import snmpharness  # noqa: E402
 from snmpharness import Fail, check  # noqa: E402,F401
 
 SKIP = 77
-HOST = "testhost"
 TABLE = snmpharness.TABLE
 SCALAR = snmpharness.SCALAR
 
@@ -77,115 +75,58 @@ def proc_blobs(pid):
     return blobs
 
 
+class Evidence:
+    """Everything the adapters printed, logged, wrote or exposed in /proc,
+    as text keyed by where it was found, for the secrets grep."""
+
+    def __init__(self):
+        self.blobs = {}
+
+    def keep(self, where, data):
+        if isinstance(data, bytes):
+            data = data.decode("latin-1")
+        self.blobs[where] = data
+
+    def process(self, label, pid):
+        """cmdline and environ of pid and every process below it."""
+        for k, v in proc_blobs(pid).items():
+            self.keep("%s %s" % (label, k), v)
+
+    def files(self, root, skip=()):
+        """Every regular file under root but those in skip."""
+        for d, _, names in os.walk(root):
+            for n in names:
+                p = os.path.join(d, n)
+                if p in skip or os.path.islink(p) or not os.path.isfile(p):
+                    continue
+                try:
+                    with open(p, "rb") as f:
+                        self.keep(p, f.read())
+                except OSError:
+                    pass
+
+    def saying(self, text):
+        """Where text was found."""
+        return [w for w, b in self.blobs.items() if text in b]
+
+    def leaks(self, needles):
+        """["what in where"] for each (what, value) of needles found."""
+        return ["%s in %s" % (what, where) for what, value in needles
+                for where in self.saying(value)]
+
+
 # ---- collectd -------------------------------------------------------------
 
-class Collectd:
+class Collectd(collectd_daemon.Daemon):
     """collectd -f with logfile (STDOUT -> a file), csv, unixsock and the
-    given <Plugin revmon> blocks."""
+    given <Plugin revmon> blocks; started once its socket is there."""
+    error = Fail
 
-    def __init__(self, tmp, collectd, collectdctl, plugin, blocks, preload=None, env=None):
-        self.tmp = tmp
-        self.ctl_bin = collectdctl
-        self.run_dir = os.path.join(tmp, "run")
-        self.sock = os.path.join(self.run_dir, "collectd.sock")
-        self.csv = os.path.join(self.run_dir, "csv")
-        self.log_path = os.path.join(tmp, "collectd.log")
-        plugdir = os.path.join(tmp, "plugins")
-        os.makedirs(self.run_dir, exist_ok=True)
-        os.makedirs(plugdir, exist_ok=True)
-        shutil.copy(plugin, os.path.join(plugdir, "revmon.so"))
-        self.conf = os.path.join(tmp, "collectd.conf")
-        with open(self.conf, "w") as f:
-            f.write(f"""Hostname    "{HOST}"
-FQDNLookup  false
-BaseDir     "{self.run_dir}"
-PIDFile     "{self.run_dir}/collectd.pid"
-TypesDB     "/usr/share/collectd/types.db"
-Interval    1
-PluginDir   "/usr/lib/collectd"
-LoadPlugin  logfile
-<Plugin logfile>
-  LogLevel  "info"
-  File      STDOUT
-  Timestamp true
-</Plugin>
-LoadPlugin  csv
-<Plugin csv>
-  DataDir   "{self.csv}"
-  StoreRates false
-</Plugin>
-LoadPlugin  unixsock
-<Plugin unixsock>
-  SocketFile  "{self.sock}"
-  SocketPerms "0660"
-  DeleteSocket true
-</Plugin>
-PluginDir   "{plugdir}"
-LoadPlugin  revmon
-<Plugin revmon>
-{blocks}
-</Plugin>
-""")
-        e = dict(os.environ, **(env or {}))
-        if preload:
-            e["LD_PRELOAD"] = preload
-            e["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
-        self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen([collectd, "-f", "-C", self.conf], stdout=self.logf,
-                                     stderr=subprocess.STDOUT, cwd=tmp, env=e)
-        self.wait("the unix socket", lambda: os.path.exists(self.sock), 30)
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def alive(self):
-        if self.proc.poll() is not None:
-            raise Fail("collectd exited with %s:\n%s" % (self.proc.returncode, self.log()[-3000:]))
-
-    def ctl(self, *args):
-        p = subprocess.run([self.ctl_bin, "-s", self.sock, *args], capture_output=True,
-                           text=True, timeout=30)
-        return p.returncode, p.stdout
-
-    def getval(self, block, name, ctype="gauge"):
-        rc, out = self.ctl("getval", "%s/revmon-%s/%s-%s" % (HOST, block, ctype, name))
-        if rc != 0 or not out.strip():
-            return None
-        return float(out.strip().splitlines()[0].split("=", 1)[1])
-
-    def csv_rows(self, block, name, ctype="gauge"):
-        """[(time, value)] written for one metric, oldest first."""
-        pat = os.path.join(self.csv, HOST, "revmon-%s" % block, "%s-%s-*" % (ctype, name))
-        rows = []
-        for path in sorted(glob.glob(pat)):
-            with open(path) as f:
-                for line in f.read().splitlines()[1:]:
-                    t, v = line.split(",")[:2]
-                    rows.append((float(t), float(v)))
-        return rows
-
-    def wait(self, what, cond, timeout):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            self.alive()
-            if cond():
-                return
-            time.sleep(0.2)
-        raise Fail("timed out after %s s waiting for %s\n%s" % (timeout, what, self.log()[-2000:]))
-
-    def stop(self, timeout=30):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                self.logf.close()
-                raise Fail("collectd still running %d s after SIGTERM" % timeout)
-        self.logf.close()
-        return self.proc.returncode
+    def __init__(self, tmp, collectd, collectdctl, plugin, blocks, preload=None, env=None,
+                 log_level="info"):
+        super().__init__(tmp, collectd, collectdctl, plugin, blocks, preload=preload, env=env,
+                         log_level=log_level)
+        self.wait_socket()
 
 
 # ---- snmpd + revmon-agentx ------------------------------------------------

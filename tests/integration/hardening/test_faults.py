@@ -100,15 +100,15 @@ def collectd_main(tmp):
     ok = False
     try:
         def up(block):
-            return d.getval(block, "source_up")
+            return d.metric(block, "source_up")
 
         def ingested():
-            rows = d.csv_rows("victim", "events_ingested", "derive")
+            rows = d.csv_rows("victim", "derive", "events_ingested")
             return rows[-1][1] if rows else 0
 
         def steady_fresh(since):
             """The steady block wrote new, moving values after since."""
-            rows = [r for r in d.csv_rows("steady", "signins", "derive") if r[0] > since]
+            rows = [r for r in d.csv_rows("steady", "derive", "signins") if r[0] > since]
             return len(rows) >= 2 and rows[-1][1] > rows[0][1] and up("steady") == 1
 
         d.wait("both blocks up", lambda: up("steady") == 1 and up("victim") == 1 and ingested() > 0, 30)
@@ -121,7 +121,7 @@ def collectd_main(tmp):
                 hang(victim)
                 th = time.time() + 1
                 d.wait("victim reads completing on the FIFO (a read blocked in open()?)",
-                       lambda: len([r for r in d.csv_rows("victim", "source_up") if r[0] > th]) >= 3,
+                       lambda: len([r for r in d.csv_rows("victim", "gauge", "source_up") if r[0] > th]) >= 3,
                        15)
             elif phase == "gone":
                 os.unlink(victim)

@@ -31,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SKIP, TABLE, Collectd, Fail, Rig, proc_blobs  # noqa: E402
+from common import SKIP, TABLE, Collectd, Evidence, Fail, Rig  # noqa: E402
 from standin import StandIn, parse_time, rebase_line  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -45,9 +45,8 @@ ap.add_argument("--agent")
 ap.add_argument("--keep", action="store_true")
 opts = ap.parse_args()
 
-BLOBS = {}        # where -> text, for the grep
+SEEN = Evidence()
 FAILURES = []
-SEEN_7000215 = []
 TIMES = []
 
 
@@ -57,14 +56,6 @@ def check(cond, what):
         FAILURES.append(what)
 
 
-def keep(where, data):
-    if isinstance(data, bytes):
-        data = data.decode("latin-1")
-    BLOBS[where] = data
-    if "7000215" in data:
-        SEEN_7000215.append(where)
-
-
 def run(name, args, env=None, timeout=180):
     e = dict(os.environ)
     e.pop("REVMON_STATE_DIR", None)
@@ -72,8 +63,8 @@ def run(name, args, env=None, timeout=180):
     t0 = time.monotonic()
     p = subprocess.run(args, capture_output=True, text=True, env=e, timeout=timeout)
     TIMES.append((name, time.monotonic() - t0))
-    keep(name + " stdout", p.stdout)
-    keep(name + " stderr", p.stderr)
+    SEEN.keep(name + " stdout", p.stdout)
+    SEEN.keep(name + " stderr", p.stderr)
     return p
 
 
@@ -137,18 +128,16 @@ def collectd_run(si, tmp, good, bad):
                  block("good", good) + block("bad", bad), preload=opts.preload)
     try:
         d.wait("good source_up 1, bad source_up 0",
-               lambda: d.getval("good", "source_up") == 1 and d.getval("bad", "source_up") == 0, 60)
-        keep("collectd /proc (running)", "\n".join(
-            "%s: %s" % kv for kv in proc_blobs(d.proc.pid).items()))
+               lambda: d.metric("good", "source_up") == 1 and d.metric("bad", "source_up") == 0, 60)
+        SEEN.process("collectd (running)", d.proc.pid)
         five_xx_burst(si)
-        d.wait("good source_up 1 after the 5xx burst", lambda: d.getval("good", "source_up") == 1, 30)
-        for k, v in proc_blobs(d.proc.pid).items():
-            keep("collectd " + k, v)
+        d.wait("good source_up 1 after the 5xx burst", lambda: d.metric("good", "source_up") == 1, 30)
+        SEEN.process("collectd", d.proc.pid)
         check(True, "collectd: good block up, wrong-secret block down, through a 5xx burst")
     finally:
         rc = d.stop()
     check(rc == 0, "collectd: SIGTERM exit %d" % rc)
-    keep("collectd.log", d.log())
+    SEEN.keep("collectd.log", d.log())
 
 
 def snmp_run(si, rig, good, bad):
@@ -167,25 +156,11 @@ def snmp_run(si, rig, good, bad):
     rig.wait_for("row good up after the 5xx burst", lambda: states()[0] == ("INTEGER", 1), timeout=30)
     for tool in ("snmpwalk", "snmpbulkwalk"):
         r = rig.tool(tool, TABLE.rsplit(".", 3)[0], fmt=("-On",))
-        keep("agent " + tool, r.stdout + r.stderr)
-    for k, v in proc_blobs(rig.agent.pid).items():
-        keep("agent " + k, v)
+        SEEN.keep("agent " + tool, r.stdout + r.stderr)
+    SEEN.process("agent", rig.agent.pid)
     rc = rig.stop_agent()
     check(rc == 0, "revmon-agentx: SIGTERM exit %d" % rc)
     check(True, "revmon-agentx: good row up, wrong-secret row down, through a 5xx burst")
-
-
-def files_under(root, skip):
-    for d, _, names in os.walk(root):
-        for n in names:
-            p = os.path.join(d, n)
-            if p in skip or os.path.islink(p) or not os.path.isfile(p):
-                continue
-            try:
-                with open(p, "rb") as f:
-                    keep(p, f.read())
-            except OSError:
-                pass
 
 
 def main():
@@ -233,20 +208,20 @@ def main():
                 if p and p.poll() is None:
                     p.kill()
                     p.wait()
-            files_under(rig.tmp, set())
-        files_under(tmp, {good, bad})
+            SEEN.files(rig.tmp)
+        SEEN.files(tmp, {good, bad})
 
     needles = [("the client secret", si.secret), ("the wrong secret", wrong)] + \
         [("access token #%d" % (i + 1), t) for i, t in enumerate(si.issued)]
-    leaks = ["%s in %s" % (what, where) for what, n in needles for where, b in BLOBS.items()
-             if n in b]
+    leaks = SEEN.leaks(needles)
+    refused = SEEN.saying("7000215")
     statuses = [s for _, _, s in si.requests]
     check(len(si.issued) >= 3, "the stand-in issued %d access tokens" % len(si.issued))
-    check(SEEN_7000215, "the wrong secret was refused with AADSTS7000215 (said in %d outputs)"
-          % len(SEEN_7000215))
+    check(refused, "the wrong secret was refused with AADSTS7000215 (said in %d outputs)"
+          % len(refused))
     check(statuses.count(503) >= 6, "the stand-in answered 503 %d times" % statuses.count(503))
     check(ok and not leaks, "no secret or token in %d outputs, logs, files and /proc entries "
-          "(%d needles)%s" % (len(BLOBS), len(needles), (": " + "; ".join(leaks[:10])) if leaks else ""))
+          "(%d needles)%s" % (len(SEEN.blobs), len(needles), (": " + "; ".join(leaks[:10])) if leaks else ""))
     if FAILURES or opts.keep:
         print("kept %s%s" % (tmp, (" and " + rig.tmp) if rig else ""))
         if rig:

@@ -14,15 +14,16 @@ import sys
 import tempfile
 import time
 
+import provider_rig
+
 REVMON, CHECK, MODDIR = sys.argv[1], sys.argv[2], sys.argv[3]
-HERE = os.path.dirname(os.path.abspath(__file__))
 TMP = tempfile.mkdtemp(prefix="revmon-probe-")
 LOGGED = []
 FAILURES = []
 SECRETS = {"CLIENT_SECRET": "cs-Xq81-client", "GRAPH_SECRET": "gs-Lp27-graph",
            "CANARY_PASSWORD": "pw-Zr93-canary"}
 TOKENS = os.path.join(TMP, "tokens.txt")
-CANARY = "canary@contoso.example"
+FILES = {}
 
 
 def check(cond, what):
@@ -31,58 +32,8 @@ def check(cond, what):
         FAILURES.append(what)
 
 
-def sh(*args):
-    subprocess.run(args, check=True, capture_output=True)
-
-
-def make_ca():
-    d = TMP
-    sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/ca.key",
-       "-out", d + "/ca.pem", "-days", "2", "-subj", "/CN=revmon probe test CA")
-    sh("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/srv.key",
-       "-out", d + "/srv.csr", "-subj", "/CN=127.0.0.1")
-    with open(d + "/ext", "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\n")
-    sh("openssl", "x509", "-req", "-in", d + "/srv.csr", "-CA", d + "/ca.pem", "-CAkey",
-       d + "/ca.key", "-CAcreateserial", "-out", d + "/srv.pem", "-days", "2", "-extfile", d + "/ext")
-
-
-def secret_file(name, value):
-    p = os.path.join(TMP, name)
-    with open(p, "w") as f:
-        f.write(value + "\n")
-    os.chmod(p, 0o600)
-    return p
-
-
-class Provider:
-    def __init__(self, delay_ms=0, at_ttl=3600):
-        env = dict(os.environ, CERT=TMP + "/srv.pem", KEY=TMP + "/srv.key", CA=TMP + "/ca.pem",
-                   REVOKE_DELAY_MS=str(delay_ms), AT_TTL=str(at_ttl), TOKENS_FILE=TOKENS,
-                   NODE_PATH=os.path.join(MODDIR, "node_modules"), **SECRETS)
-        # provider.js imports oidc-provider: run it from where node_modules is
-        script = os.path.join(MODDIR, "provider.js")
-        if os.path.abspath(MODDIR) != HERE:
-            shutil.copy(os.path.join(HERE, "provider.js"), script)
-            shutil.copy(os.path.join(HERE, "package.json"), os.path.join(MODDIR, "package.json"))
-        self.err = open(os.path.join(TMP, "provider.err"), "a")
-        self.p = subprocess.Popen(["node", script], stdout=subprocess.PIPE, stderr=self.err,
-                                  env=env, text=True)
-        line = self.p.stdout.readline()
-        self.port = json.loads(line)["port"]
-        self.base = "https://127.0.0.1:%d" % self.port
-
-    def log(self):
-        import ssl
-        import urllib.request
-        ctx = ssl.create_default_context(cafile=TMP + "/ca.pem")
-        with urllib.request.urlopen(self.base + "/admin/log", context=ctx) as r:
-            return json.loads(r.read())
-
-    def stop(self):
-        self.p.kill()
-        self.p.wait()
-        self.err.close()
+def Provider(delay_ms=0, at_ttl=3600):
+    return provider_rig.Provider(TMP, MODDIR, SECRETS, TOKENS, delay_ms=delay_ms, at_ttl=at_ttl)
 
 
 def run(args, env=None, timeout=120):
@@ -98,20 +49,11 @@ def run(args, env=None, timeout=120):
 
 
 def generic(pv, *extra):
-    return ["probe_flavour=oauth", "probe_client_id=canary-client",
-            "probe_client_secret_file=" + CLIENT_SECRET, "probe_username=" + CANARY,
-            "probe_password_file=" + PASSWORD, "probe_token_url=" + pv.base + "/token",
-            "probe_revocation_url=" + pv.base + "/token/revocation",
-            "probe_ca_file=" + TMP + "/ca.pem", "probe_poll=1s", "probe_max_wait=30"] + list(extra)
+    return provider_rig.oauth_keys(pv, FILES, *extra)
 
 
 def entra(pv, *extra):
-    return ["probe_flavour=entra", "graph_tenant=contoso", "graph_client_id=graph-app",
-            "graph_client_secret_file=" + GRAPH_SECRET, "graph_authority=" + pv.base,
-            "graph_base=" + pv.base, "graph_ca_file=" + TMP + "/ca.pem",
-            "probe_client_id=canary-client", "probe_client_secret_file=" + CLIENT_SECRET,
-            "probe_username=" + CANARY, "probe_password_file=" + PASSWORD,
-            "probe_poll=1s", "probe_max_wait=30"] + list(extra)
+    return provider_rig.entra_keys(pv, FILES, *extra)
 
 
 def report(sets):
@@ -136,11 +78,10 @@ def lag_ok(v, delay, poll=1.0):
 
 
 def main():
-    global CLIENT_SECRET, PASSWORD, GRAPH_SECRET
-    make_ca()
-    CLIENT_SECRET = secret_file("client.secret", SECRETS["CLIENT_SECRET"])
-    PASSWORD = secret_file("canary.password", SECRETS["CANARY_PASSWORD"])
-    GRAPH_SECRET = secret_file("graph.secret", SECRETS["GRAPH_SECRET"])
+    FILES["client"] = provider_rig.secret_file(TMP, "client.secret", SECRETS["CLIENT_SECRET"])
+    FILES["password"] = provider_rig.secret_file(TMP, "canary.password", SECRETS["CANARY_PASSWORD"])
+    FILES["graph"] = provider_rig.secret_file(TMP, "graph.secret", SECRETS["GRAPH_SECRET"])
+    PASSWORD = FILES["password"]
 
     # 1. CAE-style resource, opaque tokens, RFC 7009 with a 3 s propagation delay.
     pv = Provider(delay_ms=3000)
@@ -199,7 +140,7 @@ def main():
     # 5. Wrong canary password, revoke refused, provider down: clear errors.
     pv = Provider()
     try:
-        bad = secret_file("bad.password", "nope")
+        bad = provider_rig.secret_file(TMP, "bad.password", "nope")
         p, doc = report(generic(pv, "probe_resource_url=" + pv.base + "/resource").__add__([])
                         [:4] + ["probe_password_file=" + bad] +
                         generic(pv, "probe_resource_url=" + pv.base + "/resource")[5:])
@@ -268,8 +209,8 @@ def main():
     # No secret or token in anything revmon wrote.
     everything = "\n".join(LOGGED)
     leaks = [k for k, v in SECRETS.items() if v in everything]
-    toks = [t.strip() for t in open(TOKENS)] if os.path.exists(TOKENS) else []
-    leaks += ["a token" for t in toks if len(t) >= 16 and t in everything][:1]
+    toks = provider_rig.issued_tokens(TOKENS)
+    leaks += ["a token" for t in toks if t in everything][:1]
     check(len(toks) > 10 and not leaks, "no secret or token in any output or state file (%d tokens checked; %s)" % (len(toks), leaks))
 
     shutil.rmtree(TMP, ignore_errors=True)
