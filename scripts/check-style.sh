@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mechanical checks that keep reviews about design: no banned functions in
 # the product's C (curl's list, adapted), no mutable globals in the core (one
-# monitor per thread must be safe), no non-static functions in headers.
+# monitor per thread must be safe), no non-static functions in headers, and
+# pyflakes over the Python test scripts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -20,5 +21,16 @@ for f in $(git ls-files 'plugin/src/*.c'); do
 		status=1
 	fi
 done
+# The test and bench scripts: no unused import or name, no undefined one.
+if command -v pyflakes3 >/dev/null; then
+	pyfiles=$(git ls-files 'tests/*.py' 'scripts/*.py'; git ls-files tests/bench | while read -r f; do
+		if head -c 64 "$f" | grep -q '^#!.*python'; then echo "$f"; fi; done)
+	if [ -n "$pyfiles" ] && ! pyflakes3 $pyfiles; then
+		echo "pyflakes3 found the problems above in the Python test scripts"
+		status=1
+	fi
+else
+	echo "pyflakes3 not installed: the Python scripts were not checked (scripts/deps.sh installs it)"
+fi
 [ $status -eq 0 ] && echo "style: ok"
 exit $status

@@ -3,7 +3,7 @@
 # packages that are missing (so a warm machine pays nothing).
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq python3
+pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq python3 pyflakes3
 	# the graph source (HTTPS, client-assertion JWT) and its loopback stand-in's certificates
 	libcurl4-openssl-dev libssl-dev openssl
 	# the monitoring hosts the adapters are tested under

@@ -8,9 +8,11 @@ import subprocess
 import sys
 import tempfile
 
+from tally import Tally
+
 BIN = sys.argv[1]
 SIM = ["--set", "sim_users=300", "--set", "sim_duration=5h", "--set", "sim_mass_revocation=2h"]
-passed = failed = 0
+TALLY = Tally()
 
 
 def run(*args, stdin=None, expect=0):
@@ -29,17 +31,6 @@ def report_json(*args, stdin=None):
 def counters(doc):
     m = doc["monitors"][0]["metrics"]
     return {k: v["value"] for k, v in m.items() if v["kind"] == "counter"}
-
-
-def test(fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok   {fn.__name__}")
-    except Exception as e:  # report and go on
-        failed += 1
-        print(f"FAIL {fn.__name__}: {e}")
 
 
 def registry_names():
@@ -184,6 +175,5 @@ for t in (t_version_help, t_readme_tables_match_the_code, t_silent_stdin_never_h
           t_json_has_every_metric_and_is_deterministic, t_simulate_replay_every_shape,
           t_refusals_name_the_key, t_config_file_with_two_monitors,
           t_verbose_lists_revocations_and_stuck_clients):
-    test(t)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+    TALLY.run(t)
+sys.exit(TALLY.summary())

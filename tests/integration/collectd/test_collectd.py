@@ -36,6 +36,10 @@ import time
 import collectd_daemon
 from collectd_daemon import ident
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import valgrind_log  # noqa: E402
+from tally import Tally  # noqa: E402
+
 SKIP = 77
 
 ap = argparse.ArgumentParser()
@@ -48,19 +52,11 @@ ap.add_argument("--valgrind", help="run the short leak check under this valgrind
 ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
 opts = ap.parse_args()
 
-passed = failed = 0
+TALLY = Tally()
 
 
 def check(name, fn, *args):
-    global passed, failed
-    t0 = time.monotonic()
-    try:
-        fn(*args)
-        passed += 1
-        print(f"ok   {name} ({time.monotonic() - t0:.1f} s)", flush=True)
-    except Exception as e:  # report and go on
-        failed += 1
-        print(f"FAIL {name}: {e}", flush=True)
+    TALLY.run(fn, name, *args)
 
 
 def run(*args, timeout=120):
@@ -361,25 +357,7 @@ def valgrind_run(tmp):
 
 
 def vg_clean(path):
-    with open(path, errors="replace") as f:
-        text = f.read()
-    records, cur = [], []
-    for line in text.splitlines():
-        body = line.split(" ", 1)[1] if line.startswith("==") and " " in line else ""
-        if not body.strip():
-            if cur:
-                records.append("\n".join(cur))
-            cur = []
-        else:
-            cur.append(body)
-    if cur:
-        records.append("\n".join(cur))
-    # Loss records and error records; the LEAK SUMMARY block is neither.
-    kinds = ("are definitely lost", "are indirectly lost", "Invalid read", "Invalid write",
-             "Invalid free", "uninitialised", "Conditional jump", "Mismatched free",
-             "overlap")
-    ours = [r for r in records if any(k in r for k in kinds) and "revmon" in r]
-    theirs = [r for r in records if any(k in r for k in kinds) and "revmon" not in r]
+    ours, theirs, text = valgrind_log.records(path)
     assert "LEAK SUMMARY" in text or "All heap blocks were freed" in text, \
         "valgrind wrote no leak summary (did the daemon exit?)"
     if theirs:
@@ -398,7 +376,6 @@ def main():
     if opts.preload and not os.path.exists(opts.preload):
         print(f"skipped: {opts.preload} (the ASan runtime) not found")
         return SKIP
-    t0 = time.monotonic()
     tmp = tempfile.mkdtemp(prefix="revmon-collectd-")
     try:
         if opts.valgrind:
@@ -406,16 +383,13 @@ def main():
         else:
             main_run(tmp)
     except Exception as e:
-        global failed
-        failed += 1
-        print(f"FAIL setup: {e}")
+        TALLY.check(False, f"setup: {e}")
     finally:
-        if opts.keep or failed:
+        if opts.keep or TALLY.failures:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed ({time.monotonic() - t0:.1f} s)")
-    return 0 if failed == 0 else 1
+    return TALLY.summary()
 
 
 sys.exit(main())

@@ -17,24 +17,21 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from standin import StandIn, rebase_line, parse_time  # noqa: E402
+from tally import Tally  # noqa: E402
 
 REVMON, CHECK = sys.argv[1], sys.argv[2]
 TMP = tempfile.mkdtemp(prefix="revmon-graph-")
 LOGGED = []        # everything the runs printed, for the leak grep
-FAILURES = []
+TALLY = Tally()
+check = TALLY.check
 # Counters must match exactly; lag gauges too (lag_window covers all the data).
 EXACT = ("revocations", "revocations_admin", "revocations_password", "revocations_disable",
          "revocations_mfa", "revocations_risk", "revocations_inferred", "stale_presentations",
          "signins", "signins_interactive", "signin_failures", "signin_failures_revoked",
          "reauth_after_revocation", "events_ingested", "events_rejected", "events_duplicate",
          "revocation_lag_p50", "revocation_lag_p95", "revocation_lag_max")
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
 
 
 def run(args, env=None, timeout=300):
@@ -264,9 +261,8 @@ try:
 finally:
     si.stop()
 
-if FAILURES:
-    print("%d failed" % len(FAILURES))
+if TALLY.failures:
     print("kept", TMP)
-    sys.exit(1)
-shutil.rmtree(TMP, ignore_errors=True)
-print("all passed")
+else:
+    shutil.rmtree(TMP, ignore_errors=True)
+sys.exit(TALLY.summary())

@@ -1,7 +1,8 @@
 """Shared helpers of the hardening tests: the real collectd daemon with
 revmon.so (tests/integration/collectd/collectd_daemon.py), the snmpd +
 revmon-agentx rig of tests/integration/snmp/snmpharness.py (imported), RSS
-sampling from /proc, and a valgrind log reader."""
+sampling from /proc, and the evidence the secrets tests search."""
+import argparse
 import glob
 import os
 import subprocess
@@ -12,6 +13,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "snmp"))
 sys.path.insert(0, os.path.join(HERE, "..", "graph"))
 sys.path.insert(0, os.path.join(HERE, "..", "collectd"))
 sys.path.insert(0, os.path.join(HERE, "..", "probe"))
+sys.path.insert(0, os.path.join(HERE, ".."))
 import collectd_daemon  # noqa: E402
 import snmpharness  # noqa: E402
 from snmpharness import Fail, check  # noqa: E402,F401
@@ -160,30 +162,35 @@ def agent_registry(revmon):
     return snmpharness.registry(revmon)
 
 
-# ---- valgrind -------------------------------------------------------------
+def run_on_rig(revmon, agent, fn, keep=False):
+    """fn(rig) on a fresh snmpd + subagent rig; True when it returned true.
+    A Fail is printed with the agent's log; the rig's directory is kept when
+    asked or when fn failed."""
+    rig = Rig(revmon, agent)
+    ok = False
+    try:
+        ok = fn(rig)
+    except Fail as e:
+        print("FAIL %s" % e)
+        print("--- agent log\n%s" % rig.log("agent.log"))
+    finally:
+        rig.close(keep=keep or not ok)
+        if not ok:
+            print("kept %s" % rig.tmp)
+    return ok
 
-LEAK_KINDS = ("are definitely lost", "are indirectly lost", "Invalid read", "Invalid write",
-              "Invalid free", "uninitialised", "Conditional jump", "Mismatched free",
-              "overlap", "Syscall param")
 
+def adapter_args():
+    """The argument parser of the scripts that drive the adapters: the
+    revmon command, the collectd daemon and plugin (optional), the subagent
+    (optional), the ASan runtime to preload into collectd, --keep."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--revmon", required=True)
+    ap.add_argument("--plugin", help="the built revmon.so")
+    ap.add_argument("--collectd", default="/usr/sbin/collectd")
+    ap.add_argument("--collectdctl", default="collectdctl")
+    ap.add_argument("--preload", help="library to LD_PRELOAD into collectd (the ASan runtime)")
+    ap.add_argument("--agent", help="the built revmon-agentx")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    return ap
 
-def vg_records(path):
-    """(ours, theirs, text): the error/leak records of a valgrind log whose
-    stack passes through revmon, the others, and the whole log."""
-    with open(path, errors="replace") as f:
-        text = f.read()
-    records, cur = [], []
-    for line in text.splitlines():
-        body = line.split(" ", 1)[1] if line.startswith("==") and " " in line else ""
-        if not body.strip():
-            if cur:
-                records.append("\n".join(cur))
-            cur = []
-        else:
-            cur.append(body)
-    if cur:
-        records.append("\n".join(cur))
-    bad = [r for r in records if any(k in r for k in LEAK_KINDS)]
-    ours = [r for r in bad if "revmon" in r or "rm_" in r]
-    theirs = [r for r in bad if r not in ours]
-    return ours, theirs, text

@@ -20,7 +20,6 @@ with more events ingested (a poll stuck in open() on the FIFO never would).
 SIGHUP (subagent) and SIGTERM are sent while the FIFO is in place.
 
 Prints one line per phase; exit 0 when all passed, 77 when a tool is missing."""
-import argparse
 import os
 import shutil
 import signal
@@ -29,17 +28,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SKIP, Collectd, Fail, Rig, agent_registry, check, simulate  # noqa: E402
+from common import SKIP, adapter_args, Collectd, Fail, agent_registry, check, run_on_rig, simulate  # noqa: E402
 
-ap = argparse.ArgumentParser()
+ap = adapter_args()
 ap.add_argument("what", choices=["collectd", "snmp"])
-ap.add_argument("--revmon", required=True)
-ap.add_argument("--plugin")
-ap.add_argument("--collectd", default="/usr/sbin/collectd")
-ap.add_argument("--collectdctl", default="collectdctl")
-ap.add_argument("--preload")
-ap.add_argument("--agent")
-ap.add_argument("--keep", action="store_true")
 opts = ap.parse_args()
 
 SEED = [100]
@@ -253,16 +245,7 @@ def main():
         if not shutil.which("snmpd") and not os.path.exists("/usr/sbin/snmpd"):
             print("skipped: snmpd not found")
             return SKIP
-        rig = Rig(opts.revmon, opts.agent)
-        try:
-            ok = snmp_main(rig)
-        except Fail as e:
-            print("FAIL %s" % e)
-            print("--- agent log\n%s" % rig.log("agent.log"))
-        finally:
-            rig.close(keep=opts.keep or not ok)
-            if not ok:
-                print("kept %s" % rig.tmp)
+        ok = run_on_rig(opts.revmon, opts.agent, snmp_main, keep=opts.keep)
     print("%s (%.1f s)" % ("passed" if ok else "FAILED", time.monotonic() - t0))
     return 0 if ok else 1
 

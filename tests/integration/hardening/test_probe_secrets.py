@@ -26,40 +26,27 @@ logs, state and csv files, walks, every file the runs left, and
 
 Exit 0 when all passed, 1 when not, 77 when node, openssl or the provider's
 node_modules are missing."""
-import argparse
 import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SKIP, TABLE, Collectd, Evidence, Fail, Rig, agent_registry  # noqa: E402
+from common import SKIP, adapter_args, TABLE, Collectd, Evidence, Fail, Rig, agent_registry  # noqa: E402
+from tally import Tally  # noqa: E402  (tests/integration, on the path through common)
 import provider_rig  # noqa: E402  (tests/integration/probe, on the path through common)
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--revmon", required=True)
+ap = adapter_args()
 ap.add_argument("--check", required=True)
 ap.add_argument("--moddir", required=True, help="the directory holding the provider's node_modules")
-ap.add_argument("--plugin")
-ap.add_argument("--collectd", default="/usr/sbin/collectd")
-ap.add_argument("--collectdctl", default="collectdctl")
-ap.add_argument("--preload")
-ap.add_argument("--agent")
-ap.add_argument("--keep", action="store_true")
 opts = ap.parse_args()
 
 DRILL_EVERY = "probe_interval=10s"
 SEEN = Evidence()
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
+TALLY = Tally()
+check = TALLY.check
 
 
 def run(name, args, env=None, timeout=120):
@@ -255,7 +242,6 @@ def main():
     if not os.path.isdir(os.path.join(opts.moddir, "node_modules", "oidc-provider")):
         print("skipped: no oidc-provider under %s (npm ci)" % opts.moddir)
         return SKIP
-    t0 = time.monotonic()
     r = Run(tempfile.mkdtemp(prefix="revmon-hard-probe-"))
     rig = None
     ok = False
@@ -292,7 +278,7 @@ def main():
     check(ok and not leaks, "no secret, password or token in %d outputs, logs, files and /proc "
           "entries (%d needles)%s" % (len(SEEN.blobs), len(needles),
                                       (": " + "; ".join(leaks[:10])) if leaks else ""))
-    if FAILURES or opts.keep:
+    if TALLY.failures or opts.keep:
         print("kept %s%s" % (r.tmp, (" and " + rig.tmp) if rig else ""))
         if rig:
             rig.close(keep=True)
@@ -300,8 +286,7 @@ def main():
         shutil.rmtree(r.tmp, ignore_errors=True)
         if rig:
             rig.close()
-    print("%d failed (%.1f s)" % (len(FAILURES), time.monotonic() - t0))
-    return 1 if FAILURES else 0
+    return TALLY.summary()
 
 
 sys.exit(main())

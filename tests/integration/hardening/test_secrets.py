@@ -21,7 +21,6 @@ the walks, every file the runs left in their directories, and
 (the file variant: the secret is never in an environment there).
 
 Exit 0 when all passed, 1 when not, 77 when openssl is missing."""
-import argparse
 import json
 import os
 import shutil
@@ -31,29 +30,18 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SKIP, TABLE, Collectd, Evidence, Fail, Rig  # noqa: E402
+from common import SKIP, adapter_args, TABLE, Collectd, Evidence, Fail, Rig  # noqa: E402
+from tally import Tally  # noqa: E402  (tests/integration, on the path through common)
 from standin import StandIn, parse_time, rebase_line  # noqa: E402
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--revmon", required=True)
+ap = adapter_args()
 ap.add_argument("--check", required=True)
-ap.add_argument("--plugin")
-ap.add_argument("--collectd", default="/usr/sbin/collectd")
-ap.add_argument("--collectdctl", default="collectdctl")
-ap.add_argument("--preload")
-ap.add_argument("--agent")
-ap.add_argument("--keep", action="store_true")
 opts = ap.parse_args()
 
 SEEN = Evidence()
-FAILURES = []
+TALLY = Tally()
+check = TALLY.check
 TIMES = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
 
 
 def run(name, args, env=None, timeout=180):
@@ -167,7 +155,6 @@ def main():
     if not shutil.which("openssl"):
         print("skipped: openssl not found")
         return SKIP
-    t0 = time.monotonic()
     tmp = tempfile.mkdtemp(prefix="revmon-hard-secrets-")
     sim = subprocess.run([opts.revmon, "simulate", "--shape", "ndjson", "--set", "sim_users=60",
                           "--set", "sim_duration=1h", "--set", "sim_delivery_delay_max=0"],
@@ -222,7 +209,7 @@ def main():
     check(statuses.count(503) >= 6, "the stand-in answered 503 %d times" % statuses.count(503))
     check(ok and not leaks, "no secret or token in %d outputs, logs, files and /proc entries "
           "(%d needles)%s" % (len(SEEN.blobs), len(needles), (": " + "; ".join(leaks[:10])) if leaks else ""))
-    if FAILURES or opts.keep:
+    if TALLY.failures or opts.keep:
         print("kept %s%s" % (tmp, (" and " + rig.tmp) if rig else ""))
         if rig:
             rig.close(keep=True)
@@ -231,8 +218,7 @@ def main():
         if rig:
             rig.close()
     print("slowest runs: " + ", ".join("%s %.1f s" % t for t in sorted(TIMES, key=lambda t: -t[1])[:4]))
-    print("%d failed (%.1f s)" % (len(FAILURES), time.monotonic() - t0))
-    return 1 if FAILURES else 0
+    return TALLY.summary()
 
 
 sys.exit(main())

@@ -33,7 +33,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SKIP, SCALAR, TABLE, Fail, Rig, check, rss_kb, simulate, vg_records  # noqa: E402
+from common import SKIP, SCALAR, TABLE, Fail, check, rss_kb, run_on_rig, simulate  # noqa: E402
+from valgrind_log import records as vg_records  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("what", choices=["agent", "analyzer", "valgrind"])
@@ -243,16 +244,8 @@ def main():
         if opts.what == "valgrind" and not opts.valgrind:
             print("skipped: no valgrind")
             return SKIP
-        rig = Rig(opts.revmon, opts.agent)
-        try:
-            ok = (agent_rss if opts.what == "agent" else valgrind_soak)(rig)
-        except Fail as e:
-            print("FAIL %s" % e)
-            print("--- agent log\n%s" % rig.log("agent.log"))
-        finally:
-            rig.close(keep=opts.keep or not ok)
-            if not ok:
-                print("kept %s" % rig.tmp)
+        ok = run_on_rig(opts.revmon, opts.agent, agent_rss if opts.what == "agent" else valgrind_soak,
+                        keep=opts.keep)
     print("%s (%.1f s)" % ("passed" if ok else "FAILED", time.monotonic() - t0))
     return 0 if ok else 1
 

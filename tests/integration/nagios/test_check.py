@@ -9,11 +9,13 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import perfdata  # noqa: E402
+from tally import Tally  # noqa: E402
 
 CHECK, REVMON, FIX = map(os.path.abspath, sys.argv[1:4])
-passed = failed = 0
+TALLY = Tally()
 TMP = tempfile.mkdtemp(prefix="revmon-check-")
 ENV = dict(os.environ, REVMON_STATE_DIR=os.path.join(TMP, "state"))
 
@@ -26,17 +28,6 @@ def check(*args, timeout=120, env=None):
 def report(*args):
     p = subprocess.run([REVMON, "report", "--json", *args], capture_output=True, check=True)
     return json.loads(p.stdout)["monitors"][0]["metrics"]
-
-
-def test(fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok   {fn.__name__}")
-    except Exception as e:
-        failed += 1
-        print(f"FAIL {fn.__name__}: {e!r}")
 
 
 def fixture(name):
@@ -285,7 +276,6 @@ for t in (t_fixtures_drive_each_state, t_source_down_is_critical_and_unusable_is
           t_simulator_default_is_deterministic_and_says_so, t_state_file_incremental_corrupt_and_locked,
           t_state_survives_kill_and_full_disk, t_default_state_dir_per_configuration,
           t_extra_opts_and_config_file):
-    test(t)
+    TALLY.run(t)
 subprocess.run(["rm", "-rf", TMP])
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(TALLY.summary())

@@ -13,9 +13,12 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tally import Tally  # noqa: E402
+
 SRC = os.path.abspath(sys.argv[1])
 EXAMPLES = "/usr/share/doc/revmon/examples"
-passed = failed = 0
+TALLY = Tally()
 placed = []  # files this test put under /etc, removed at the end
 
 
@@ -24,17 +27,6 @@ def sh(*cmd, check=True, **kw):
     if check and p.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)}: exit {p.returncode}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
     return p
-
-
-def test(fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok   {fn.__name__}")
-    except Exception as e:
-        failed += 1
-        print(f"FAIL {fn.__name__}: {e}")
 
 
 def place(src, dst):
@@ -224,7 +216,7 @@ def t_remove_keeps_operator_files():
 for t in (t_control_fields, t_files_where_debian_looks, t_library_embeds, t_man_pages_render_cleanly,
           t_revmon_command, t_nagios_stock_config_with_snippet, t_collectd_stock_config_with_snippet,
           t_snmpd_stock_config_with_snippet, t_remove_keeps_operator_files):
-    test(t)
+    TALLY.run(t)
 
 # leave the machine as it was
 for f in placed:
@@ -232,5 +224,4 @@ for f in placed:
         os.remove(f)
 sh("dpkg", "-P", "revmon", check=False)
 shutil.rmtree(T, ignore_errors=True)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(TALLY.summary())

@@ -16,20 +16,18 @@ import time
 
 import provider_rig
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tally import Tally  # noqa: E402
+
 REVMON, CHECK, MODDIR = sys.argv[1], sys.argv[2], sys.argv[3]
 TMP = tempfile.mkdtemp(prefix="revmon-probe-")
 LOGGED = []
-FAILURES = []
+TALLY = Tally()
+check = TALLY.check
 SECRETS = {"CLIENT_SECRET": "cs-Xq81-client", "GRAPH_SECRET": "gs-Lp27-graph",
            "CANARY_PASSWORD": "pw-Zr93-canary"}
 TOKENS = os.path.join(TMP, "tokens.txt")
 FILES = {}
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
 
 
 def Provider(delay_ms=0, at_ttl=3600):
@@ -214,10 +212,7 @@ def main():
     check(len(toks) > 10 and not leaks, "no secret or token in any output or state file (%d tokens checked; %s)" % (len(toks), leaks))
 
     shutil.rmtree(TMP, ignore_errors=True)
-    if FAILURES:
-        print("%d FAILED" % len(FAILURES))
-        sys.exit(1)
-    print("all passed")
+    sys.exit(TALLY.summary())
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snmpharness import (BASE, SCALAR, TABLE, Fail, Rig, check, check_row, gauge32,  # noqa: E402
+from snmpharness import (SCALAR, TABLE, Fail, Rig, check, check_row, gauge32,  # noqa: E402
                          registry)
 
 SIM = ["sim_users=300", "sim_duration=4h"]
