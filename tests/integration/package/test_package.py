@@ -142,6 +142,78 @@ def t_nagios_stock_config_with_snippet():
     assert "[simulated tenant]" in p.stdout
 
 
+def status_blocks(path):
+    """[{key: value}] of the servicestatus blocks of a nagios status.dat."""
+    blocks, cur = [], None
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                line = line.strip()
+                if line == "servicestatus {":
+                    cur = {}
+                elif line == "}" and cur is not None:
+                    blocks.append(cur)
+                    cur = None
+                elif cur is not None and "=" in line:
+                    k, v = line.split("=", 1)
+                    cur[k] = v
+    except OSError:
+        pass
+    return blocks
+
+
+def files_below(*dirs):
+    return {os.path.join(d, n) for top in dirs for d, _, names in os.walk(top) for n in names}
+
+
+def t_nagios_stock_daemon_runs_the_check():
+    """The stock nagios4 (it drops to the nagios user) with the snippet in
+    conf.d: told to check the service now, it runs check_revocation and
+    records its state, output and perfdata."""
+    service = "Token revocation demo"
+    state_dirs = ("/var/lib/nagios4", "/var/log/nagios4")
+    before = files_below(*state_dirs)
+    run_dir = "/var/run/nagios4"  # the pid file's directory, made by systemd at boot
+    made = not os.path.isdir(run_dir)
+    if made:
+        os.makedirs(run_dir)
+        shutil.chown(run_dir, "nagios", "nagios")
+    log = open(os.path.join(T, "nagios4.out"), "w")
+    d = subprocess.Popen(["nagios4", "/etc/nagios4/nagios.cfg"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        cmd_file = "/var/lib/nagios4/rw/nagios.cmd"
+        deadline = time.monotonic() + 30
+        while not os.path.exists(cmd_file):
+            assert d.poll() is None and time.monotonic() < deadline, \
+                f"nagios4 exited ({d.returncode}) or made no command file"
+            time.sleep(0.2)
+        asked = int(time.time())
+        fd = os.open(cmd_file, os.O_WRONLY | os.O_NONBLOCK)
+        os.write(fd, f"[{asked}] SCHEDULE_FORCED_SVC_CHECK;localhost;{service};{asked}\n".encode())
+        os.close(fd)
+        deadline = time.monotonic() + 60
+        got = None
+        while time.monotonic() < deadline and d.poll() is None:
+            for b in status_blocks("/var/lib/nagios4/status.dat"):
+                if b.get("service_description") == service and int(b.get("last_check", 0)) >= asked:
+                    got = b
+            if got:
+                break
+            time.sleep(1)
+        assert got, f"no result of '{service}' in status.dat after the forced check"
+        assert got["plugin_output"].startswith("REVOCATION "), got["plugin_output"]
+        assert got["current_state"] in ("0", "1", "2"), (got["current_state"], got["plugin_output"])
+        assert "revocation_lag_p95=" in got["performance_data"], got["performance_data"][:300]
+    finally:
+        d.send_signal(signal.SIGTERM)
+        d.wait(timeout=30)
+        log.close()
+        for f in files_below(*state_dirs) - before:
+            os.remove(f)
+        if made:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
 def t_collectd_stock_config_with_snippet():
     place(f"{EXAMPLES}/collectd-revmon.conf", "/etc/collectd/collectd.conf.d/revmon.conf")
     sock = os.path.join(T, "collectd.sock")
@@ -214,7 +286,8 @@ def t_remove_keeps_operator_files():
 
 
 for t in (t_control_fields, t_files_where_debian_looks, t_library_embeds, t_man_pages_render_cleanly,
-          t_revmon_command, t_nagios_stock_config_with_snippet, t_collectd_stock_config_with_snippet,
+          t_revmon_command, t_nagios_stock_config_with_snippet, t_nagios_stock_daemon_runs_the_check,
+          t_collectd_stock_config_with_snippet,
           t_snmpd_stock_config_with_snippet, t_remove_keeps_operator_files):
     TALLY.run(t)
 
