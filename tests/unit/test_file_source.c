@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "revmon.h"
+#include "scratch.h"
 
 static char dir[64];
 static char logbuf[16384];
@@ -298,17 +299,13 @@ static void test_follow_growth_and_reappearance(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/revmon-filesrc-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return scratch_make(dir, sizeof dir, "filesrc");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 int main(void)

@@ -10,32 +10,17 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "json_scan.h"
 #include "records.h"
 #include "timeparse.h"
 
 static char *load_fixture(const char *name, size_t *len)
 {
-	const char *dir = getenv("REVMON_FIXTURES");
 	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
 
-	snprintf(path, sizeof path, "%s/records/%s", dir ? dir : "tests/fixtures", name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	snprintf(path, sizeof path, "%s/records/%s", fixtures_dir(), name);
+	return fixture_read(path, len);
 }
 
 static int64_t ts(const char *s)
@@ -55,31 +40,60 @@ static int64_t ts(const char *s)
 			         s_.p ? s_.p : "", lit);                               \
 	} while (0)
 
+/* The one record of a fixture, which must parse; returns the buffer its
+ * slices point into, for the caller to free. */
+static char *parse_fixture(const char *name, struct rm_event *ev)
+{
+	const char *why = NULL;
+	size_t n;
+	char *buf = load_fixture(name, &n);
+
+	/* rm_record_parse wants buf[0] == '{'; the fixtures end with a newline */
+	assert_int_equal(rm_record_parse(buf, n, ev, &why), RM_REC_OK);
+	return buf;
+}
+
+/* The sign-in both sign-in fixtures carry, in the Graph's shape and in the
+ * export's: the same event, so the same fields. */
+static void assert_the_signin(const struct rm_event *ev)
+{
+	assert_int_equal(ev->kind, RM_EV_SIGNIN);
+	assert_str(ev->id, "66ea54eb-0000-4ee5-be62-ff5a759b0100");
+	assert_str(ev->correlation_id, "3ad2b5b1-ef09-4c50-81ad-853aef57674d");
+	assert_str(ev->user_id, "26be570a-1111-5555-b4e2-a37c6808512d");
+	assert_str(ev->upn, "adelev@contoso.com");
+	assert_str(ev->app_id, "27922004-5251-4030-b22d-91ecd9a37ea4");
+	assert_str(ev->app_name, "Outlook for iOS and Android");
+	assert_int_equal(ev->error_code, 50173);
+	assert_int_equal(ev->interactive, 0);
+	assert_int_equal(ev->cae, 0);
+	assert_true(ev->grant_ms == ts("2025-03-03T08:02:11Z"));
+	assert_true(ev->tokens_valid_from_ms == ts("2025-03-04T10:05:00Z"));
+}
+
+/* Likewise the directory audit both audit fixtures carry. */
+static void assert_the_audit(const struct rm_event *ev)
+{
+	assert_int_equal(ev->kind, RM_EV_AUDIT);
+	assert_true(ev->time_ms == ts("2025-03-04T10:05:00.459Z"));
+	assert_str(ev->id, "Directory_1PF86_84995795");
+	assert_str(ev->activity, "Update StsRefreshTokenValidFrom Timestamp");
+	assert_str(ev->service, "Core Directory");
+	assert_int_equal(ev->result_ok, 1);
+	assert_str(ev->user_id, "26be570a-1111-5555-b4e2-a37c6808512d");
+	assert_str(ev->upn, "adelev@contoso.com");
+	assert_true(ev->valid_from_ms == ts("2025-03-04T10:05:00Z"));
+}
 
 static void graph_signin(void **state)
 {
 	struct rm_event ev;
-	const char *why = NULL;
-	size_t n;
-	char *buf = load_fixture("graph_signin_beta.json", &n);
+	char *buf = parse_fixture("graph_signin_beta.json", &ev);
 
 	(void)state;
-	/* rm_record_parse wants buf[0] == '{'; the fixture ends with a newline */
-	assert_int_equal(rm_record_parse(buf, n, &ev, &why), RM_REC_OK);
-	assert_int_equal(ev.kind, RM_EV_SIGNIN);
+	assert_the_signin(&ev);
 	assert_true(ev.time_ms == ts("2025-03-04T10:17:42Z"));
-	assert_str(ev.id, "66ea54eb-0000-4ee5-be62-ff5a759b0100");
-	assert_str(ev.correlation_id, "3ad2b5b1-ef09-4c50-81ad-853aef57674d");
-	assert_str(ev.user_id, "26be570a-1111-5555-b4e2-a37c6808512d");
-	assert_str(ev.upn, "adelev@contoso.com");
-	assert_str(ev.app_id, "27922004-5251-4030-b22d-91ecd9a37ea4");
-	assert_str(ev.app_name, "Outlook for iOS and Android");
 	assert_int_equal(ev.device_id.n, 0);
-	assert_int_equal(ev.error_code, 50173);
-	assert_int_equal(ev.interactive, 0);
-	assert_int_equal(ev.cae, 0);
-	assert_true(ev.grant_ms == ts("2025-03-03T08:02:11Z"));
-	assert_true(ev.tokens_valid_from_ms == ts("2025-03-04T10:05:00Z"));
 	assert_int_equal(ev.activity.n, 0);
 	assert_int_equal(ev.valid_from_ms, 0);
 	free(buf);
@@ -88,23 +102,12 @@ static void graph_signin(void **state)
 static void graph_audit(void **state)
 {
 	struct rm_event ev;
-	const char *why = NULL;
-	size_t n;
-	char *buf = load_fixture("graph_directory_audit.json", &n);
+	char *buf = parse_fixture("graph_directory_audit.json", &ev);
 
 	(void)state;
-	assert_int_equal(rm_record_parse(buf, n, &ev, &why), RM_REC_OK);
-	assert_int_equal(ev.kind, RM_EV_AUDIT);
-	assert_true(ev.time_ms == ts("2025-03-04T10:05:00.459Z"));
-	assert_str(ev.id, "Directory_1PF86_84995795");
+	assert_the_audit(&ev);
 	assert_str(ev.correlation_id, "6f731794-70de-46a8-9c9a-8cd0ea10e119");
-	assert_str(ev.activity, "Update StsRefreshTokenValidFrom Timestamp");
-	assert_str(ev.service, "Core Directory");
 	assert_int_equal(ev.initiator_app.n, 0);
-	assert_int_equal(ev.result_ok, 1);
-	assert_str(ev.user_id, "26be570a-1111-5555-b4e2-a37c6808512d");
-	assert_str(ev.upn, "adelev@contoso.com");
-	assert_true(ev.valid_from_ms == ts("2025-03-04T10:05:00Z"));
 	assert_int_equal(ev.account_disabled, 0);
 	assert_int_equal(ev.error_code, 0);
 	assert_int_equal(ev.cae, -1);
@@ -114,49 +117,24 @@ static void graph_audit(void **state)
 static void export_signin(void **state)
 {
 	struct rm_event ev;
-	const char *why = NULL;
-	size_t n;
-	char *buf = load_fixture("export_noninteractive_signin.json", &n);
+	char *buf = parse_fixture("export_noninteractive_signin.json", &ev);
 
 	(void)state;
-	assert_int_equal(rm_record_parse(buf, n, &ev, &why), RM_REC_OK);
-	assert_int_equal(ev.kind, RM_EV_SIGNIN);
+	assert_the_signin(&ev);
 	/* properties.createdDateTime (+00:00), truncated to ms */
 	assert_true(ev.time_ms == ts("2025-03-04T10:17:42.695Z"));
-	assert_str(ev.id, "66ea54eb-0000-4ee5-be62-ff5a759b0100");
-	assert_str(ev.correlation_id, "3ad2b5b1-ef09-4c50-81ad-853aef57674d");
-	assert_str(ev.user_id, "26be570a-1111-5555-b4e2-a37c6808512d");
-	assert_str(ev.upn, "adelev@contoso.com");
-	assert_str(ev.app_id, "27922004-5251-4030-b22d-91ecd9a37ea4");
-	assert_str(ev.app_name, "Outlook for iOS and Android");
-	assert_int_equal(ev.error_code, 50173);
-	assert_int_equal(ev.interactive, 0);
-	assert_int_equal(ev.cae, 0);
-	assert_true(ev.grant_ms == ts("2025-03-03T08:02:11Z"));
-	assert_true(ev.tokens_valid_from_ms == ts("2025-03-04T10:05:00Z"));
 	free(buf);
 }
 
 static void export_audit(void **state)
 {
 	struct rm_event ev;
-	const char *why = NULL;
-	size_t n;
-	char *buf = load_fixture("export_auditlogs.json", &n);
+	char *buf = parse_fixture("export_auditlogs.json", &ev);
 
 	(void)state;
-	assert_int_equal(rm_record_parse(buf, n, &ev, &why), RM_REC_OK);
-	assert_int_equal(ev.kind, RM_EV_AUDIT);
-	assert_true(ev.time_ms == ts("2025-03-04T10:05:00.459Z"));
-	assert_str(ev.id, "Directory_1PF86_84995795");
-	assert_str(ev.activity, "Update StsRefreshTokenValidFrom Timestamp");
-	assert_str(ev.service, "Core Directory");
-	assert_str(ev.initiator_app, "Microsoft Azure AD Cloud Sync");
-	assert_int_equal(ev.result_ok, 1);
 	/* the first target is a Group: the User comes second */
-	assert_str(ev.user_id, "26be570a-1111-5555-b4e2-a37c6808512d");
-	assert_str(ev.upn, "adelev@contoso.com");
-	assert_true(ev.valid_from_ms == ts("2025-03-04T10:05:00Z"));
+	assert_the_audit(&ev);
+	assert_str(ev.initiator_app, "Microsoft Azure AD Cloud Sync");
 	assert_int_equal(ev.account_disabled, 1);
 	free(buf);
 }

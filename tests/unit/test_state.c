@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "revmon.h"
+#include "scratch.h"
 
 static char dir[64];
 
@@ -238,17 +239,13 @@ static void test_atomic_write_leaves_nothing_behind(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/revmon-state-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return scratch_make(dir, sizeof dir, "state");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 int main(void)

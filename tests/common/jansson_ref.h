@@ -1,0 +1,66 @@
+/* The jansson reference extractor, for the differential tests of revmon's
+ * record extractor (tests/unit/test_json_diff.c, tests/fuzz/fuzz_json_diff.c):
+ * ref_doc applies the rules records.h documents to a document jansson has
+ * parsed, mine_doc runs rm_doc_parse, and both flatten what they find into
+ * a struct outcome that outcome_diff compares.
+ *
+ * The reference reads timestamps, an export's resultType and the 50173 text
+ * from jansson's compact encoding of the string: what revmon reads raw when
+ * the document is jansson's own re-serialisation. Other strings are compared
+ * decoded. A modified property whose inner JSON (decoded from its string)
+ * holds an escape, a nest deeper than revmon's or a value jansson refuses
+ * sets unsure: the same raw/decoded or limit differences one level down, so
+ * the outcome is not to be compared.
+ *
+ * Ownership: an outcome owns its events' strings and its next link; start
+ * from a zeroed one and release it with outcome_free. ref_doc only reads
+ * root: the caller keeps its reference. Running out of memory, or revmon
+ * delivering a string that does not decode, aborts with a message. */
+#ifndef REVMON_JANSSON_REF_H
+#define REVMON_JANSSON_REF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* The strings of a flattened event, in struct flat's s[] and n[]. */
+enum { S_ID, S_CORR, S_USER, S_UPN, S_APP_ID, S_APP_NAME, S_DEVICE, S_ACTIVITY, S_SERVICE,
+       S_INITIATOR, NSTR };
+
+/* An event with decoded, NUL-terminated strings, comparable across both sides. */
+struct flat {
+	int kind;
+	int64_t time_ms, grant_ms, tvf_ms, valid_from_ms;
+	int32_t code;
+	int inter, cae, result_ok, disabled;
+	char *s[NSTR];
+	size_t n[NSTR];
+};
+
+struct outcome {
+	struct flat *ev; /* nev events in document order (cap allocated) */
+	size_t nev, cap;
+	size_t records, skipped, rejected;
+	int ret;
+	int unsure; /* the reference met a documented difference: do not compare */
+	char *next; /* @odata.nextLink, decoded; NULL when absent (or, on
+	             * revmon's side, when it does not decode) */
+	size_t next_n;
+};
+
+/* rm_doc_parse over buf, into o. */
+void mine_doc(const char *buf, size_t len, struct outcome *o);
+
+/* The reference over jansson's DOM of the same document, into out. */
+void ref_doc(json_t *root, struct outcome *out);
+
+/* 0 when a and b (revmon's and the reference's) hold the same return,
+ * counts and events; otherwise 1, with the first difference described in
+ * why (at most n bytes). The next links are left to the caller. */
+int outcome_diff(const struct outcome *a, const struct outcome *b, char *why, size_t n);
+
+/* Free what o holds and zero it. */
+void outcome_free(struct outcome *o);
+
+#endif
