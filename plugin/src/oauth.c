@@ -237,6 +237,34 @@ out:
 	return rc;
 }
 
+int rm_secret_read(const char *file_key, const char *file, const char *env_key, const char *env,
+                   struct rm_buf *out, struct revmon_error *err)
+{
+	if (file) {
+		if (rm_secret_file_read(file_key, file, out, err) < 0)
+			return -1;
+	} else {
+		const char *v = getenv(env);
+
+		if (!v || !*v) {
+			rm_errorf(err, "%s: the variable %s is not set", env_key, env);
+			return -1;
+		}
+		if (rm_buf_reserve(out, strlen(v) + 1) < 0 || rm_buf_append(out, v, strlen(v)) < 0) {
+			rm_errorf(err, "out of memory");
+			return -1;
+		}
+	}
+	while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r' ||
+	                    out->data[out->len - 1] == ' ' || out->data[out->len - 1] == '\t'))
+		out->data[--out->len] = '\0';
+	if (!out->len) {
+		rm_errorf(err, "%s: the secret is empty", file ? file_key : env_key);
+		return -1;
+	}
+	return 0;
+}
+
 static struct rm_oauth *oauth_alloc(const char *token_url, const char *client_id,
                                     const char *scope, struct revmon_error *err)
 {

@@ -81,4 +81,11 @@ int rm_jwt_assertion_build(EVP_PKEY *key, const char *x5t, const char *client_id
 int rm_secret_file_read(const char *what, const char *path, struct rm_buf *out,
                         struct revmon_error *err);
 
+/* A secret from its file (file, named file_key in messages; read as above)
+ * or else from the environment variable env (named env_key), trailing
+ * whitespace off; an empty one is refused. 0, or -1 with err naming the
+ * key. The caller wipes out with rm_buf_wipe. */
+int rm_secret_read(const char *file_key, const char *file, const char *env_key, const char *env,
+                   struct rm_buf *out, struct revmon_error *err);
+
 #endif

@@ -1,4 +1,4 @@
-/* What every source constructor starts with. */
+/* What every source's constructor starts with and its destructor ends with. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,4 +20,12 @@ struct rm_source *rm_source_alloc(const char *spec, const struct rm_source_ops *
 	src->impl = impl;
 	src->up = 1;
 	return src;
+}
+
+void rm_source_release(struct rm_source *src)
+{
+	free(src->impl);
+	free(src->name);
+	free(src->error);
+	free(src);
 }

@@ -111,6 +111,10 @@ struct rm_source {
  * with it; the caller frees through ops->free. */
 struct rm_source *rm_source_alloc(const char *spec, const struct rm_source_ops *ops,
                                   size_t impl_size, struct revmon_error *err);
+/* Free what rm_source_alloc allocated (the name, the implementation's
+ * block, the source itself) and the source's last error. Every ops->free
+ * ends with it, once it has freed what its implementation owns. */
+void rm_source_release(struct rm_source *src);
 
 /* Constructors: return a new source (the monitor owns it) or NULL with err. */
 struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings *s,

@@ -358,11 +358,8 @@ static void file_free(struct rm_source *src)
 		free(f->files);
 		free(f->path);
 		rm_buf_free(&f->buf);
-		free(f);
 	}
-	free(src->name);
-	free(src->error);
-	free(src);
+	rm_source_release(src);
 }
 
 static uint64_t file_progress(const struct rm_source *src, uint64_t *total)

@@ -626,45 +626,12 @@ static void graph_free(struct rm_source *src)
 			free(g->st[k].next);
 		rm_table_free(&g->seen);
 		free(g->base);
-		free(g);
 	}
-	free(src->name);
-	free(src->error);
-	free(src);
+	rm_source_release(src);
 }
 
 static const struct rm_source_ops graph_ops = {graph_poll, graph_now, graph_done, NULL,
                                                graph_save, graph_load, graph_free, NULL};
-
-/* The client secret, from its file or its variable, trailing newline off. */
-static int read_secret(const struct rm_settings *s, struct rm_buf *out, struct revmon_error *err)
-{
-	if (s->graph_client_secret_file) {
-		if (rm_secret_file_read("graph_client_secret_file", s->graph_client_secret_file, out, err) < 0)
-			return -1;
-	} else {
-		const char *v = getenv(s->graph_client_secret_env);
-
-		if (!v || !*v) {
-			rm_errorf(err, "graph_client_secret_env: the variable %s is not set",
-			          s->graph_client_secret_env);
-			return -1;
-		}
-		if (rm_buf_reserve(out, strlen(v) + 1) < 0 || rm_buf_append(out, v, strlen(v)) < 0) {
-			rm_errorf(err, "out of memory");
-			return -1;
-		}
-	}
-	while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r' ||
-	                    out->data[out->len - 1] == ' ' || out->data[out->len - 1] == '\t'))
-		out->data[--out->len] = '\0';
-	if (!out->len) {
-		rm_errorf(err, "%s: the client secret is empty", s->graph_client_secret_file
-		          ? "graph_client_secret_file" : "graph_client_secret_env");
-		return -1;
-	}
-	return 0;
-}
 
 /* Which keys are missing or conflict, named. */
 static int check_keys(const struct rm_settings *s, struct revmon_error *err)
@@ -753,7 +720,8 @@ struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings
 	if (s->graph_certificate_file) {
 		g->oauth = rm_oauth_new_cert(token_url.data, s->graph_client_id, scope.data,
 		                             s->graph_certificate_file, s->graph_private_key_file, &why);
-	} else if (read_secret(s, &secret, &why) == 0) {
+	} else if (rm_secret_read("graph_client_secret_file", s->graph_client_secret_file,
+	                          "graph_client_secret_env", s->graph_client_secret_env, &secret, &why) == 0) {
 		g->oauth = rm_oauth_new_secret(token_url.data, s->graph_client_id, scope.data,
 		                               secret.data, secret.len, &why);
 	}

@@ -44,6 +44,13 @@ enum phase { P_IDLE, P_ACQUIRE, P_REVOKE, P_POLL };
 
 enum check { C_ACCEPTED, C_REFUSED, C_ERROR, C_BUDGET };
 
+/* What the drill has seen of one old token (the access or the refresh one). */
+struct watch {
+	int done;                   /* refused */
+	int64_t lag, res;           /* from the revocation to the refusal, and its resolution */
+	int64_t ok_mono;            /* latest accepted poll */
+};
+
 struct probe {
 	struct rm_http *http;
 	struct rm_oauth *graph;     /* entra: the app that revokes */
@@ -58,9 +65,8 @@ struct probe {
 	char *at, *rt;              /* the drill's tokens (secrets) */
 	int64_t at_expires_wall;
 	int64_t revoked_mono, next_poll_mono;
-	int access_done, refresh_done, cae_challenge;
-	int64_t access_lag, refresh_lag, access_res, refresh_res;
-	int64_t access_ok_mono, refresh_ok_mono; /* latest accepted poll of each */
+	struct watch access, refresh;
+	int cae_challenge;
 	char refresh_why[96];
 	char last[300];             /* the latest failure of a poll during the drill */
 
@@ -93,35 +99,6 @@ static void wipe_str(char **s)
 	}
 }
 
-/* A secret from its file or its variable, trailing whitespace off. */
-static int read_secret(const char *file_key, const char *file, const char *env_key,
-                       const char *env, struct rm_buf *out, struct revmon_error *err)
-{
-	if (file) {
-		if (rm_secret_file_read(file_key, file, out, err) < 0)
-			return -1;
-	} else {
-		const char *v = getenv(env);
-
-		if (!v || !*v) {
-			rm_errorf(err, "%s: the variable %s is not set", env_key, env);
-			return -1;
-		}
-		if (rm_buf_reserve(out, strlen(v) + 1) < 0 || rm_buf_append(out, v, strlen(v)) < 0) {
-			rm_errorf(err, "out of memory");
-			return -1;
-		}
-	}
-	while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r' ||
-	                    out->data[out->len - 1] == ' ' || out->data[out->len - 1] == '\t'))
-		out->data[--out->len] = '\0';
-	if (!out->len) {
-		rm_errorf(err, "%s: empty", file ? file_key : env_key);
-		return -1;
-	}
-	return 0;
-}
-
 /* --- requests --- */
 
 /* Time a request may take now: the smaller of the request timeout and what
@@ -135,12 +112,31 @@ static int64_t req_timeout(const struct probe *p, int64_t deadline)
 	return left < p->timeout_ms ? left : p->timeout_ms;
 }
 
-/* The budget, not the server, cut the request short: not a result. */
-static int cut_by_budget(const struct probe *p, const struct rm_http_response *r, int64_t timeout,
-                         int64_t deadline)
+/* Send a request (form: its body, or NULL) taking at most timeout, and at
+ * most CONNECT_TIMEOUT_MS to connect. 0: an answer came (any status), 1:
+ * the budget, not the server, cut it short (not a result), -1: it failed
+ * (r->error says why). The caller frees r in every case. */
+static int request(const struct probe *p, const char *method, const char *url,
+                   const struct rm_buf *form, const char *bearer, int64_t timeout,
+                   int64_t deadline, struct rm_http_response *r)
 {
-	return r->transport_error && !r->permanent && timeout < p->timeout_ms &&
-	       rm_monotonic_ms() >= deadline - 5;
+	int64_t connect = timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS;
+
+	if (rm_http_request(p->http, method, url, form ? form->data : NULL, form ? form->len : 0,
+	                    bearer, timeout, connect, r) >= 0)
+		return 0;
+	if (r->transport_error && !r->permanent && timeout < p->timeout_ms &&
+	    rm_monotonic_ms() >= deadline - 5)
+		return 1;
+	return -1;
+}
+
+/* Drop a request's form and its answer, wiped: either may hold a secret. */
+static void drop_exchange(struct rm_buf *form, struct rm_http_response *r)
+{
+	rm_buf_wipe(form);
+	rm_buf_wipe(&r->body);
+	rm_buf_free(&r->www_authenticate);
 }
 
 /* The client's own part of a form: client_id and, for confidential
@@ -262,19 +258,19 @@ static void finish(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 		return;
 	}
 	p->last_unusable = 0;
-	p->res.have_access = p->access_done;
-	p->res.access_lag_ms = p->access_lag;
-	p->res.have_refresh = p->refresh_done;
-	p->res.refresh_lag_ms = p->refresh_lag;
+	p->res.have_access = p->access.done;
+	p->res.access_lag_ms = p->access.lag;
+	p->res.have_refresh = p->refresh.done;
+	p->res.refresh_lag_ms = p->refresh.lag;
 	p->res.last_done_ms = wall_now(p);
-	if (p->access_done)
+	if (p->access.done)
 		snprintf(p->status, sizeof p->status,
 		         "drill %llu: access token refused after %.3f s (%s, resolution %.3f s), "
 		         "refresh token refused after %.3f s (%s, resolution %.3f s); poll period %.3f s",
-		         (unsigned long long)p->drills, (double)p->access_lag / 1000.0,
+		         (unsigned long long)p->drills, (double)p->access.lag / 1000.0,
 		         p->cae_challenge ? "CAE claims challenge, insufficient_claims" : "refused",
-		         (double)p->access_res / 1000.0, (double)p->refresh_lag / 1000.0,
-		         p->refresh_why, (double)p->refresh_res / 1000.0, (double)p->poll_ms / 1000.0);
+		         (double)p->access.res / 1000.0, (double)p->refresh.lag / 1000.0,
+		         p->refresh_why, (double)p->refresh.res / 1000.0, (double)p->poll_ms / 1000.0);
 	else
 		snprintf(p->status, sizeof p->status,
 		         "drill %llu: access token not refused before expiry (non-CAE regime): "
@@ -282,8 +278,8 @@ static void finish(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 		         "resolution %.3f s); poll period %.3f s",
 		         (unsigned long long)p->drills,
 		         (long long)((p->at_expires_wall - wall_now(p)) / 1000),
-		         (double)(now - p->revoked_mono) / 1000.0, (double)p->refresh_lag / 1000.0,
-		         p->refresh_why, (double)p->refresh_res / 1000.0, (double)p->poll_ms / 1000.0);
+		         (double)(now - p->revoked_mono) / 1000.0, (double)p->refresh.lag / 1000.0,
+		         p->refresh_why, (double)p->refresh.res / 1000.0, (double)p->poll_ms / 1000.0);
 	rm_ingest_log(in, REVMON_LOG_INFO, "%s: %s", src->name, p->status);
 }
 
@@ -294,7 +290,7 @@ static int acquire(struct rm_source *src, struct probe *p, int64_t deadline, cha
 	struct rm_http_response r = {0};
 	struct rm_buf form = {0};
 	int64_t timeout = req_timeout(p, deadline), exp = 0;
-	int rc = -1, unusable, revoked;
+	int rc = -1, req, unusable, revoked;
 
 	if (!timeout)
 		return 1;
@@ -302,12 +298,12 @@ static int acquire(struct rm_source *src, struct probe *p, int64_t deadline, cha
 		snprintf(why, cap, "out of memory");
 		goto out;
 	}
-	if (rm_http_request(p->http, "POST", p->token_url, form.data, form.len, NULL, timeout,
-	                    timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS, &r) < 0) {
-		if (cut_by_budget(p, &r, timeout, deadline)) {
-			rc = 1;
-			goto out;
-		}
+	req = request(p, "POST", p->token_url, &form, NULL, timeout, deadline, &r);
+	if (req > 0) {
+		rc = 1;
+		goto out;
+	}
+	if (req < 0) {
 		src->errors++;
 		src->unusable = r.permanent;
 		snprintf(why, cap, "sign-in of the canary: token endpoint: %.200s", r.error);
@@ -339,9 +335,7 @@ static int acquire(struct rm_source *src, struct probe *p, int64_t deadline, cha
 	p->at_expires_wall = wall_now(p) + exp * 1000;
 	rc = 0;
 out:
-	rm_buf_wipe(&form);
-	rm_buf_wipe(&r.body);
-	rm_buf_free(&r.www_authenticate);
+	drop_exchange(&form, &r);
 	return rc;
 }
 
@@ -352,7 +346,7 @@ static int revoke(struct rm_source *src, struct probe *p, int64_t deadline, char
 	struct rm_buf form = {0};
 	int64_t timeout = req_timeout(p, deadline), sent;
 	const char *bearer = NULL;
-	int rc = -1, e = 0;
+	int rc = -1, e = 0, req;
 
 	if (!timeout)
 		return 1;
@@ -384,12 +378,12 @@ static int revoke(struct rm_source *src, struct probe *p, int64_t deadline, char
 		}
 	}
 	sent = rm_monotonic_ms();
-	if (rm_http_request(p->http, "POST", p->revoke_url, form.data, form.len, bearer, timeout,
-	                    timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS, &r) < 0) {
-		if (cut_by_budget(p, &r, timeout, deadline)) {
-			rc = 1;
-			goto out;
-		}
+	req = request(p, "POST", p->revoke_url, &form, bearer, timeout, deadline, &r);
+	if (req > 0) {
+		rc = 1;
+		goto out;
+	}
+	if (req < 0) {
 		src->errors++;
 		snprintf(why, cap, "revocation: %.200s", r.error);
 		goto out;
@@ -420,9 +414,7 @@ static int revoke(struct rm_source *src, struct probe *p, int64_t deadline, char
 	p->revoked_mono = sent;
 	rc = 0;
 out:
-	rm_buf_wipe(&form);
-	rm_buf_free(&r.body);
-	rm_buf_free(&r.www_authenticate);
+	drop_exchange(&form, &r);
 	return rc;
 }
 
@@ -436,11 +428,13 @@ static enum check check_access(struct rm_source *src, struct probe *p, int64_t d
 	if (!timeout)
 		return C_BUDGET;
 	if (p->resource_url) {
-		if (rm_http_request(p->http, "GET", p->resource_url, NULL, 0, p->at, timeout,
-		                    timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS, &r) < 0) {
-			c = cut_by_budget(p, &r, timeout, deadline) ? C_BUDGET : C_ERROR;
-			if (c == C_ERROR)
-				snprintf(p->last, sizeof p->last, "resource: %.200s", r.error);
+		int req = request(p, "GET", p->resource_url, NULL, p->at, timeout, deadline, &r);
+
+		if (req > 0) {
+			c = C_BUDGET;
+		} else if (req < 0) {
+			c = C_ERROR;
+			snprintf(p->last, sizeof p->last, "resource: %.200s", r.error);
 		} else if (r.status == 401) {
 			struct rm_claims_challenge ch;
 
@@ -466,7 +460,7 @@ static enum check check_access(struct rm_source *src, struct probe *p, int64_t d
 		struct rm_buf form = {0};
 		struct rm_json_val v;
 		size_t pos;
-		int e = rm_buf_reserve(&form, 4096 + 3 * (strlen(p->at) + p->client_secret.len));
+		int req, e = rm_buf_reserve(&form, 4096 + 3 * (strlen(p->at) + p->client_secret.len));
 
 		e |= rm_buf_puts(&form, "token=");
 		e |= rm_url_encode(&form, p->at, strlen(p->at));
@@ -477,12 +471,12 @@ static enum check check_access(struct rm_source *src, struct probe *p, int64_t d
 			snprintf(p->last, sizeof p->last, "out of memory");
 			return C_ERROR;
 		}
-		if (rm_http_request(p->http, "POST", p->introspection_url, form.data, form.len, NULL,
-		                    timeout, timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS,
-		                    &r) < 0) {
-			c = cut_by_budget(p, &r, timeout, deadline) ? C_BUDGET : C_ERROR;
-			if (c == C_ERROR)
-				snprintf(p->last, sizeof p->last, "introspection: %.200s", r.error);
+		req = request(p, "POST", p->introspection_url, &form, NULL, timeout, deadline, &r);
+		if (req > 0) {
+			c = C_BUDGET;
+		} else if (req < 0) {
+			c = C_ERROR;
+			snprintf(p->last, sizeof p->last, "introspection: %.200s", r.error);
 		} else if (r.status != 200) {
 			c = C_ERROR;
 			snprintf(p->last, sizeof p->last, "introspection: HTTP %ld", r.status);
@@ -497,9 +491,7 @@ static enum check check_access(struct rm_source *src, struct probe *p, int64_t d
 				snprintf(p->last, sizeof p->last, "introspection: no \"active\" in the answer");
 			}
 		}
-		rm_buf_wipe(&form);
-		rm_buf_wipe(&r.body);
-		rm_buf_free(&r.www_authenticate);
+		drop_exchange(&form, &r);
 	}
 	return c;
 }
@@ -513,7 +505,7 @@ static enum check check_refresh(struct probe *p, int64_t deadline)
 	struct rm_buf form = {0};
 	enum check c = C_ERROR;
 	int64_t timeout = req_timeout(p, deadline);
-	int unusable, revoked;
+	int req, unusable, revoked;
 
 	if (!timeout)
 		return C_BUDGET;
@@ -521,11 +513,11 @@ static enum check check_refresh(struct probe *p, int64_t deadline)
 		snprintf(p->last, sizeof p->last, "out of memory");
 		goto out;
 	}
-	if (rm_http_request(p->http, "POST", p->token_url, form.data, form.len, NULL, timeout,
-	                    timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS, &r) < 0) {
-		c = cut_by_budget(p, &r, timeout, deadline) ? C_BUDGET : C_ERROR;
-		if (c == C_ERROR)
-			snprintf(p->last, sizeof p->last, "token endpoint: %.200s", r.error);
+	req = request(p, "POST", p->token_url, &form, NULL, timeout, deadline, &r);
+	if (req > 0) {
+		c = C_BUDGET;
+	} else if (req < 0) {
+		snprintf(p->last, sizeof p->last, "token endpoint: %.200s", r.error);
 	} else if (r.status == 200) {
 		char *nrt = json_string(r.body.data, r.body.len, "refresh_token");
 
@@ -546,10 +538,24 @@ static enum check check_refresh(struct probe *p, int64_t deadline)
 		}
 	}
 out:
-	rm_buf_wipe(&form);
-	rm_buf_wipe(&r.body);
-	rm_buf_free(&r.www_authenticate);
+	drop_exchange(&form, &r);
 	return c;
+}
+
+/* Record one poll of an old token, sent at t: an error, the latest
+ * acceptance, or the refusal the drill waits for. */
+static void note_check(struct rm_source *src, const struct probe *p, struct watch *w,
+                       enum check c, int64_t t)
+{
+	if (c == C_ERROR)
+		src->errors++;
+	if (c == C_ACCEPTED)
+		w->ok_mono = t;
+	if (c == C_REFUSED) {
+		w->done = 1;
+		w->lag = t - p->revoked_mono;
+		w->res = t - (w->ok_mono ? w->ok_mono : p->revoked_mono);
+	}
 }
 
 /* One round of polls; returns 1 when the drill is over (finished). */
@@ -559,46 +565,89 @@ static int poll_round(struct rm_source *src, struct probe *p, struct rm_ingest *
 	int64_t t = rm_monotonic_ms();
 	enum check c;
 
-	if (!p->access_done) {
+	if (!p->access.done) {
 		c = check_access(src, p, deadline);
 		if (c == C_BUDGET)
 			return 0;
-		if (c == C_ERROR)
-			src->errors++;
-		if (c == C_ACCEPTED)
-			p->access_ok_mono = t;
-		if (c == C_REFUSED) {
-			p->access_done = 1;
-			p->access_lag = t - p->revoked_mono;
-			p->access_res = t - (p->access_ok_mono ? p->access_ok_mono : p->revoked_mono);
-		}
+		note_check(src, p, &p->access, c, t);
 	}
-	if (!p->refresh_done) {
+	if (!p->refresh.done) {
 		int64_t t2 = rm_monotonic_ms();
 
 		c = check_refresh(p, deadline);
 		if (c == C_BUDGET)
 			return 0;
-		if (c == C_ERROR)
-			src->errors++;
-		if (c == C_ACCEPTED)
-			p->refresh_ok_mono = t2;
-		if (c == C_REFUSED) {
-			p->refresh_done = 1;
-			p->refresh_lag = t2 - p->revoked_mono;
-			p->refresh_res = t2 - (p->refresh_ok_mono ? p->refresh_ok_mono : p->revoked_mono);
-		}
+		note_check(src, p, &p->refresh, c, t2);
 	}
 	p->next_poll_mono = t + p->poll_ms;
-	if (p->access_done && p->refresh_done) {
+	if (p->access.done && p->refresh.done) {
 		finish(src, p, in, 1, NULL);
 		return 1;
 	}
-	if (p->refresh_done && !p->cae && !p->wait_expiry) {
+	if (p->refresh.done && !p->cae && !p->wait_expiry) {
 		finish(src, p, in, 1, NULL);
 		return 1;
 	}
 	return 0;
+}
+
+/* Advance the drill by one phase, one wait or one round of polls. 0: go
+ * on, 1: this poll is over (budget spent, no drill due, or the drill
+ * finished), -1: the drill failed (why says so; the caller finishes it). */
+static int advance(struct rm_source *src, struct probe *p, struct rm_ingest *in, int64_t deadline,
+                   char *why, size_t cap)
+{
+	int64_t now = rm_monotonic_ms();
+	int r;
+
+	if (now >= deadline)
+		return 1;
+	switch (p->phase) {
+	case P_IDLE:
+		if (wall_now(p) < p->next_drill_wall)
+			return 1;
+		p->phase = P_ACQUIRE;
+		p->next_drill_wall = wall_now(p) + p->interval_ms;
+		p->access.done = p->refresh.done = p->cae_challenge = 0;
+		p->access.ok_mono = p->refresh.ok_mono = 0;
+		p->refresh_why[0] = p->last[0] = '\0';
+		rm_ingest_log(in, REVMON_LOG_DEBUG, "%s: drill %llu: signing the canary in",
+		              src->name, (unsigned long long)p->drills + 1);
+		return 0;
+	case P_ACQUIRE:
+		r = acquire(src, p, deadline, why, cap);
+		if (!r)
+			p->phase = P_REVOKE;
+		return r;
+	case P_REVOKE:
+		r = revoke(src, p, deadline, why, cap);
+		if (!r) {
+			p->phase = P_POLL;
+			p->next_poll_mono = p->revoked_mono;
+			rm_ingest_log(in, REVMON_LOG_DEBUG,
+			              "%s: drill %llu: revoked; polling every %.3f s (the lags' resolution)",
+			              src->name, (unsigned long long)p->drills + 1, (double)p->poll_ms / 1000.0);
+		}
+		return r;
+	case P_POLL:
+		break;
+	}
+	/* Polling: give up after probe_max_wait, else wait for the round due. */
+	if (now - p->revoked_mono > p->max_wait_ms) {
+		snprintf(why, cap, "%s refused within probe_max_wait (%lld s)%s%.200s",
+		         p->access.done ? "the refresh token was not"
+		         : p->refresh.done ? "the access token was not" : "neither token was",
+		         (long long)(p->max_wait_ms / 1000),
+		         p->last[0] ? "; last error: " : "", p->last);
+		return -1;
+	}
+	if (now < p->next_poll_mono) {
+		int64_t until = p->next_poll_mono < deadline ? p->next_poll_mono : deadline;
+
+		sleep_ms(until - now);
+		return 0;
+	}
+	return poll_round(src, p, in, deadline);
 }
 
 static int probe_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline,
@@ -606,82 +655,15 @@ static int probe_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 {
 	struct probe *p = src->impl;
 	char why[400];
-	int rc = 0;
+	int r, rc = 0;
 
 	p->wall0 = in->wall_ms;
 	p->mono0 = rm_monotonic_ms();
-	for (;;) {
-		int64_t now = rm_monotonic_ms();
-		int r;
-
-		if (now >= deadline)
-			break;
-		if (p->phase == P_IDLE) {
-			if (wall_now(p) < p->next_drill_wall)
-				break;
-			p->phase = P_ACQUIRE;
-			p->next_drill_wall = wall_now(p) + p->interval_ms;
-			p->access_done = p->refresh_done = p->cae_challenge = 0;
-			p->access_ok_mono = p->refresh_ok_mono = 0;
-			p->refresh_why[0] = p->last[0] = '\0';
-			rm_ingest_log(in, REVMON_LOG_DEBUG, "%s: drill %llu: signing the canary in",
-			              src->name, (unsigned long long)p->drills + 1);
-			continue;
-		}
-		if (p->phase == P_ACQUIRE) {
-			r = acquire(src, p, deadline, why, sizeof why);
-			if (r > 0)
-				break;
-			if (r < 0) {
-				finish(src, p, in, 0, why);
-				rc = -1;
-				break;
-			}
-			p->phase = P_REVOKE;
-			continue;
-		}
-		if (p->phase == P_REVOKE) {
-			r = revoke(src, p, deadline, why, sizeof why);
-			if (r > 0)
-				break;
-			if (r < 0) {
-				finish(src, p, in, 0, why);
-				rc = -1;
-				break;
-			}
-			p->phase = P_POLL;
-			p->next_poll_mono = p->revoked_mono;
-			rm_ingest_log(in, REVMON_LOG_DEBUG,
-			              "%s: drill %llu: revoked; polling every %.3f s (the lags' resolution)",
-			              src->name, (unsigned long long)p->drills + 1, (double)p->poll_ms / 1000.0);
-			continue;
-		}
-		/* P_POLL */
-		if (now - p->revoked_mono > p->max_wait_ms) {
-			if (p->access_done)
-				snprintf(why, sizeof why, "the refresh token was not refused within probe_max_wait "
-				         "(%lld s)%s%.200s", (long long)(p->max_wait_ms / 1000),
-				         p->last[0] ? "; last error: " : "", p->last);
-			else if (p->refresh_done)
-				snprintf(why, sizeof why, "the access token was not refused within probe_max_wait "
-				         "(%lld s)%s%.200s", (long long)(p->max_wait_ms / 1000),
-				         p->last[0] ? "; last error: " : "", p->last);
-			else
-				snprintf(why, sizeof why, "neither token was refused within probe_max_wait "
-				         "(%lld s)%s%.200s", (long long)(p->max_wait_ms / 1000),
-				         p->last[0] ? "; last error: " : "", p->last);
-			finish(src, p, in, 0, why);
-			rc = -1;
-			break;
-		}
-		if (now < p->next_poll_mono) {
-			int64_t until = p->next_poll_mono < deadline ? p->next_poll_mono : deadline;
-
-			sleep_ms(until - now);
-			continue;
-		}
-		if (poll_round(src, p, in, deadline))
-			break;
+	while (!(r = advance(src, p, in, deadline, why, sizeof why)))
+		;
+	if (r < 0) {
+		finish(src, p, in, 0, why);
+		rc = -1;
 	}
 	/* Idle after a failed drill: the source stays down with its reason
 	 * until a drill succeeds. */
@@ -782,11 +764,8 @@ static void probe_free(struct rm_source *src)
 		free(p->revoke_url);
 		free(p->introspection_url);
 		free(p->username);
-		free(p);
 	}
-	free(src->name);
-	free(src->error);
-	free(src);
+	rm_source_release(src);
 }
 
 static const struct rm_source_ops probe_ops = {probe_poll, probe_now, probe_done, NULL,
@@ -894,7 +873,7 @@ static int setup(struct probe *p, const struct rm_settings *s, struct revmon_err
 		} else if (s->graph_client_secret_file || s->graph_client_secret_env) {
 			struct rm_buf scope = {0};
 
-			if (read_secret("graph_client_secret_file", s->graph_client_secret_file,
+			if (rm_secret_read("graph_client_secret_file", s->graph_client_secret_file,
 			                "graph_client_secret_env", s->graph_client_secret_env, &secret, err) < 0) {
 				rm_buf_wipe(&secret);
 				return -1;
@@ -937,14 +916,14 @@ static int setup(struct probe *p, const struct rm_settings *s, struct revmon_err
 		}
 	}
 	if ((s->probe_client_secret_file || s->probe_client_secret_env) &&
-	    read_secret("probe_client_secret_file", s->probe_client_secret_file,
+	    rm_secret_read("probe_client_secret_file", s->probe_client_secret_file,
 	                "probe_client_secret_env", s->probe_client_secret_env, &p->client_secret, err) < 0)
 		return -1;
-	if (grant_pw && read_secret("probe_password_file", s->probe_password_file,
+	if (grant_pw && rm_secret_read("probe_password_file", s->probe_password_file,
 	                            "probe_password_env", s->probe_password_env, &p->password, err) < 0)
 		return -1;
 	if (s->probe_refresh_token_file &&
-	    read_secret("probe_refresh_token_file", s->probe_refresh_token_file, NULL, NULL,
+	    rm_secret_read("probe_refresh_token_file", s->probe_refresh_token_file, NULL, NULL,
 	                &p->stored_rt, err) < 0)
 		return -1;
 	if (!p->client_id || (s->probe_username && !p->username) ||

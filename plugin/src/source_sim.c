@@ -69,11 +69,8 @@ static void sim_free(struct rm_source *src)
 	if (s) {
 		rm_sim_free(s->sim);
 		rm_buf_free(&s->buf);
-		free(s);
 	}
-	free(src->name);
-	free(src->error);
-	free(src);
+	rm_source_release(src);
 }
 
 /* The simulator is deterministic: its cursor is its clock, and restoring
