@@ -5,6 +5,7 @@ sampling from /proc, and the evidence the secrets tests search."""
 import argparse
 import glob
 import os
+import shutil
 import subprocess
 import sys
 
@@ -193,4 +194,47 @@ def adapter_args():
     ap.add_argument("--agent", help="the built revmon-agentx")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directories")
     return ap
+
+
+def drive_adapters(opts, seen, cli, collectd, agent, stop):
+    """The frame of the secrets tests: cli(), then collectd() when the
+    plugin and collectdctl are there, then agent(rig) on a fresh snmpd +
+    subagent rig when snmpd is there. Whatever happens, stop() is called
+    (the providers), the rig's daemons are killed and every file they left
+    goes into seen. Returns (what went wrong or None, the rig or None)."""
+    rig, error = None, None
+    try:
+        cli()
+        if opts.plugin and os.path.exists(opts.plugin) and shutil.which(opts.collectdctl):
+            collectd()
+        else:
+            print("skip collectd (no plugin or collectdctl)")
+        if opts.agent and os.path.exists(opts.agent) and shutil.which("snmpd"):
+            rig = Rig(opts.revmon, opts.agent)
+            agent(rig)
+        else:
+            print("skip revmon-agentx (not built or no snmpd)")
+    except (Fail, AssertionError, subprocess.TimeoutExpired, OSError, ValueError) as e:
+        error = str(e) or type(e).__name__
+    finally:
+        stop()
+        if rig:
+            for p in (rig.agent, rig.master):
+                if p and p.poll() is None:
+                    p.kill()
+                    p.wait()
+            seen.files(rig.tmp)
+    return error, rig
+
+
+def leave(dirs, rig, keep):
+    """Remove the test's directories and the rig's, or say where they are
+    kept (keep: asked for, or something failed)."""
+    if keep:
+        print("kept %s" % " and ".join(list(dirs) + ([rig.tmp] if rig else [])))
+    else:
+        for d in dirs:
+            shutil.rmtree(d, ignore_errors=True)
+    if rig:
+        rig.close(keep=keep)
 

@@ -34,7 +34,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SKIP, adapter_args, TABLE, Collectd, Evidence, Fail, Rig, agent_registry  # noqa: E402
+from common import (SKIP, TABLE, Collectd, Evidence, adapter_args, agent_registry,  # noqa: E402
+                    drive_adapters, leave)
 from tally import Tally  # noqa: E402  (tests/integration, on the path through common)
 import provider_rig  # noqa: E402  (tests/integration/probe, on the path through common)
 
@@ -243,31 +244,10 @@ def main():
         print("skipped: no oidc-provider under %s (npm ci)" % opts.moddir)
         return SKIP
     r = Run(tempfile.mkdtemp(prefix="revmon-hard-probe-"))
-    rig = None
-    ok = False
-    try:
-        cli(r)
-        if opts.plugin and os.path.exists(opts.plugin) and shutil.which(opts.collectdctl):
-            collectd_run(r)
-        else:
-            print("skip collectd (no plugin or collectdctl)")
-        if opts.agent and os.path.exists(opts.agent) and shutil.which("snmpd"):
-            rig = Rig(opts.revmon, opts.agent)
-            snmp_run(r, rig)
-        else:
-            print("skip revmon-agentx (not built or no snmpd)")
-        ok = True
-    except (Fail, AssertionError, subprocess.TimeoutExpired, OSError, ValueError) as e:
-        check(False, "run: %s" % e)
-    finally:
-        r.stop()
-        if rig:
-            for p in (rig.agent, rig.master):
-                if p and p.poll() is None:
-                    p.kill()
-                    p.wait()
-            SEEN.files(rig.tmp)
-        SEEN.files(r.out_dir)
+    error, rig = drive_adapters(opts, SEEN, lambda: cli(r), lambda: collectd_run(r),
+                                lambda rig: snmp_run(r, rig), r.stop)
+    check(error is None, "run: %s" % error)
+    SEEN.files(r.out_dir)
 
     needles = r.needles()
     leaks = SEEN.leaks(needles)
@@ -275,17 +255,10 @@ def main():
     check(ntok >= 20, "the provider issued %d tokens" % ntok)
     check(any(x.endswith("/revokeSignInSessions") for x in r.served)
           and "/token/revocation" in r.served, "drills of both flavours revoked")
-    check(ok and not leaks, "no secret, password or token in %d outputs, logs, files and /proc "
+    check(not leaks, "no secret, password or token in %d outputs, logs, files and /proc "
           "entries (%d needles)%s" % (len(SEEN.blobs), len(needles),
                                       (": " + "; ".join(leaks[:10])) if leaks else ""))
-    if TALLY.failures or opts.keep:
-        print("kept %s%s" % (r.tmp, (" and " + rig.tmp) if rig else ""))
-        if rig:
-            rig.close(keep=True)
-    else:
-        shutil.rmtree(r.tmp, ignore_errors=True)
-        if rig:
-            rig.close()
+    leave([r.tmp], rig, keep=bool(TALLY.failures) or opts.keep)
     return TALLY.summary()
 
 

@@ -30,7 +30,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SKIP, adapter_args, TABLE, Collectd, Evidence, Fail, Rig  # noqa: E402
+from common import (SKIP, TABLE, Collectd, Evidence, adapter_args, drive_adapters,  # noqa: E402
+                    leave)
 from tally import Tally  # noqa: E402  (tests/integration, on the path through common)
 from standin import StandIn, parse_time, rebase_line  # noqa: E402
 
@@ -170,33 +171,14 @@ def main():
         with open(path, "w") as f:
             f.write(text + "\n")
         os.chmod(path, 0o600)
-    rig = None
-    ok = False
-    try:
-        cli(si, tmp, good, bad)
-        if opts.plugin and os.path.exists(opts.plugin) and shutil.which(opts.collectdctl):
-            cd = os.path.join(tmp, "collectd")
-            os.makedirs(cd)
-            collectd_run(si, cd, good, bad)
-        else:
-            print("skip collectd (no plugin or collectdctl)")
-        if opts.agent and os.path.exists(opts.agent) and shutil.which("snmpd"):
-            rig = Rig(opts.revmon, opts.agent)
-            snmp_run(si, rig, good, bad)
-        else:
-            print("skip revmon-agentx (not built or no snmpd)")
-        ok = True
-    except (Fail, subprocess.TimeoutExpired) as e:
-        check(False, "run: %s" % e)
-    finally:
-        si.stop()
-        if rig:
-            for p in (rig.agent, rig.master):
-                if p and p.poll() is None:
-                    p.kill()
-                    p.wait()
-            SEEN.files(rig.tmp)
-        SEEN.files(tmp, {good, bad})
+    def collectd_part():
+        cd = os.path.join(tmp, "collectd")
+        os.makedirs(cd)
+        collectd_run(si, cd, good, bad)
+    error, rig = drive_adapters(opts, SEEN, lambda: cli(si, tmp, good, bad), collectd_part,
+                                lambda rig: snmp_run(si, rig, good, bad), si.stop)
+    check(error is None, "run: %s" % error)
+    SEEN.files(tmp, {good, bad})
 
     needles = [("the client secret", si.secret), ("the wrong secret", wrong)] + \
         [("access token #%d" % (i + 1), t) for i, t in enumerate(si.issued)]
@@ -207,16 +189,9 @@ def main():
     check(refused, "the wrong secret was refused with AADSTS7000215 (said in %d outputs)"
           % len(refused))
     check(statuses.count(503) >= 6, "the stand-in answered 503 %d times" % statuses.count(503))
-    check(ok and not leaks, "no secret or token in %d outputs, logs, files and /proc entries "
+    check(not leaks, "no secret or token in %d outputs, logs, files and /proc entries "
           "(%d needles)%s" % (len(SEEN.blobs), len(needles), (": " + "; ".join(leaks[:10])) if leaks else ""))
-    if TALLY.failures or opts.keep:
-        print("kept %s%s" % (tmp, (" and " + rig.tmp) if rig else ""))
-        if rig:
-            rig.close(keep=True)
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if rig:
-            rig.close()
+    leave([tmp], rig, keep=bool(TALLY.failures) or opts.keep)
     print("slowest runs: " + ", ".join("%s %.1f s" % t for t in sorted(TIMES, key=lambda t: -t[1])[:4]))
     return TALLY.summary()
 
