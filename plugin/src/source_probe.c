@@ -37,6 +37,10 @@
 #define STATE_VERSION 1
 #define CONNECT_TIMEOUT_MS 5000
 #define MIN_LEFT_MS 50 /* a request needs at least this much of the budget */
+/* A poll answered 429 or 5xx without Retry-After waits 5 s, then twice as
+ * long each time in a row (Microsoft's resilience guidance), at most 60 s. */
+#define PUSHBACK_FIRST_MS 5000
+#define PUSHBACK_MAX_MS 60000
 
 static const char cp1_claims[] = "{\"access_token\":{\"xms_cc\":{\"values\":[\"cp1\"]}}}";
 
@@ -69,6 +73,8 @@ struct probe {
 	int cae_challenge;
 	char refresh_why[96];
 	char last[300];             /* the latest failure of a poll during the drill */
+	int64_t hold_ms;            /* the servers asked for this pause after this round */
+	unsigned pushbacks;         /* rounds in a row that were asked to pause */
 
 	uint64_t drills;
 	struct rm_probe_results res;
@@ -418,6 +424,26 @@ out:
 	return rc;
 }
 
+/* A poll answered 429 or 5xx: the server asks for a pause before the next
+ * one. Honour its Retry-After (fractional seconds allowed), else back off
+ * exponentially; the lags' resolution then shows the wider gap. */
+static void note_pushback(struct rm_source *src, struct probe *p, const struct rm_http_response *r)
+{
+	int64_t ms = PUSHBACK_MAX_MS;
+
+	if (r->status != 429 && r->status < 500)
+		return;
+	if (r->status == 429)
+		src->throttled++;
+	if (r->retry_after >= 0)
+		ms = r->retry_after * 1000.0 < (double)INT32_MAX ? (int64_t)(r->retry_after * 1000.0)
+		                                                : INT32_MAX;
+	else if (p->pushbacks < 4)
+		ms = (int64_t)PUSHBACK_FIRST_MS << p->pushbacks;
+	if (ms > p->hold_ms)
+		p->hold_ms = ms;
+}
+
 /* One poll of the old access token: the resource, then introspection. */
 static enum check check_access(struct rm_source *src, struct probe *p, int64_t deadline)
 {
@@ -445,8 +471,7 @@ static enum check check_access(struct rm_source *src, struct probe *p, int64_t d
 			c = C_REFUSED;
 		} else if (r.status < 200 || r.status > 299) {
 			c = C_ERROR;
-			if (r.status == 429)
-				src->throttled++;
+			note_pushback(src, p, &r);
 			snprintf(p->last, sizeof p->last, "resource: HTTP %ld", r.status);
 		}
 		rm_http_response_free(&r);
@@ -479,6 +504,7 @@ static enum check check_access(struct rm_source *src, struct probe *p, int64_t d
 			snprintf(p->last, sizeof p->last, "introspection: %.200s", r.error);
 		} else if (r.status != 200) {
 			c = C_ERROR;
+			note_pushback(src, p, &r);
 			snprintf(p->last, sizeof p->last, "introspection: HTTP %ld", r.status);
 		} else {
 			pos = rm_json_skip_ws(r.body.data ? r.body.data : "", r.body.len, 0);
@@ -499,7 +525,7 @@ static enum check check_access(struct rm_source *src, struct probe *p, int64_t d
 /* One poll of the old refresh token at the token endpoint. A rotating
  * provider answers with a new one, which stands in for it from then on
  * (the same grant, issued before the revocation). */
-static enum check check_refresh(struct probe *p, int64_t deadline)
+static enum check check_refresh(struct rm_source *src, struct probe *p, int64_t deadline)
 {
 	struct rm_http_response r = {0};
 	struct rm_buf form = {0};
@@ -534,6 +560,7 @@ static enum check check_refresh(struct probe *p, int64_t deadline)
 			c = C_REFUSED;
 			snprintf(p->refresh_why, sizeof p->refresh_why, "%.95s", t);
 		} else {
+			note_pushback(src, p, &r);
 			snprintf(p->last, sizeof p->last, "token endpoint: %s", t);
 		}
 	}
@@ -574,12 +601,20 @@ static int poll_round(struct rm_source *src, struct probe *p, struct rm_ingest *
 	if (!p->refresh.done) {
 		int64_t t2 = rm_monotonic_ms();
 
-		c = check_refresh(p, deadline);
+		c = check_refresh(src, p, deadline);
 		if (c == C_BUDGET)
 			return 0;
 		note_check(src, p, &p->refresh, c, t2);
 	}
 	p->next_poll_mono = t + p->poll_ms;
+	if (p->hold_ms > p->poll_ms) {
+		p->next_poll_mono = t + p->hold_ms;
+		rm_ingest_log(in, REVMON_LOG_INFO, "%s: drill %llu: %s: the server asks for a pause; "
+		              "next poll in %.3f s", src->name, (unsigned long long)p->drills + 1,
+		              p->last, (double)p->hold_ms / 1000.0);
+	}
+	p->pushbacks = p->hold_ms ? p->pushbacks + 1 : 0;
+	p->hold_ms = 0;
 	if (p->access.done && p->refresh.done) {
 		finish(src, p, in, 1, NULL);
 		return 1;
@@ -611,6 +646,8 @@ static int advance(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 		p->access.done = p->refresh.done = p->cae_challenge = 0;
 		p->access.ok_mono = p->refresh.ok_mono = 0;
 		p->refresh_why[0] = p->last[0] = '\0';
+		p->hold_ms = 0;
+		p->pushbacks = 0;
 		rm_ingest_log(in, REVMON_LOG_DEBUG, "%s: drill %llu: signing the canary in",
 		              src->name, (unsigned long long)p->drills + 1);
 		return 0;
@@ -642,7 +679,12 @@ static int advance(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 		return -1;
 	}
 	if (now < p->next_poll_mono) {
+		/* A long pause asked for by a server must not outlast the drill. */
+		int64_t give_up = p->revoked_mono + p->max_wait_ms + 1;
 		int64_t until = p->next_poll_mono < deadline ? p->next_poll_mono : deadline;
+
+		if (until > give_up)
+			until = give_up;
 
 		sleep_ms(until - now);
 		return 0;

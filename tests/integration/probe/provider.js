@@ -7,6 +7,8 @@
 //   - REVOKE_DELAY_MS: revocations (RFC 7009 and the admin route) take
 //     effect this long after they are answered (propagation);
 //   - POST /admin/revoke?user=ID: revoke all of a user's grants;
+//   - POST /admin/pushback?path=P&count=N&status=S[&retry_after=R]: the next
+//     N requests to path P are answered S (429, 503...), with Retry-After R;
 //   - GET /resource: the CAE style (401 with an insufficient_claims challenge
 //     for tokens issued before the user's revocation, or no longer valid);
 //     GET /resource-plain: accepts a token until it expires;
@@ -34,6 +36,7 @@ const grantsOf = new Map();       // accountId -> Set(grantId)
 const appTokens = new Set();      // Graph app tokens (client credentials)
 const caeTokens = new Set();      // access tokens issued with cp1 (Entra-like)
 const log = [];
+const pushbacks = new Map();      // path -> { count, status, retryAfter } (POST /admin/pushback)
 const issued = new Map();         // Entra-like: what each access token said when issued
 
 const server = https.createServer({ cert: fs.readFileSync(env.CERT), key: fs.readFileSync(env.KEY) });
@@ -252,6 +255,21 @@ server.on('request', async (req, res) => {
       const user = url.searchParams.get('user');
       later(() => revokeUser(user));
       return send(res, 200, { revoked: user, delay_ms: DELAY });
+    }
+    if (url.pathname === '/admin/pushback' && req.method === 'POST') {
+      const q = url.searchParams;
+      pushbacks.set(q.get('path'), { count: Number(q.get('count') || 1), status: Number(q.get('status') || 429),
+                                     retryAfter: q.get('retry_after') });
+      return send(res, 200, {});
+    }
+    const pb = pushbacks.get(url.pathname);
+    if (pb && pb.count > 0) {
+      pb.count -= 1;
+      const h = { 'content-type': 'application/json' };
+      if (pb.retryAfter !== null) h['retry-after'] = pb.retryAfter;
+      res.writeHead(pb.status, h);
+      res.end(JSON.stringify({ error: 'temporarily_unavailable' }));
+      return;
     }
     if (url.pathname === '/resource') return await resource(req, res, true);
     if (url.pathname === '/resource-plain') return await resource(req, res, false);

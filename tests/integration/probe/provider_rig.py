@@ -8,6 +8,7 @@ import shutil
 import ssl
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -66,6 +67,17 @@ class Provider:
         ctx = ssl.create_default_context(cafile=self.ca)
         with urllib.request.urlopen(self.base + "/admin/log", context=ctx) as r:
             return json.loads(r.read())
+
+    def pushback(self, path, count, status, retry_after=None):
+        """Have the next count requests to path answered status (429, 503),
+        with a Retry-After header when retry_after is given."""
+        q = {"path": path, "count": count, "status": status}
+        if retry_after is not None:
+            q["retry_after"] = retry_after
+        ctx = ssl.create_default_context(cafile=self.ca)
+        url = self.base + "/admin/pushback?" + urllib.parse.urlencode(q)
+        with urllib.request.urlopen(urllib.request.Request(url, method="POST"), context=ctx) as r:
+            r.read()
 
     def stop(self):
         if self.p.poll() is None:
