@@ -448,6 +448,25 @@ static int on_audit(struct rm_analyzer *a, const struct rm_event *ev)
 	return 0;
 }
 
+int rm_analyzer_revoked(struct rm_analyzer *a, struct rm_str user_id, int64_t valid_from_ms)
+{
+	struct rm_event ev = {.kind = RM_EV_AUDIT, .time_ms = valid_from_ms, .user_id = user_id};
+	uint64_t key = user_key(&ev);
+	struct user *u;
+
+	if (!key || valid_from_ms <= 0)
+		return 0;
+	u = user_upsert(a, key, &ev);
+	if (!u)
+		return -1;
+	/* The same revocation (its audit or a failure text came first), or an
+	 * older one a later revocation has replaced. */
+	if (u->revoked_ms && valid_from_ms <= u->revoked_ms + a->s->revocation_merge_ms)
+		return 0;
+	a->m[RM_M_REVOCATIONS_INFERRED]++;
+	return set_revocation(a, u, valid_from_ms, RM_CAUSE_INFERRED, 0);
+}
+
 static int track_stale(struct rm_analyzer *a, const struct rm_event *ev, uint64_t ukey,
                        uint64_t ckey, int64_t r)
 {

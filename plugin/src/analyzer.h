@@ -24,6 +24,12 @@ void rm_analyzer_free(struct rm_analyzer *a);
 /* Ingest one event (deduplicated by record id). Returns 0, or -1 when memory
  * runs out (the event is then counted as rejected). */
 int rm_analyzer_feed(struct rm_analyzer *a, const struct rm_event *ev);
+/* A revocation of user_id (plain text) at valid_from_ms learned outside
+ * the logs (the user's signInSessionsValidFromDateTime): counted as
+ * inferred unless it is one already known, and matched with the user's
+ * refusals in either order, as an audit event is. Returns 0, or -1 when
+ * memory runs out. */
+int rm_analyzer_revoked(struct rm_analyzer *a, struct rm_str user_id, int64_t valid_from_ms);
 /* Count one malformed record. */
 void rm_analyzer_reject(struct rm_analyzer *a);
 

@@ -135,6 +135,8 @@ static const struct key keys[] = {
 	 "Graph: also read non-interactive sign-ins (beta, signInEventTypes filter): yes or no."},
 	{"graph_select", K_BOOL, "yes", 0, 0,
 	 "Graph: ask only for the fields revmon reads ($select) to cut the payload: yes or no."},
+	{"graph_session_lookup", K_BOOL, "yes", 0, 0,
+	 "Graph: for a refusal of a revoked grant whose failure text names no revocation time, read the user's signInSessionsValidFromDateTime (needs User.Read.All; turned off with a warning when refused), so the refusal still gives a lag: yes or no."},
 	{"probe_flavour", K_FLAVOUR, "entra", 0, 0,
 	 "Probe: entra (token request with the cp1 capability, Graph revokeSignInSessions with the graph_* app, Graph /me) or oauth (any OAuth 2.0 provider: RFC 7009 revocation, a protected resource and/or RFC 7662 introspection)."},
 	{"probe_interval", K_DURATION, "3600", 10, 30 * 86400.0,
@@ -705,6 +707,8 @@ static int apply(struct rm_settings *s, const struct key *k, const char *v, stru
 			s->graph_noninteractive = parse_bool(v);
 		else if (!strcmp(n, "graph_select"))
 			s->graph_select = parse_bool(v);
+		else if (!strcmp(n, "graph_session_lookup"))
+			s->graph_session_lookup = parse_bool(v);
 		else if (!strcmp(n, "probe_cae"))
 			s->probe_cae = parse_bool(v);
 		else if (!strcmp(n, "probe_wait_expiry"))

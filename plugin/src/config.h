@@ -74,6 +74,7 @@ struct rm_settings {
 	uint32_t graph_rate;            /* audit-log requests per 10 s */
 	int graph_noninteractive;
 	int graph_select;              /* $select the fields records.c reads */
+	int graph_session_lookup;      /* users' signInSessionsValidFromDateTime for bare refusals */
 
 	/* the revocation drill ("probe" source); strings owned, NULL when not set */
 	int probe_flavour;              /* RM_PROBE_ENTRA or RM_PROBE_OAUTH */

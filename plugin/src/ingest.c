@@ -44,16 +44,22 @@ static void on_reject(void *ctx, const char *reason, size_t offset)
 		              (unsigned long long)(in->doc_offset + offset), reason);
 }
 
-static void on_event(void *ctx, const struct rm_event *ev)
+static void on_event(void *ctx, const struct rm_event *parsed)
 {
 	struct rm_ingest *in = ctx;
+	const struct rm_event *ev = parsed;
+	struct rm_event mine;
 
 	if (ev->time_ms > in->future_limit_ms) {
 		on_reject(ctx, "timestamp more than a day in the future", 0);
 		return;
 	}
-	if (in->accept && !in->accept(in->accept_ctx, ev))
-		return;
+	if (in->accept) {
+		mine = *parsed; /* the parser's record is const: a source completes a copy */
+		if (!in->accept(in->accept_ctx, &mine))
+			return;
+		ev = &mine;
+	}
 	if (rm_analyzer_feed(in->an, ev) < 0 && in->logged++ < REJECT_LOG_MAX)
 		rm_ingest_log(in, REVMON_LOG_ERR, "%s: out of memory: record dropped", in->origin);
 }

@@ -25,10 +25,12 @@ struct rm_ingest {
 	void (*log)(void *ctx, enum revmon_log_level, const char *msg);
 	void *log_ctx;
 	int64_t wall_ms;         /* the monitor's wall clock when this poll began */
-	/* Optional: sees each parsed record before the analyzer; returning 0
-	 * drops it silently (a live source re-reading an overlapping window
-	 * drops what it has already delivered). NULL: every record goes on. */
-	int (*accept)(void *ctx, const struct rm_event *ev);
+	/* Optional: sees each parsed record before the analyzer and may
+	 * complete it (the graph source adds a revocation time the failure
+	 * text lacks); returning 0 drops it silently (a live source re-reading
+	 * an overlapping window drops what it has already delivered). NULL:
+	 * every record goes on as parsed. */
+	int (*accept)(void *ctx, struct rm_event *ev);
 	void *accept_ctx;
 };
 

@@ -25,6 +25,7 @@
 
 #include "graph.h"
 #include "graph_errors.h"
+#include "graph_sessions.h"
 #include "http.h"
 #include "json_scan.h"
 #include "oauth.h"
@@ -47,6 +48,7 @@
 #define SEEN_SLACK_MS 60000
 #define MAX_ATTEMPTS 5 /* per page */
 #define RETRY_SPAN_MS 20000 /* per page: retries end this long after the first failure */
+#define LOOKUP_MIN_LEFT_MS 1000 /* a user lookup needs this much of the budget */
 
 static const char sel_signins[] =
 	"id,createdDateTime,userId,userPrincipalName,appId,appDisplayName,deviceDetail,status,"
@@ -91,6 +93,12 @@ struct graph_src {
 	int64_t first_fail;     /* monotonic, the page's first failure */
 	int refreshed;          /* a new token was fetched after a 401 */
 	char last[300];         /* the latest transient failure */
+	/* refusals completed with the user's signInSessionsValidFromDateTime */
+	struct rm_sessions sessions;
+	int sessions_on;
+	struct rm_source *src;  /* the poll being run: its counters, */
+	struct rm_ingest *in;   /* its log and classifier, */
+	int64_t deadline;       /* and its budget */
 };
 
 static int64_t wall_now(const struct graph_src *g)
@@ -180,21 +188,142 @@ static int keep_seen(void *rec, void *ctx)
 	return s->time_ms >= g->seen_floor_ms;
 }
 
-static int accept_event(void *ctx, const struct rm_event *ev)
+/* Ask Graph for one user's signInSessionsValidFromDateTime and remember
+ * the answer. 0: answered (stored), 1: failed (throttling, an error),
+ * 2: too little budget left (both: the user stays queued), -1: Graph
+ * refuses lookups (turned off, said once). */
+static int lookup_user(struct graph_src *g, const char *id)
+{
+	struct rm_buf url = {0};
+	struct rm_http_response r = {0};
+	struct rm_oauth_fail f;
+	struct rm_graph_error ge;
+	const char *tok;
+	int64_t left = g->deadline - rm_monotonic_ms(), timeout, v;
+	int unusable = 0, rc = 1;
+
+	if (left < LOOKUP_MIN_LEFT_MS) {
+		rc = 2;
+		goto out;
+	}
+	if (rm_sessions_url(&url, g->base, id) < 0)
+		goto out;
+	timeout = left < g->timeout_ms ? left : g->timeout_ms;
+	if (rm_oauth_token(g->oauth, g->http, wall_now(g), timeout, &tok, &f) < 0) {
+		if (f.throttled)
+			g->src->throttled++;
+		else
+			g->src->errors++;
+		goto out;
+	}
+	left = g->deadline - rm_monotonic_ms();
+	timeout = left < g->timeout_ms ? left : g->timeout_ms;
+	if (timeout <= 0 ||
+	    rm_http_request(g->http, "GET", url.data, NULL, 0, tok, timeout,
+	                    timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS, &r) < 0) {
+		g->src->errors++;
+		goto out;
+	}
+	if (r.status == 200 || r.status == 404) {
+		/* 404: the user is gone; null: never revoked */
+		if (r.status == 404 || rm_sessions_parse(r.body.data ? r.body.data : "", r.body.len, &v) < 0)
+			v = 0;
+		rm_sessions_store(&g->sessions, (struct rm_str){id, strlen(id)}, v, wall_now(g));
+		rc = 0;
+		goto out;
+	}
+	if (r.status == 429)
+		g->src->throttled++;
+	else
+		g->src->errors++;
+	if (r.status == 401)
+		rm_oauth_invalidate(g->oauth);
+	if (r.status == 403) {
+		if (rm_graph_error_parse(r.body.data ? r.body.data : "", r.body.len, &ge) < 0)
+			memset(&ge, 0, sizeof ge);
+		g->sessions_on = 0;
+		rc = -1;
+		rm_ingest_log(g->in, REVMON_LOG_WARNING,
+		              "%s: reading users' signInSessionsValidFromDateTime was refused (HTTP 403: "
+		              "%s%s%s%s): grant the app User.Read.All, or set graph_session_lookup = no; "
+		              "revocation times now come from audits and failure texts only",
+		              g->src->name, rm_graph_error_explain(&ge, r.status, &unusable),
+		              ge.code[0] ? " (" : "", ge.code, ge.code[0] ? ")" : "");
+	}
+out:
+	rm_buf_free(&url);
+	rm_http_response_free(&r);
+	return rc;
+}
+
+/* Look up the queued users within the poll's budget and hand the analyzer
+ * each revocation that explains a refusal; the others wait for a later
+ * poll. Returns 1 when the budget or the per-poll allowance, not a
+ * failure, left users queued (the round is then not over). */
+static int resolve_wanted(struct graph_src *g)
+{
+	struct rm_sessions *c = &g->sessions;
+	unsigned i = 0;
+
+	while (g->sessions_on && i < c->n_want && c->fetched < RM_SESSIONS_PER_POLL) {
+		struct rm_session_want *w = &c->want[i];
+		struct rm_str id = {w->id, strlen(w->id)};
+		int64_t v = 0;
+		int r = lookup_user(g, w->id);
+
+		if (r > 0)
+			return r == 2;
+		if (r == 0 && rm_sessions_decide(c, id, w->t, &v) == RM_SESSIONS_USE &&
+		    rm_analyzer_revoked(g->in->an, id, v) < 0)
+			rm_ingest_log(g->in, REVMON_LOG_ERR, "%s: out of memory: a revocation time dropped",
+			              g->src->name);
+		if (r < 0)
+			c->n_want = 0;
+		else
+			rm_sessions_drop(c, i);
+	}
+	return g->sessions_on && c->n_want > 0;
+}
+
+/* A refusal of a revoked grant whose failure text names no revocation
+ * time: take it from the user's signInSessionsValidFromDateTime, known
+ * already or once looked up (resolve_wanted). */
+static void complete_revocation(struct graph_src *g, struct rm_event *ev)
+{
+	int64_t v = 0;
+
+	if (!g->sessions_on || ev->kind != RM_EV_SIGNIN || !ev->error_code ||
+	    ev->tokens_valid_from_ms || !ev->user_id.n ||
+	    rm_classify_code(&g->in->s->classifier, ev->error_code) != RM_CLASS_REVOKED)
+		return;
+	switch (rm_sessions_decide(&g->sessions, ev->user_id, ev->time_ms, &v)) {
+	case RM_SESSIONS_USE:
+		ev->tokens_valid_from_ms = v;
+		break;
+	case RM_SESSIONS_FETCH:
+		(void)rm_sessions_want(&g->sessions, ev->user_id, ev->time_ms); /* full: stays bare */
+		break;
+	case RM_SESSIONS_SKIP:
+		break;
+	}
+}
+
+static int accept_event(void *ctx, struct rm_event *ev)
 {
 	struct graph_src *g = ctx;
-	struct seen *s;
-	int created = 0;
 
-	if (!ev->id.n)
-		return 1;
-	s = rm_table_upsert(&g->seen, rm_key_of(rm_hash(ev->id.p, ev->id.n, (uint64_t)ev->kind)),
-	                    &created);
-	if (!s)
-		return 1; /* no memory: the analyzer's own dedupe still applies */
-	if (!created)
-		return 0;
-	s->time_ms = ev->time_ms;
+	if (ev->id.n) {
+		int created = 0;
+		struct seen *s = rm_table_upsert(
+			&g->seen, rm_key_of(rm_hash(ev->id.p, ev->id.n, (uint64_t)ev->kind)), &created);
+
+		/* no memory: the analyzer's own dedupe still applies */
+		if (s && !created)
+			return 0;
+		if (s)
+			s->time_ms = ev->time_ms;
+	}
+	complete_revocation(g, ev);
 	return 1;
 }
 
@@ -506,6 +635,10 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 	}
 	in->accept = accept_event;
 	in->accept_ctx = g;
+	g->src = src;
+	g->in = in;
+	g->deadline = deadline;
+	rm_sessions_poll(&g->sessions, g->wall0);
 	for (unsigned k = 0; k < N_STREAMS; k++) {
 		struct stream *st = &g->st[k];
 		int r;
@@ -520,11 +653,12 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 		if (r == FETCH_BUDGET)
 			break;
 	}
-	g->caught_up = 1;
+	g->caught_up = !resolve_wanted(g);
 	for (size_t k = 0; rc == 0 && k < N_STREAMS; k++)
 		if (g->st[k].enabled && (g->st[k].next || g->st[k].cursor_ms < g->round_hi))
 			g->caught_up = 0;
 	g->now_ms = wall_now(g);
+	g->in = NULL;
 	in->accept = NULL;
 	in->doc_name = NULL;
 	return rc;
@@ -625,6 +759,7 @@ static void graph_free(struct rm_source *src)
 		for (size_t k = 0; k < N_STREAMS; k++)
 			free(g->st[k].next);
 		rm_table_free(&g->seen);
+		rm_sessions_free(&g->sessions);
 		free(g->base);
 	}
 	rm_source_release(src);
@@ -681,6 +816,8 @@ struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings
 	g = src->impl;
 	src->counts_errors = 1;
 	rm_table_init(&g->seen, sizeof(struct seen), keep_seen, g);
+	rm_sessions_init(&g->sessions);
+	g->sessions_on = s->graph_session_lookup;
 	if (check_keys(s, err) < 0)
 		goto fail;
 	g->base = strdup(s->graph_base);

@@ -1,7 +1,9 @@
 /* The bodies an identity provider and Graph answer with: token responses,
- * token-endpoint errors and Graph errors, over any bytes. */
+ * token-endpoint errors, Graph errors and a user's
+ * signInSessionsValidFromDateTime, over any bytes. */
 #include "fuzz.h"
 #include "graph_errors.h"
+#include "graph_sessions.h"
 #include "oauth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -9,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *s = malloc(size ? size : 1), *token = NULL;
 	struct rm_graph_error ge;
 	struct rm_oauth_error oe;
-	int64_t expires = -1;
+	int64_t expires = -1, valid_from = -1;
 	int unusable = -1;
 
 	if (!s)
@@ -29,6 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(rm_oauth_error_explain(&oe, 400, &unusable) != NULL);
 		FUZZ_CHECK(unusable == 0 || unusable == 1);
 	}
+	if (rm_sessions_parse(s, size, &valid_from) == 0)
+		FUZZ_CHECK(valid_from >= 0);
 	if (rm_oauth_parse_token(s, size, &token, &expires) == 0) {
 		FUZZ_CHECK(token != NULL && *token != '\0');
 		rm_oauth_token_free(token);

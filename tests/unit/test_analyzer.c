@@ -225,6 +225,42 @@ static void test_inferred_from_failure_text(void **state)
 	revmon_snapshot_free(s);
 }
 
+static void test_revoked_from_the_user_property(void **state)
+{
+	revmon_snapshot *s;
+
+	(void)state;
+	start(NULL);
+	/* A bare refusal first (no text date, no audit), then the user's
+	 * signInSessionsValidFromDateTime: the refusal gets its lag. */
+	signin(T0 + S(750), "u7", "outlook", 50173, 0, 0, 0);
+	s = snap(T0 + S(800));
+	assert_false(s->values[RM_M_LAG_MAX].known);
+	revmon_snapshot_free(s);
+	assert_int_equal(rm_analyzer_revoked(an, str("u7"), T0 + S(30)), 0);
+	s = snap(T0 + S(800));
+	assert_int_equal(n(s, RM_M_REVOCATIONS), 0);
+	assert_int_equal(n(s, RM_M_REVOCATIONS_INFERRED), 1);
+	assert_near(g(s, RM_M_LAG_MAX), 720.0, 1e-9);
+	revmon_snapshot_free(s);
+	/* Told again, or told an older one: nothing new. Its audit event
+	 * arriving late counts it once, by its real cause. */
+	assert_int_equal(rm_analyzer_revoked(an, str("u7"), T0 + S(30)), 0);
+	assert_int_equal(rm_analyzer_revoked(an, str("u7"), T0 - S(3600)), 0);
+	audit(T0 + S(30), "u7", REVOKE, "cy", T0 + S(30));
+	s = snap(T0 + S(800));
+	assert_int_equal(n(s, RM_M_REVOCATIONS), 1);
+	assert_int_equal(n(s, RM_M_REVOCATIONS_INFERRED), 1);
+	assert_near(g(s, RM_M_LAG_MAX), 720.0, 1e-9);
+	revmon_snapshot_free(s);
+	/* A revocation already known from its audit is not counted again. */
+	audit(T0 + S(900), "u8", REVOKE, "cz", T0 + S(900));
+	assert_int_equal(rm_analyzer_revoked(an, str("u8"), T0 + S(900)), 0);
+	s = snap(T0 + S(1000));
+	assert_int_equal(n(s, RM_M_REVOCATIONS_INFERRED), 1);
+	revmon_snapshot_free(s);
+}
+
 static void test_out_of_order_and_late_audit(void **state)
 {
 	revmon_snapshot *s;
@@ -453,6 +489,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_cae_ratio_classes_and_dedupe, teardown),
 		cmocka_unit_test_teardown(test_activity_configuration, teardown),
 		cmocka_unit_test_teardown(test_memory_bounded, teardown),
+		cmocka_unit_test_teardown(test_revoked_from_the_user_property, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@ source (entra-facts §1-4, §7): the v2 token endpoint (client secret and
 RS256 client assertion, verified against the app certificate), beta
 auditLogs/signIns (interactive by default, non-interactive with the
 signInEventTypes filter; createdDateTime ge/le), v1.0
-auditLogs/directoryAudits (activityDateTime ge/le), v1.0 users; opaque
+auditLogs/directoryAudits (activityDateTime ge/le), v1.0 users (and one user's
+signInSessionsValidFromDateTime from StandIn.sessions, on $select); opaque
 @odata.nextLink paging; HTTPS with a throw-away CA (python3 standard library
 plus the openssl command).
 
@@ -107,6 +108,7 @@ class StandIn:
         self.pages = {}           # skiptoken -> (items, offset, top, path)
         self.requests = []        # (path, monotonic time, status)
         self.faults = {}          # name -> remaining count (or params)
+        self.sessions = None      # user id -> signInSessionsValidFromDateTime; None: no such route
         self.lock = threading.Lock()
         self.expect_aud_suffix = ""
         self.token_lifetime = 3599
@@ -381,6 +383,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply(200, body, truncate=True)
             if name == "malformed":
                 return self.reply(200, body[: len(body) // 2])
+            return self.reply(200, body)
+        m = re.match(r"^/v1\.0/users/([^/]+)$", u.path)
+        if m and si.sessions is not None:
+            if si.take_fault("users_denied")[0]:
+                return self.graph_error(403, "Authorization_RequestDenied",
+                                        "Insufficient privileges to complete the operation.")
+            uid = urllib.parse.unquote(m.group(1))
+            self.record(200)
+            body = {"id": uid}
+            # "Returned only on $select" (user.md)
+            if "signInSessionsValidFromDateTime" in q.get("$select", "").split(","):
+                body["signInSessionsValidFromDateTime"] = si.sessions.get(uid)
             return self.reply(200, body)
         if u.path == "/v1.0/users":
             self.record(200)

@@ -247,7 +247,59 @@ try:
     check(p.returncode == 1 and "certificate" in p.stdout + p.stderr,
           "an unknown CA is refused (%s)" % (p.stderr.strip()[-200:]))
 
-    # ---- 6. nothing logged holds a secret or a token ----
+    # ---- 6. refusals whose failure text names no revocation time, with the
+    #      audits unread: the users' signInSessionsValidFromDateTime ----
+    VALID_FROM = re.compile(r" The grant was issued on '[^']*' and the TokensValidFrom date "
+                            r"\(before which tokens are not valid\) for this user is '([^']*)'\.")
+    sessions, bare = {}, []
+    for x in lines:
+        r = json.loads(x)
+        if "activityDateTime" in r:
+            continue
+        m = VALID_FROM.search(r["status"].get("failureReason") or "")
+        if m:
+            sessions[r["userId"]] = max(sessions.get(r["userId"], ""), m.group(1))
+            r["status"]["failureReason"] = VALID_FROM.sub("", r["status"]["failureReason"])
+        bare.append(json.dumps(r))
+    kept = (si.signins, si.audits)
+    si.signins, si.audits = [], []
+    for x in bare:
+        si.add(x)
+    si.sessions = sessions
+    try:
+        p, off = report(si, "graph_session_lookup=no")
+        n0 = si.count("/v1.0/users/")
+        p, on = report(si)
+        lookups = si.count("/v1.0/users/") - n0
+        print("     bare refusals: %d users; lookups %d; inferred %s/%s; lag p50 %s/%s (ref %s), p95 %s (ref %s)"
+              % (len(sessions), lookups, metric(off, "revocations_inferred"),
+                 metric(on, "revocations_inferred"), metric(off, "revocation_lag_p50"),
+                 metric(on, "revocation_lag_p50"), metric(ref, "revocation_lag_p50"),
+                 metric(on, "revocation_lag_p95"), metric(ref, "revocation_lag_p95")))
+        check(metric(off, "revocations_inferred") == 0 and metric(off, "revocation_lag_p50") is None,
+              "graph_session_lookup = no: refusals without dates give no lag")
+        check(0 < lookups <= len(sessions), "one lookup per user at most (%d for %d users)"
+              % (lookups, len(sessions)))
+        check(metric(on, "revocations_inferred") and metric(on, "revocation_lag_p50") is not None
+              and abs(metric(on, "revocation_lag_p50") - metric(ref, "revocation_lag_p50")) <= 1
+              and abs(metric(on, "revocation_lag_p95") - metric(ref, "revocation_lag_p95")) <= 1,
+              "signInSessionsValidFromDateTime gives the lags the audits and texts gave")
+        check(metric(on, "stale_clients") == metric(ref, "stale_clients"),
+              "and the same stuck clients (%s, ref %s)" % (metric(on, "stale_clients"),
+                                                          metric(ref, "stale_clients")))
+        si.fault("users_denied", -1)
+        n0 = si.count("/v1.0/users/")
+        p, denied = report(si)
+        si.clear_faults()
+        check(p.returncode == 0 and metric(denied, "source_up") == 1
+              and si.count("/v1.0/users/") - n0 == 1 and p.stderr.count("User.Read.All") == 1,
+              "lookups refused (403): said once, naming User.Read.All, and turned off; the source "
+              "stays up (exit %d)" % p.returncode)
+    finally:
+        si.signins, si.audits = kept
+        si.sessions = None
+
+    # ---- 7. nothing logged holds a secret or a token ----
     blobs = LOGGED + [STATE_BYTES.decode("latin-1")]
     for name in os.listdir(TMP):
         if name.endswith(".state"):
