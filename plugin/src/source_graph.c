@@ -653,7 +653,8 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 		if (r == FETCH_BUDGET)
 			break;
 	}
-	g->caught_up = !resolve_wanted(g);
+	/* a failed round is over; a read one also when its lookups are done */
+	g->caught_up = rc < 0 || !resolve_wanted(g);
 	for (size_t k = 0; rc == 0 && k < N_STREAMS; k++)
 		if (g->st[k].enabled && (g->st[k].next || g->st[k].cursor_ms < g->round_hi))
 			g->caught_up = 0;
