@@ -1,6 +1,7 @@
 /* Error bodies of Graph and of the token endpoint: see graph_errors.h. */
 #include "graph_errors.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -144,4 +145,16 @@ const char *rm_graph_error_explain(const struct rm_graph_error *e, long status, 
 		return "Graph refused the request as malformed";
 	}
 	return "Graph answered with an error";
+}
+
+char *rm_graph_error_describe(long status, const char *body, size_t len, char *out, size_t cap,
+                              int *unusable)
+{
+	struct rm_graph_error ge;
+
+	if (rm_graph_error_parse(body ? body : "", body ? len : 0, &ge) < 0)
+		memset(&ge, 0, sizeof ge);
+	snprintf(out, cap, "%s%s%s%s", rm_graph_error_explain(&ge, status, unusable),
+	         ge.code[0] ? " (" : "", ge.code, ge.code[0] ? ")" : "");
+	return out;
 }

@@ -40,4 +40,11 @@ const char *rm_oauth_error_explain(const struct rm_oauth_error *e, long status, 
 /* Same for a Graph error answer on a data request. */
 const char *rm_graph_error_explain(const struct rm_graph_error *e, long status, int *unusable);
 
+/* A Graph error answer (status and body, which may be NULL or not an error
+ * object) in our words with its code, "explanation (Code)", into out
+ * (caller's, truncated to cap); *unusable as rm_graph_error_explain.
+ * Returns out. */
+char *rm_graph_error_describe(long status, const char *body, size_t len, char *out, size_t cap,
+                              int *unusable);
+
 #endif

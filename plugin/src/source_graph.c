@@ -197,8 +197,8 @@ static int lookup_user(struct graph_src *g, const char *id)
 	struct rm_buf url = {0};
 	struct rm_http_response r = {0};
 	struct rm_oauth_fail f;
-	struct rm_graph_error ge;
 	const char *tok;
+	char said[300];
 	int64_t left = g->deadline - rm_monotonic_ms(), timeout, v;
 	int unusable = 0, rc = 1;
 
@@ -239,16 +239,14 @@ static int lookup_user(struct graph_src *g, const char *id)
 	if (r.status == 401)
 		rm_oauth_invalidate(g->oauth);
 	if (r.status == 403) {
-		if (rm_graph_error_parse(r.body.data ? r.body.data : "", r.body.len, &ge) < 0)
-			memset(&ge, 0, sizeof ge);
 		g->sessions_on = 0;
 		rc = -1;
 		rm_ingest_log(g->in, REVMON_LOG_WARNING,
 		              "%s: reading users' signInSessionsValidFromDateTime was refused (HTTP 403: "
-		              "%s%s%s%s): grant the app User.Read.All, or set graph_session_lookup = no; "
+		              "%s): grant the app User.Read.All, or set graph_session_lookup = no; "
 		              "revocation times now come from audits and failure texts only",
-		              g->src->name, rm_graph_error_explain(&ge, r.status, &unusable),
-		              ge.code[0] ? " (" : "", ge.code, ge.code[0] ? ")" : "");
+		              g->src->name, rm_graph_error_describe(r.status, r.body.data, r.body.len,
+		                                                    said, sizeof said, &unusable));
 	}
 out:
 	rm_buf_free(&url);
@@ -263,10 +261,9 @@ out:
 static int resolve_wanted(struct graph_src *g)
 {
 	struct rm_sessions *c = &g->sessions;
-	unsigned i = 0;
 
-	while (g->sessions_on && i < c->n_want && c->fetched < RM_SESSIONS_PER_POLL) {
-		struct rm_session_want *w = &c->want[i];
+	while (g->sessions_on && c->n_want && c->fetched < RM_SESSIONS_PER_POLL) {
+		struct rm_session_want *w = &c->want[0];
 		struct rm_str id = {w->id, strlen(w->id)};
 		int64_t v = 0;
 		int r = lookup_user(g, w->id);
@@ -280,7 +277,7 @@ static int resolve_wanted(struct graph_src *g)
 		if (r < 0)
 			c->n_want = 0;
 		else
-			rm_sessions_drop(c, i);
+			rm_sessions_drop(c, 0);
 	}
 	return g->sessions_on && c->n_want > 0;
 }
@@ -429,6 +426,7 @@ static int fetch(struct rm_source *src, struct graph_src *g, const struct stream
 		struct rm_oauth_fail f;
 		struct rm_graph_error ge;
 		const char *tok, *why;
+		char said[300];
 		int unusable = 0;
 
 		/* A retry waits in this poll when it fits, else in a later one. */
@@ -505,11 +503,9 @@ static int fetch(struct rm_source *src, struct graph_src *g, const struct stream
 				src->throttled++;
 			else
 				src->errors++;
-			if (rm_graph_error_parse(r->body.data ? r->body.data : "", r->body.len, &ge) < 0)
-				memset(&ge, 0, sizeof ge);
-			snprintf(g->last, sizeof g->last, "%s: HTTP %ld: %s%s%s%s", st->what, r->status,
-			         rm_graph_error_explain(&ge, r->status, &unusable), ge.code[0] ? " (" : "",
-			         ge.code, ge.code[0] ? ")" : "");
+			snprintf(g->last, sizeof g->last, "%s: HTTP %ld: %s", st->what, r->status,
+			         rm_graph_error_describe(r->status, r->body.data, r->body.len, said,
+			                                 sizeof said, &unusable));
 			delay = r->retry_after >= 0 ? (int64_t)(r->retry_after * 1000)
 			        : rm_graph_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
 		} else {

@@ -395,18 +395,17 @@ static int revoke(struct rm_source *src, struct probe *p, int64_t deadline, char
 		goto out;
 	}
 	if (r.status < 200 || r.status > 299) {
-		struct rm_graph_error ge;
 		int unusable = 0;
 
 		src->errors++;
 		if (r.status == 429)
 			src->throttled++;
 		if (p->flavour == RM_PROBE_ENTRA) {
-			if (rm_graph_error_parse(r.body.data ? r.body.data : "", r.body.len, &ge) < 0)
-				memset(&ge, 0, sizeof ge);
-			snprintf(why, cap, "revocation refused: HTTP %ld: %s%s%s%s", r.status,
-			         rm_graph_error_explain(&ge, r.status, &unusable), ge.code[0] ? " (" : "",
-			         ge.code, ge.code[0] ? ")" : "");
+			char said[300];
+
+			snprintf(why, cap, "revocation refused: HTTP %ld: %s", r.status,
+			         rm_graph_error_describe(r.status, r.body.data, r.body.len, said,
+			                                 sizeof said, &unusable));
 		} else {
 			int revoked;
 			char t[220];
