@@ -22,8 +22,4 @@ int rm_graph_window_url(struct rm_buf *out, const char *base, const char *versio
  * host and port as base (a next link elsewhere would receive the token). */
 int rm_graph_same_origin(const char *base, const char *url);
 
-/* Back-off before retry number attempt (0, 1, ...): base_ms doubling, at
- * most cap_ms, scaled by a jitter factor in [0.5, 1] from u in [0, 1). */
-int64_t rm_graph_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, double u);
-
 #endif

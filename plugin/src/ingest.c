@@ -10,14 +10,6 @@
 
 #define REJECT_LOG_MAX 5 /* per poll; the rest are summed up */
 
-int64_t rm_monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void rm_ingest_log(struct rm_ingest *in, enum revmon_log_level level, const char *fmt, ...)
 {
 	char msg[600];

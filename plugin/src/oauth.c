@@ -33,6 +33,7 @@ struct rm_oauth {
 	char *token;            /* cached access token, wiped when dropped */
 	int64_t expires_ms;     /* wall clock */
 	int64_t renew_ms;
+	struct rm_http_xfer *x; /* the token request's slot (owned by its client) */
 };
 
 void rm_oauth_token_free(char *token)
@@ -456,31 +457,43 @@ static void fail_with_codes(struct rm_oauth_fail *f, const char *why,
 	}
 }
 
-int rm_oauth_token(struct rm_oauth *o, struct rm_http *h, int64_t now_ms, int64_t timeout_ms,
-                   const char **token, struct rm_oauth_fail *f)
+/* Start the token request on o's slot of h. 0, or -1 with *f. */
+static int start_request(struct rm_oauth *o, struct rm_http *h, int64_t now_ms,
+                         int64_t timeout_ms, struct rm_oauth_fail *f)
 {
 	struct rm_buf form = {0};
-	struct rm_http_response r = {0};
-	struct rm_oauth_error oe;
 	struct revmon_error err = {{0}};
-	char *tok = NULL;
-	int64_t exp = 0, life;
 	int rc = -1;
 
-	memset(f, 0, sizeof *f);
-	f->retry_after = -1;
-	if (o->token && now_ms < o->renew_ms) {
-		*token = o->token;
-		return 0;
+	if (!o->x && !(o->x = rm_http_xfer_new(h))) {
+		snprintf(f->msg, sizeof f->msg, "token request: out of memory");
+		goto out;
 	}
-	rm_oauth_invalidate(o);
 	if (build_form(o, now_ms, &form, &err) < 0) {
 		snprintf(f->msg, sizeof f->msg, "token request: %.250s", err.msg);
 		f->unusable = 1;
 		goto out;
 	}
-	if (rm_http_request(h, "POST", o->token_url, form.data, form.len, NULL, timeout_ms,
-	                    timeout_ms < 10000 ? timeout_ms : 10000, &r) < 0) {
+	/* A failed start leaves its reason in the slot's answer. */
+	(void)rm_http_start(o->x, "POST", o->token_url, form.data, form.len, NULL, timeout_ms,
+	                    timeout_ms < 10000 ? timeout_ms : 10000);
+	rc = 0;
+out:
+	rm_buf_wipe(&form);
+	return rc;
+}
+
+/* What the token endpoint answered: the token cached, or *f. 0 or -1. */
+static int take_answer(struct rm_oauth *o, int64_t now_ms, const char **token,
+                       struct rm_oauth_fail *f)
+{
+	struct rm_http_response r;
+	struct rm_oauth_error oe;
+	char *tok = NULL;
+	int64_t exp = 0, life;
+	int rc = -1;
+
+	if (rm_http_take(o->x, &r) < 0) {
 		snprintf(f->msg, sizeof f->msg, "token endpoint: %s", r.error);
 		f->unusable = r.permanent;
 		goto out;
@@ -510,9 +523,27 @@ int rm_oauth_token(struct rm_oauth *o, struct rm_http *h, int64_t now_ms, int64_
 		         rm_oauth_error_explain(&oe, r.status, &f->unusable));
 	}
 out:
-	rm_buf_wipe(&form);
-	/* The body of a 200 holds the token: wipe it too. */
+	/* The body of a 200 holds the token: wipe it. */
 	rm_buf_wipe(&r.body);
 	rm_buf_free(&r.www_authenticate);
 	return rc;
+}
+
+int rm_oauth_token(struct rm_oauth *o, struct rm_http *h, int64_t now_ms, int64_t deadline_ms,
+                   int64_t timeout_ms, const char **token, struct rm_oauth_fail *f)
+{
+	memset(f, 0, sizeof *f);
+	f->retry_after = -1;
+	if (o->token && now_ms < o->renew_ms) {
+		*token = o->token;
+		return 0;
+	}
+	if (!o->x || !rm_http_busy(o->x)) {
+		rm_oauth_invalidate(o);
+		if (start_request(o, h, now_ms, timeout_ms, f) < 0)
+			return -1;
+	}
+	if (!rm_http_wait(o->x, deadline_ms))
+		return 1; /* still asking: the request runs on */
+	return take_answer(o, now_ms, token, f);
 }

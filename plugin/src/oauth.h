@@ -45,10 +45,13 @@ struct rm_oauth_fail {
 
 /* A valid access token (borrowed: valid until the next call on o), from
  * the cache when it has more than its renewal margin left, else from the
- * token endpoint with one request bounded by timeout_ms. now_ms is the wall
- * clock. Returns 0, or -1 with *f. */
-int rm_oauth_token(struct rm_oauth *o, struct rm_http *h, int64_t now_ms, int64_t timeout_ms,
-                   const char **token, struct rm_oauth_fail *f);
+ * token endpoint: one request on o's own transfer slot of h, bounded by
+ * timeout_ms (its own time-out), waited for until deadline_ms (monotonic).
+ * now_ms is the wall clock. Returns 0 with *token; 1 while the request is
+ * still in flight at the deadline (not a failure: call again, it runs on);
+ * -1 with *f. o must always be used with the same h, freed after o. */
+int rm_oauth_token(struct rm_oauth *o, struct rm_http *h, int64_t now_ms, int64_t deadline_ms,
+                   int64_t timeout_ms, const char **token, struct rm_oauth_fail *f);
 /* Forget the cached token (Graph refused it). */
 void rm_oauth_invalidate(struct rm_oauth *o);
 

@@ -9,6 +9,7 @@
 
 #include "analyzer.h"
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "revmon.h"
 
@@ -135,8 +136,5 @@ void rm_sim_params_from_settings(const struct rm_settings *s, struct rm_sim_para
 /* Bytes of analyzer state a monitor holds, and the users and clients it
  * tracks (for memory reports; not part of the public API). */
 size_t rm_monitor_bytes(const revmon *m, size_t *users, size_t *clients);
-
-/* Monotonic milliseconds, for budgets. */
-int64_t rm_monotonic_ms(void);
 
 #endif

@@ -15,20 +15,23 @@
  * and the request times are saved too, so back-to-back checks keep the
  * budget. 429 is honoured with its (fractional) Retry-After, else
  * exponential back-off with jitter; 5xx, dropped connections and broken
- * bodies are retried within the poll's budget. */
-#include <errno.h>
+ * bodies are retried.
+ *
+ * Requests run on libcurl's multi interface: a poll advances the request
+ * in flight and returns when its budget is spent; the request runs on into
+ * the next poll and ends only by graph_request_timeout, so a page that
+ * takes 20 s is read, not abandoned, and only real failures are retried. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "entra_app.h"
 #include "graph.h"
 #include "graph_errors.h"
 #include "graph_sessions.h"
 #include "http.h"
 #include "json_scan.h"
-#include "oauth.h"
 #include "records.h"
 #include "source.h"
 #include "table.h"
@@ -48,7 +51,6 @@
 #define SEEN_SLACK_MS 60000
 #define MAX_ATTEMPTS 5 /* per page */
 #define RETRY_SPAN_MS 20000 /* per page: retries end this long after the first failure */
-#define LOOKUP_MIN_LEFT_MS 1000 /* a user lookup needs this much of the budget */
 
 static const char sel_signins[] =
 	"id,createdDateTime,userId,userPrincipalName,appId,appDisplayName,deviceDetail,status,"
@@ -73,7 +75,10 @@ struct seen {
 
 struct graph_src {
 	struct rm_http *http;
-	struct rm_oauth *oauth;
+	struct rm_entra_app *app;
+	struct rm_http_xfer *page;   /* the page request, in flight across polls */
+	const struct stream *page_of; /* the stream whose page it is */
+	struct rm_http_xfer *lookup; /* the user lookup, likewise */
 	char *base;
 	struct stream st[N_STREAMS];
 	int64_t overlap_ms, lookback_ms, timeout_ms;
@@ -113,25 +118,6 @@ static double rnd(struct graph_src *g)
 	g->rng ^= g->rng << 25;
 	g->rng ^= g->rng >> 27;
 	return (double)((g->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-
-	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-int64_t rm_graph_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, double u)
-{
-	int64_t d = base_ms;
-
-	for (unsigned i = 0; i < attempt && d < cap_ms; i++)
-		d *= 2;
-	if (d > cap_ms)
-		d = cap_ms;
-	return (int64_t)((double)d * (0.5 + 0.5 * u));
 }
 
 int rm_graph_window_url(struct rm_buf *out, const char *base, const char *version,
@@ -188,39 +174,50 @@ static int keep_seen(void *rec, void *ctx)
 	return s->time_ms >= g->seen_floor_ms;
 }
 
-/* Ask Graph for one user's signInSessionsValidFromDateTime and remember
- * the answer. 0: answered (stored), 1: failed (throttling, an error),
- * 2: too little budget left (both: the user stays queued), -1: Graph
- * refuses lookups (turned off, said once). */
-static int lookup_user(struct graph_src *g, const char *id)
+/* Start the lookup of one user's signInSessionsValidFromDateTime. 0
+ * started, 1 failed (counted), 2 waiting for the app's token. */
+static int start_lookup(struct graph_src *g, const char *id)
 {
 	struct rm_buf url = {0};
-	struct rm_http_response r = {0};
 	struct rm_oauth_fail f;
 	const char *tok;
-	char said[300];
-	int64_t left = g->deadline - rm_monotonic_ms(), timeout, v;
-	int unusable = 0, rc = 1;
+	int rc = 1, t;
 
-	if (left < LOOKUP_MIN_LEFT_MS) {
-		rc = 2;
-		goto out;
-	}
 	if (rm_sessions_url(&url, g->base, id) < 0)
 		goto out;
-	timeout = left < g->timeout_ms ? left : g->timeout_ms;
-	if (rm_oauth_token(g->oauth, g->http, wall_now(g), timeout, &tok, &f) < 0) {
-		if (f.throttled)
+	t = rm_entra_app_token(g->app, wall_now(g), g->deadline, &tok, &f);
+	if (t != 0) {
+		if (t < 0 && f.throttled)
 			g->src->throttled++;
-		else
+		else if (t < 0)
 			g->src->errors++;
+		rc = t > 0 ? 2 : 1;
 		goto out;
 	}
-	left = g->deadline - rm_monotonic_ms();
-	timeout = left < g->timeout_ms ? left : g->timeout_ms;
-	if (timeout <= 0 ||
-	    rm_http_request(g->http, "GET", url.data, NULL, 0, tok, timeout,
-	                    timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS, &r) < 0) {
+	(void)rm_http_start(g->lookup, "GET", url.data, NULL, 0, tok, g->timeout_ms, CONNECT_TIMEOUT_MS);
+	rc = 0;
+out:
+	rm_buf_free(&url);
+	return rc;
+}
+
+/* Ask Graph for one user's signInSessionsValidFromDateTime and remember
+ * the answer. 0: answered (stored), 1: failed (throttling, an error),
+ * 2: the budget is spent with the request in flight (both: the user stays
+ * queued), -1: Graph refuses lookups (turned off, said once). */
+static int lookup_user(struct graph_src *g, const char *id)
+{
+	struct rm_http_response r = {0};
+	char said[300];
+	int64_t v;
+	int unusable = 0, rc;
+
+	if (!rm_http_busy(g->lookup) && (rc = start_lookup(g, id)) != 0)
+		return rc;
+	if (!rm_http_wait(g->lookup, g->deadline))
+		return 2;
+	rc = 1;
+	if (rm_http_take(g->lookup, &r) < 0) {
 		g->src->errors++;
 		goto out;
 	}
@@ -237,7 +234,7 @@ static int lookup_user(struct graph_src *g, const char *id)
 	else
 		g->src->errors++;
 	if (r.status == 401)
-		rm_oauth_invalidate(g->oauth);
+		rm_entra_app_invalidate(g->app);
 	if (r.status == 403) {
 		g->sessions_on = 0;
 		rc = -1;
@@ -249,7 +246,6 @@ static int lookup_user(struct graph_src *g, const char *id)
 		                                                    said, sizeof said, &unusable));
 	}
 out:
-	rm_buf_free(&url);
 	rm_http_response_free(&r);
 	return rc;
 }
@@ -405,7 +401,7 @@ static int transient(struct graph_src *g, int64_t delay_ms, struct revmon_error 
  * budget waiting (a host polling in a loop must not spin), then yield. */
 static int wait_out(int64_t deadline)
 {
-	sleep_ms(deadline - rm_monotonic_ms());
+	rm_sleep_ms(deadline - rm_monotonic_ms());
 	return FETCH_BUDGET;
 }
 
@@ -417,29 +413,28 @@ static void page_done(struct graph_src *g)
 	g->last[0] = '\0';
 }
 
-static int fetch(struct rm_source *src, struct graph_src *g, const struct stream *st,
-                 const char *url, int64_t deadline, struct rm_http_response *r,
-                 struct revmon_error *err)
+/* Send the request for url once the retry pause, the app's token and the
+ * request budget allow: FETCH_OK when it is on its way, FETCH_BUDGET when
+ * the poll's time ran out first, FETCH_FAIL (err) when no token can be had. */
+static int send_page(struct rm_source *src, struct graph_src *g, const struct stream *st,
+                     const char *url, int64_t deadline, struct revmon_error *err)
 {
 	for (;;) {
-		int64_t now = rm_monotonic_ms(), left, wait, timeout, delay;
+		int64_t now = rm_monotonic_ms(), wait;
 		struct rm_oauth_fail f;
-		struct rm_graph_error ge;
-		const char *tok, *why;
-		char said[300];
-		int unusable = 0;
+		const char *tok;
+		int t;
 
 		/* A retry waits in this poll when it fits, else in a later one. */
 		if (g->retry_at > now) {
 			if (g->retry_at >= deadline)
 				return wait_out(deadline);
-			sleep_ms(g->retry_at - now);
+			rm_sleep_ms(g->retry_at - now);
 		}
-		left = deadline - rm_monotonic_ms();
-		if (left <= 0)
-			return FETCH_BUDGET;
-		timeout = left < g->timeout_ms ? left : g->timeout_ms;
-		if (rm_oauth_token(g->oauth, g->http, wall_now(g), timeout, &tok, &f) < 0) {
+		t = rm_entra_app_token(g->app, wall_now(g), deadline, &tok, &f);
+		if (t > 0)
+			return FETCH_BUDGET; /* the token request runs on */
+		if (t < 0) {
 			if (f.throttled)
 				src->throttled++;
 			else
@@ -450,9 +445,8 @@ static int fetch(struct rm_source *src, struct graph_src *g, const struct stream
 				return FETCH_FAIL;
 			}
 			snprintf(g->last, sizeof g->last, "%s", f.msg);
-			delay = f.retry_after >= 0 ? (int64_t)(f.retry_after * 1000)
-			        : rm_graph_backoff_ms(g->attempt, TOKEN_RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
-			if (transient(g, delay, err) < 0)
+			if (transient(g, rm_retry_delay_ms(f.retry_after, g->attempt, TOKEN_RETRY_BASE_MS,
+			                                   RETRY_CAP_MS, rnd(g)), err) < 0)
 				return FETCH_FAIL;
 			continue;
 		}
@@ -460,74 +454,109 @@ static int fetch(struct rm_source *src, struct graph_src *g, const struct stream
 		if (wait > 0) {
 			if (rm_monotonic_ms() + wait >= deadline)
 				return wait_out(deadline);
-			sleep_ms(wait);
+			rm_sleep_ms(wait);
 		}
-		left = deadline - rm_monotonic_ms();
-		if (left <= 0)
-			return FETCH_BUDGET;
-		timeout = left < g->timeout_ms ? left : g->timeout_ms;
 		rate_record(g, wall_now(g));
+		(void)rm_http_start(g->page, "GET", url, NULL, 0, tok, g->timeout_ms, CONNECT_TIMEOUT_MS);
+		g->page_of = st;
+		return FETCH_OK;
+	}
+}
+
+/* What an answer to the page request means: FETCH_OK (a whole page in
+ * *r), FETCH_FAIL (err), or 2: try again (after g->retry_at, or at once
+ * with a fresh token). */
+static int judge_page(struct rm_source *src, struct graph_src *g, const struct stream *st,
+                      int answered, struct rm_http_response *r, struct revmon_error *err)
+{
+	struct rm_graph_error ge;
+	const char *why;
+	char said[300];
+	int64_t delay;
+	int unusable = 0;
+
+	if (!answered) {
+		/* libcurl resends once by itself when a reused connection
+		 * dies: count the request twice, the budget stays safe. */
+		rate_record(g, wall_now(g));
+		src->errors++;
+		if (r->permanent) {
+			src->unusable = 1;
+			page_done(g);
+			rm_errorf(err, "%s: %.200s", st->what, r->error);
+			return FETCH_FAIL;
+		}
+		snprintf(g->last, sizeof g->last, "%s: %.200s", st->what, r->error);
+		delay = rm_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
+	} else if (r->status == 200) {
+		if (whole_object(&r->body)) {
+			page_done(g);
+			return FETCH_OK;
+		}
+		src->errors++;
+		snprintf(g->last, sizeof g->last,
+		         "%s: HTTP 200 with a truncated or malformed body (%zu bytes)", st->what,
+		         r->body.len);
+		delay = rm_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
+	} else if (r->status == 401 && !g->refreshed) {
+		/* The token may have been revoked or rotated: get a new one, once. */
+		src->errors++;
+		g->refreshed = 1;
+		rm_entra_app_invalidate(g->app);
+		return 2;
+	} else if (r->status == 429 || r->status >= 500) {
+		if (r->status == 429)
+			src->throttled++;
+		else
+			src->errors++;
+		snprintf(g->last, sizeof g->last, "%s: HTTP %ld: %s", st->what, r->status,
+		         rm_graph_error_describe(r->status, r->body.data, r->body.len, said,
+		                                 sizeof said, &unusable));
+		delay = rm_retry_delay_ms(r->retry_after, g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
+	} else {
+		src->errors++;
+		if (rm_graph_error_parse(r->body.data ? r->body.data : "", r->body.len, &ge) < 0)
+			memset(&ge, 0, sizeof ge);
+		why = rm_graph_error_explain(&ge, r->status, &unusable);
+		/* A fresh token refused: the audience (graph_base) or the app is wrong. */
+		if (r->status == 401) {
+			unusable = 1;
+			why = "Graph refused a fresh access token: does graph_base match the token's audience?";
+		}
+		src->unusable = unusable;
+		page_done(g);
+		rm_errorf(err, "%s: HTTP %ld: %s%s%s%s", st->what, r->status, why,
+		          ge.code[0] ? " (" : "", ge.code, ge.code[0] ? ")" : "");
+		return FETCH_FAIL;
+	}
+	if (transient(g, delay, err) < 0) {
+		page_done(g);
+		return FETCH_FAIL;
+	}
+	return 2;
+}
+
+/* Get one page of st (url) into *r: the request in flight goes on, or a
+ * new one is sent; it is waited for until the deadline and then runs on
+ * into the next poll. FETCH_OK, FETCH_BUDGET or FETCH_FAIL (err). */
+static int fetch(struct rm_source *src, struct graph_src *g, const struct stream *st,
+                 const char *url, int64_t deadline, struct rm_http_response *r,
+                 struct revmon_error *err)
+{
+	for (;;) {
+		int rc, answered;
+
+		if (rm_http_busy(g->page) && g->page_of != st)
+			rm_http_cancel(g->page); /* another stream's: cannot happen, never mixed */
+		if (!rm_http_busy(g->page) && (rc = send_page(src, g, st, url, deadline, err)) != FETCH_OK)
+			return rc;
+		if (!rm_http_wait(g->page, deadline))
+			return FETCH_BUDGET;
 		rm_http_response_free(r);
-		if (rm_http_request(g->http, "GET", url, NULL, 0, tok, timeout,
-		                    timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS, r) < 0) {
-			/* libcurl resends once by itself when a reused connection
-			 * dies: count the request twice, the budget stays safe. */
-			rate_record(g, wall_now(g));
-			src->errors++;
-			if (r->permanent) {
-				src->unusable = 1;
-				page_done(g);
-				rm_errorf(err, "%s: %.200s", st->what, r->error);
-				return FETCH_FAIL;
-			}
-			snprintf(g->last, sizeof g->last, "%s: %.200s", st->what, r->error);
-			delay = rm_graph_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
-		} else if (r->status == 200) {
-			if (whole_object(&r->body)) {
-				page_done(g);
-				return FETCH_OK;
-			}
-			src->errors++;
-			snprintf(g->last, sizeof g->last,
-			         "%s: HTTP 200 with a truncated or malformed body (%zu bytes)", st->what,
-			         r->body.len);
-			delay = rm_graph_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
-		} else if (r->status == 401 && !g->refreshed) {
-			/* The token may have been revoked or rotated: get a new one, once. */
-			src->errors++;
-			g->refreshed = 1;
-			rm_oauth_invalidate(g->oauth);
-			continue;
-		} else if (r->status == 429 || r->status >= 500) {
-			if (r->status == 429)
-				src->throttled++;
-			else
-				src->errors++;
-			snprintf(g->last, sizeof g->last, "%s: HTTP %ld: %s", st->what, r->status,
-			         rm_graph_error_describe(r->status, r->body.data, r->body.len, said,
-			                                 sizeof said, &unusable));
-			delay = r->retry_after >= 0 ? (int64_t)(r->retry_after * 1000)
-			        : rm_graph_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
-		} else {
-			src->errors++;
-			if (rm_graph_error_parse(r->body.data ? r->body.data : "", r->body.len, &ge) < 0)
-				memset(&ge, 0, sizeof ge);
-			why = rm_graph_error_explain(&ge, r->status, &unusable);
-			/* A fresh token refused: the audience (graph_base) or the app is wrong. */
-			if (r->status == 401) {
-				unusable = 1;
-				why = "Graph refused a fresh access token: does graph_base match the token's audience?";
-			}
-			src->unusable = unusable;
-			page_done(g);
-			rm_errorf(err, "%s: HTTP %ld: %s%s%s%s", st->what, r->status, why,
-			          ge.code[0] ? " (" : "", ge.code, ge.code[0] ? ")" : "");
-			return FETCH_FAIL;
-		}
-		if (transient(g, delay, err) < 0) {
-			page_done(g);
-			return FETCH_FAIL;
-		}
+		answered = rm_http_take(g->page, r) == 0;
+		rc = judge_page(src, g, st, answered, r, err);
+		if (rc != 2)
+			return rc;
 	}
 }
 
@@ -751,7 +780,7 @@ static void graph_free(struct rm_source *src)
 	struct graph_src *g = src->impl;
 
 	if (g) {
-		rm_oauth_free(g->oauth);
+		rm_entra_app_free(g->app);
 		rm_http_free(g->http);
 		for (size_t k = 0; k < N_STREAMS; k++)
 			free(g->st[k].next);
@@ -765,47 +794,11 @@ static void graph_free(struct rm_source *src)
 static const struct rm_source_ops graph_ops = {graph_poll, graph_now, graph_done, NULL,
                                                graph_save, graph_load, graph_free, NULL};
 
-/* Which keys are missing or conflict, named. */
-static int check_keys(const struct rm_settings *s, struct revmon_error *err)
-{
-	int secret = s->graph_client_secret_file || s->graph_client_secret_env;
-	int cert = s->graph_certificate_file || s->graph_private_key_file;
-
-	if (!s->graph_tenant) {
-		rm_errorf(err, "source: graph: graph_tenant is not set (the tenant id or domain)");
-		return -1;
-	}
-	if (!s->graph_client_id) {
-		rm_errorf(err, "source: graph: graph_client_id is not set (the app registration's client id)");
-		return -1;
-	}
-	if (!secret && !cert) {
-		rm_errorf(err, "source: graph: no credential: set graph_client_secret_file, "
-		          "graph_client_secret_env, or graph_certificate_file and graph_private_key_file");
-		return -1;
-	}
-	if (secret && cert) {
-		rm_errorf(err, "source: graph: set a client secret or a certificate, not both");
-		return -1;
-	}
-	if (s->graph_client_secret_file && s->graph_client_secret_env) {
-		rm_errorf(err, "source: graph: set graph_client_secret_file or graph_client_secret_env, not both");
-		return -1;
-	}
-	if (cert && (!s->graph_certificate_file || !s->graph_private_key_file)) {
-		rm_errorf(err, "source: graph: %s is not set (certificate authentication needs both files)",
-		          s->graph_certificate_file ? "graph_private_key_file" : "graph_certificate_file");
-		return -1;
-	}
-	return 0;
-}
-
 struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings *s,
                                       struct revmon_error *err)
 {
 	struct rm_source *src = rm_source_alloc(spec, &graph_ops, sizeof(struct graph_src), err);
 	struct graph_src *g;
-	struct rm_buf token_url = {0}, scope = {0}, secret = {0};
 	struct revmon_error why = {{0}};
 
 	if (!src)
@@ -815,8 +808,6 @@ struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings
 	rm_table_init(&g->seen, sizeof(struct seen), keep_seen, g);
 	rm_sessions_init(&g->sessions);
 	g->sessions_on = s->graph_session_lookup;
-	if (check_keys(s, err) < 0)
-		goto fail;
 	g->base = strdup(s->graph_base);
 	g->overlap_ms = s->graph_overlap_ms;
 	g->lookback_ms = s->graph_lookback_ms;
@@ -840,36 +831,19 @@ struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings
 	                           "createdDateTime", "nonInteractiveUser",
 	                           s->graph_select ? sel_signins : NULL, s->graph_noninteractive,
 	                           0, NULL, 0};
-	if (!g->base || rm_buf_printf(&token_url, "%s/%s/oauth2/v2.0/token", s->graph_authority,
-	                              s->graph_tenant) < 0 ||
-	    rm_buf_printf(&scope, "%s/.default", s->graph_base) < 0) {
+	if (!g->base) {
 		rm_errorf(err, "source: %s: out of memory", spec);
 		goto fail;
 	}
 	g->http = rm_http_new(s->graph_ca_file, s->max_document_bytes, &why);
-	if (!g->http) {
-		rm_errorf(err, "source: %s: %s", spec, why.msg);
+	if (!g->http || !(g->page = rm_http_xfer_new(g->http)) ||
+	    !(g->lookup = rm_http_xfer_new(g->http)) ||
+	    !(g->app = rm_entra_app_new(s, g->http, g->timeout_ms, &why))) {
+		rm_errorf(err, "source: %s: %s", spec, why.msg[0] ? why.msg : "out of memory");
 		goto fail;
 	}
-	if (s->graph_certificate_file) {
-		g->oauth = rm_oauth_new_cert(token_url.data, s->graph_client_id, scope.data,
-		                             s->graph_certificate_file, s->graph_private_key_file, &why);
-	} else if (rm_secret_read("graph_client_secret_file", s->graph_client_secret_file,
-	                          "graph_client_secret_env", s->graph_client_secret_env, &secret, &why) == 0) {
-		g->oauth = rm_oauth_new_secret(token_url.data, s->graph_client_id, scope.data,
-		                               secret.data, secret.len, &why);
-	}
-	if (!g->oauth) {
-		rm_errorf(err, "source: %s: %s", spec, why.msg);
-		goto fail;
-	}
-	goto out;
+	return src;
 fail:
 	graph_free(src);
-	src = NULL;
-out:
-	rm_buf_wipe(&secret);
-	rm_buf_free(&token_url);
-	rm_buf_free(&scope);
-	return src;
+	return NULL;
 }

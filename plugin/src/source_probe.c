@@ -13,20 +13,23 @@
  * period when polled steadily).
  *
  * The drill is a state machine advanced by each poll within its deadline,
- * so a host's poll never blocks beyond its budget. Drills start every
+ * so a host's poll never blocks beyond its budget. Its requests run on
+ * libcurl's multi interface: one in flight carries on into the next poll
+ * and ends only by probe_request_timeout, and the two old tokens are
+ * polled independently, so a slow resource never starves the refresh
+ * token's polling. Drills start every
  * probe_interval and never overlap; one that has not seen both refusals
  * probe_max_wait after the revocation ends as failed.
  *
  * Secrets (client secrets, the canary's password, refresh and access
  * tokens) are never logged, put in errors or saved, and are wiped when
  * dropped. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "claims_challenge.h"
+#include "entra_app.h"
 #include "graph_errors.h"
 #include "http.h"
 #include "json_scan.h"
@@ -36,7 +39,6 @@
 
 #define STATE_VERSION 1
 #define CONNECT_TIMEOUT_MS 5000
-#define MIN_LEFT_MS 50 /* a request needs at least this much of the budget */
 /* A poll answered 429 or 5xx without Retry-After waits 5 s, then twice as
  * long each time in a row (Microsoft's resilience guidance), at most 60 s. */
 #define PUSHBACK_FIRST_MS 5000
@@ -46,18 +48,27 @@ static const char cp1_claims[] = "{\"access_token\":{\"xms_cc\":{\"values\":[\"c
 
 enum phase { P_IDLE, P_ACQUIRE, P_REVOKE, P_POLL };
 
-enum check { C_ACCEPTED, C_REFUSED, C_ERROR, C_BUDGET };
+enum check { C_ACCEPTED, C_REFUSED, C_ERROR, C_AGAIN };
 
-/* What the drill has seen of one old token (the access or the refresh one). */
+/* What the drill has seen of one old token (the access or the refresh one),
+ * and its own polling: each old token is polled on its own schedule. */
 struct watch {
+	const char *what;           /* "access" or "refresh", for messages */
 	int done;                   /* refused */
 	int64_t lag, res;           /* from the revocation to the refusal, and its resolution */
 	int64_t ok_mono;            /* latest accepted poll */
+	struct rm_http_xfer *x;     /* its request, in flight across polls */
+	int stage;                  /* access: 0 the resource, 1 introspection */
+	int64_t sent_mono;          /* when this poll of the token began */
+	int64_t next_mono;          /* when the next one is due */
+	int64_t hold_ms;            /* the server asked for this pause after this poll */
+	unsigned pushbacks;         /* polls in a row that were asked to pause */
 };
 
 struct probe {
 	struct rm_http *http;
-	struct rm_oauth *graph;     /* entra: the app that revokes */
+	struct rm_http_xfer *xm;    /* the sign-in and the revocation */
+	struct rm_entra_app *graph; /* entra: the app that revokes */
 	int flavour, cae, wait_expiry;
 	char *token_url, *client_id, *scope, *resource, *resource_url, *revoke_url,
 	     *introspection_url, *username;
@@ -68,13 +79,11 @@ struct probe {
 	int64_t next_drill_wall;    /* a drill may start at this wall time */
 	char *at, *rt;              /* the drill's tokens (secrets) */
 	int64_t at_expires_wall;
-	int64_t revoked_mono, next_poll_mono;
+	int64_t revoked_mono, revoke_sent_mono;
 	struct watch access, refresh;
 	int cae_challenge;
 	char refresh_why[96];
 	char last[300];             /* the latest failure of a poll during the drill */
-	int64_t hold_ms;            /* the servers asked for this pause after this round */
-	unsigned pushbacks;         /* rounds in a row that were asked to pause */
 
 	uint64_t drills;
 	struct rm_probe_results res;
@@ -88,14 +97,6 @@ static int64_t wall_now(const struct probe *p)
 	return p->wall0 + (rm_monotonic_ms() - p->mono0);
 }
 
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-
-	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static void wipe_str(char **s)
 {
 	if (*s) {
@@ -107,40 +108,24 @@ static void wipe_str(char **s)
 
 /* --- requests --- */
 
-/* Time a request may take now: the smaller of the request timeout and what
- * is left of the budget; 0 when too little is left. */
-static int64_t req_timeout(const struct probe *p, int64_t deadline)
+/* Start a request on x (form: its body, or NULL), bounded by the probe's
+ * own request time-out; the form is wiped at once (the transfer has its
+ * own copy, wiped when it ends). */
+static void send(const struct probe *p, struct rm_http_xfer *x, const char *method,
+                 const char *url, struct rm_buf *form, const char *bearer)
 {
-	int64_t left = deadline - rm_monotonic_ms();
-
-	if (left < MIN_LEFT_MS)
-		return 0;
-	return left < p->timeout_ms ? left : p->timeout_ms;
-}
-
-/* Send a request (form: its body, or NULL) taking at most timeout, and at
- * most CONNECT_TIMEOUT_MS to connect. 0: an answer came (any status), 1:
- * the budget, not the server, cut it short (not a result), -1: it failed
- * (r->error says why). The caller frees r in every case. */
-static int request(const struct probe *p, const char *method, const char *url,
-                   const struct rm_buf *form, const char *bearer, int64_t timeout,
-                   int64_t deadline, struct rm_http_response *r)
-{
-	int64_t connect = timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS;
-
-	if (rm_http_request(p->http, method, url, form ? form->data : NULL, form ? form->len : 0,
-	                    bearer, timeout, connect, r) >= 0)
-		return 0;
-	if (r->transport_error && !r->permanent && timeout < p->timeout_ms &&
-	    rm_monotonic_ms() >= deadline - 5)
-		return 1;
-	return -1;
+	(void)rm_http_start(x, method, url, form ? form->data : NULL, form ? form->len : 0, bearer,
+	                    p->timeout_ms, p->timeout_ms < CONNECT_TIMEOUT_MS ? p->timeout_ms
+	                                                                      : CONNECT_TIMEOUT_MS);
+	if (form)
+		rm_buf_wipe(form);
 }
 
 /* Drop a request's form and its answer, wiped: either may hold a secret. */
 static void drop_exchange(struct rm_buf *form, struct rm_http_response *r)
 {
-	rm_buf_wipe(form);
+	if (form)
+		rm_buf_wipe(form);
 	rm_buf_wipe(&r->body);
 	rm_buf_free(&r->www_authenticate);
 }
@@ -239,8 +224,12 @@ static void token_error(const struct rm_http_response *r, char *out, size_t cap,
 
 /* --- the drill --- */
 
+/* The drill's tokens and every request that may carry them, wiped. */
 static void drop_tokens(struct probe *p)
 {
+	rm_http_cancel(p->xm);
+	rm_http_cancel(p->access.x);
+	rm_http_cancel(p->refresh.x);
 	wipe_str(&p->at);
 	wipe_str(&p->rt);
 }
@@ -258,7 +247,7 @@ static void finish(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 	if (!ok) {
 		p->res.failures++;
 		p->res.have_access = p->res.have_refresh = 0;
-		snprintf(p->status, sizeof p->status, "drill %llu failed: %s",
+		snprintf(p->status, sizeof p->status, "drill %llu failed: %.360s",
 		         (unsigned long long)p->drills, why);
 		rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", src->name, p->status);
 		return;
@@ -289,27 +278,37 @@ static void finish(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 	rm_ingest_log(in, REVMON_LOG_INFO, "%s: %s", src->name, p->status);
 }
 
-/* Sign the canary in. 0 ok, 1 budget, -1 failed (why). */
+/* Take the answer of x into *r once it has come. 1: it has (r filled,
+ * *answered says whether an HTTP answer came), 0: still in flight. */
+static int answer(struct rm_http_xfer *x, int64_t deadline, struct rm_http_response *r,
+                  int *answered)
+{
+	if (!rm_http_wait(x, deadline))
+		return 0;
+	*answered = rm_http_take(x, r) == 0;
+	return 1;
+}
+
+/* Sign the canary in. 0 ok, 1 still in flight at the deadline, -1 failed (why). */
 static int acquire(struct rm_source *src, struct probe *p, int64_t deadline, char *why,
                    size_t cap)
 {
 	struct rm_http_response r = {0};
 	struct rm_buf form = {0};
-	int64_t timeout = req_timeout(p, deadline), exp = 0;
-	int rc = -1, req, unusable, revoked;
+	int64_t exp = 0;
+	int rc = -1, unusable, revoked, answered;
 
-	if (!timeout)
+	if (!rm_http_busy(p->xm)) {
+		if (token_form(p, p->stored_rt.len ? p->stored_rt.data : NULL, p->stored_rt.len,
+		               &form) < 0) {
+			snprintf(why, cap, "out of memory");
+			goto out;
+		}
+		send(p, p->xm, "POST", p->token_url, &form, NULL);
+	}
+	if (!answer(p->xm, deadline, &r, &answered))
 		return 1;
-	if (token_form(p, p->stored_rt.len ? p->stored_rt.data : NULL, p->stored_rt.len, &form) < 0) {
-		snprintf(why, cap, "out of memory");
-		goto out;
-	}
-	req = request(p, "POST", p->token_url, &form, NULL, timeout, deadline, &r);
-	if (req > 0) {
-		rc = 1;
-		goto out;
-	}
-	if (req < 0) {
+	if (!answered) {
 		src->errors++;
 		src->unusable = r.permanent;
 		snprintf(why, cap, "sign-in of the canary: token endpoint: %.200s", r.error);
@@ -345,21 +344,23 @@ out:
 	return rc;
 }
 
-/* Revoke. 0 ok (revoked_mono set), 1 budget, -1 failed (why). */
-static int revoke(struct rm_source *src, struct probe *p, int64_t deadline, char *why, size_t cap)
+/* Send the revocation request: Graph's revokeSignInSessions with the app's
+ * token, or RFC 7009 on the refresh token. 0 sent, 1 waiting for the app's
+ * token, -1 failed (why). */
+static int send_revoke(struct rm_source *src, struct probe *p, int64_t deadline, char *why,
+                       size_t cap)
 {
-	struct rm_http_response r = {0};
 	struct rm_buf form = {0};
-	int64_t timeout = req_timeout(p, deadline), sent;
 	const char *bearer = NULL;
-	int rc = -1, e = 0, req;
+	int e = 0;
 
-	if (!timeout)
-		return 1;
 	if (p->flavour == RM_PROBE_ENTRA) {
 		struct rm_oauth_fail f;
+		int t = rm_entra_app_token(p->graph, wall_now(p), deadline, &bearer, &f);
 
-		if (rm_oauth_token(p->graph, p->http, wall_now(p), timeout, &bearer, &f) < 0) {
+		if (t > 0)
+			return 1;
+		if (t < 0) {
 			if (f.throttled)
 				src->throttled++;
 			else
@@ -368,9 +369,6 @@ static int revoke(struct rm_source *src, struct probe *p, int64_t deadline, char
 			snprintf(why, cap, "revocation: the Graph app's %.250s", f.msg);
 			return -1;
 		}
-		timeout = req_timeout(p, deadline);
-		if (!timeout)
-			return 1;
 	} else {
 		if (rm_buf_reserve(&form, 4096 + 3 * (strlen(p->rt) + p->client_secret.len)) < 0)
 			e = -1;
@@ -379,17 +377,28 @@ static int revoke(struct rm_source *src, struct probe *p, int64_t deadline, char
 		e |= rm_buf_puts(&form, "&token_type_hint=refresh_token");
 		e |= put_client(p, &form);
 		if (e) {
+			rm_buf_wipe(&form);
 			snprintf(why, cap, "out of memory");
-			goto out;
+			return -1;
 		}
 	}
-	sent = rm_monotonic_ms();
-	req = request(p, "POST", p->revoke_url, &form, bearer, timeout, deadline, &r);
-	if (req > 0) {
-		rc = 1;
-		goto out;
-	}
-	if (req < 0) {
+	p->revoke_sent_mono = rm_monotonic_ms();
+	send(p, p->xm, "POST", p->revoke_url, p->flavour == RM_PROBE_ENTRA ? NULL : &form, bearer);
+	return 0;
+}
+
+/* Revoke. 0 ok (revoked_mono set), 1 still in flight at the deadline, -1 failed (why). */
+static int revoke(struct rm_source *src, struct probe *p, int64_t deadline, char *why, size_t cap)
+{
+	struct rm_http_response r = {0};
+	int rc, answered;
+
+	if (!rm_http_busy(p->xm) && (rc = send_revoke(src, p, deadline, why, cap)) != 0)
+		return rc;
+	if (!answer(p->xm, deadline, &r, &answered))
+		return 1;
+	rc = -1;
+	if (!answered) {
 		src->errors++;
 		snprintf(why, cap, "revocation: %.200s", r.error);
 		goto out;
@@ -416,156 +425,159 @@ static int revoke(struct rm_source *src, struct probe *p, int64_t deadline, char
 		src->unusable = p->last_unusable = unusable || r.status == 401 || r.status == 403;
 		goto out;
 	}
-	p->revoked_mono = sent;
+	p->revoked_mono = p->revoke_sent_mono;
 	rc = 0;
 out:
-	drop_exchange(&form, &r);
+	drop_exchange(NULL, &r);
 	return rc;
 }
 
-/* A poll answered 429 or 5xx: the server asks for a pause before the next
- * one. Honour its Retry-After (fractional seconds allowed), else back off
- * exponentially; the lags' resolution then shows the wider gap. */
-static void note_pushback(struct rm_source *src, struct probe *p, const struct rm_http_response *r)
+/* A poll answered 429 or 5xx: the server asks for a pause before this
+ * token's next poll. Honour its Retry-After (fractional seconds allowed),
+ * else back off exponentially (the live sources' one policy, without
+ * jitter: the lags' resolution then shows the wider gap exactly). */
+static void note_pushback(struct rm_source *src, struct watch *w, const struct rm_http_response *r)
 {
-	int64_t ms = PUSHBACK_MAX_MS;
+	int64_t ms;
 
 	if (r->status != 429 && r->status < 500)
 		return;
 	if (r->status == 429)
 		src->throttled++;
-	if (r->retry_after >= 0)
-		ms = r->retry_after * 1000.0 < (double)INT32_MAX ? (int64_t)(r->retry_after * 1000.0)
-		                                                : INT32_MAX;
-	else if (p->pushbacks < 4)
-		ms = (int64_t)PUSHBACK_FIRST_MS << p->pushbacks;
-	if (ms > p->hold_ms)
-		p->hold_ms = ms;
+	ms = rm_retry_delay_ms(r->retry_after, w->pushbacks, PUSHBACK_FIRST_MS, PUSHBACK_MAX_MS, 1.0);
+	if (ms > w->hold_ms)
+		w->hold_ms = ms;
 }
 
-/* One poll of the old access token: the resource, then introspection. */
-static enum check check_access(struct rm_source *src, struct probe *p, int64_t deadline)
+/* Send the next request of a poll of the old access token: the resource
+ * (stage 0), or introspection (stage 1). */
+static void send_access(struct probe *p, struct watch *w)
 {
-	struct rm_http_response r = {0};
-	enum check c = C_ACCEPTED;
-	int64_t timeout = req_timeout(p, deadline);
+	struct rm_buf form = {0};
+	int e;
 
-	if (!timeout)
-		return C_BUDGET;
-	if (p->resource_url) {
-		int req = request(p, "GET", p->resource_url, NULL, p->at, timeout, deadline, &r);
-
-		if (req > 0) {
-			c = C_BUDGET;
-		} else if (req < 0) {
-			c = C_ERROR;
-			snprintf(p->last, sizeof p->last, "resource: %.200s", r.error);
-		} else if (r.status == 401) {
-			struct rm_claims_challenge ch;
-
-			if (r.www_authenticate.len &&
-			    rm_claims_challenge_parse(r.www_authenticate.data, r.www_authenticate.len, &ch) &&
-			    ch.insufficient_claims)
-				p->cae_challenge = 1;
-			c = C_REFUSED;
-		} else if (r.status < 200 || r.status > 299) {
-			c = C_ERROR;
-			note_pushback(src, p, &r);
-			snprintf(p->last, sizeof p->last, "resource: HTTP %ld", r.status);
-		}
-		rm_http_response_free(&r);
-		if (c != C_ACCEPTED)
-			return c;
-		timeout = req_timeout(p, deadline);
-		if (!timeout)
-			return C_BUDGET;
+	if (w->stage == 0) {
+		send(p, w->x, "GET", p->resource_url, NULL, p->at);
+		return;
 	}
-	if (p->introspection_url) {
-		struct rm_buf form = {0};
-		struct rm_json_val v;
-		size_t pos;
-		int req, e = rm_buf_reserve(&form, 4096 + 3 * (strlen(p->at) + p->client_secret.len));
+	e = rm_buf_reserve(&form, 4096 + 3 * (strlen(p->at) + p->client_secret.len));
+	e |= rm_buf_puts(&form, "token=");
+	e |= rm_url_encode(&form, p->at, strlen(p->at));
+	e |= rm_buf_puts(&form, "&token_type_hint=access_token");
+	e |= put_client(p, &form);
+	if (e) /* the request goes without the token and is refused as malformed */
+		form.len = 0;
+	send(p, w->x, "POST", p->introspection_url, &form, NULL);
+}
 
-		e |= rm_buf_puts(&form, "token=");
-		e |= rm_url_encode(&form, p->at, strlen(p->at));
-		e |= rm_buf_puts(&form, "&token_type_hint=access_token");
-		e |= put_client(p, &form);
-		if (e) {
-			rm_buf_wipe(&form);
-			snprintf(p->last, sizeof p->last, "out of memory");
-			return C_ERROR;
-		}
-		req = request(p, "POST", p->introspection_url, &form, NULL, timeout, deadline, &r);
-		if (req > 0) {
-			c = C_BUDGET;
-		} else if (req < 0) {
-			c = C_ERROR;
-			snprintf(p->last, sizeof p->last, "introspection: %.200s", r.error);
-		} else if (r.status != 200) {
-			c = C_ERROR;
-			note_pushback(src, p, &r);
-			snprintf(p->last, sizeof p->last, "introspection: HTTP %ld", r.status);
-		} else {
-			pos = rm_json_skip_ws(r.body.data ? r.body.data : "", r.body.len, 0);
-			if (pos < r.body.len && r.body.data[pos] == '{' &&
-			    rm_json_obj_get(r.body.data + pos, r.body.len - pos, "active", &v) == 1 &&
-			    (v.type == RM_JSON_TRUE || v.type == RM_JSON_FALSE)) {
-				c = v.type == RM_JSON_FALSE ? C_REFUSED : C_ACCEPTED;
-			} else {
-				c = C_ERROR;
-				snprintf(p->last, sizeof p->last, "introspection: no \"active\" in the answer");
-			}
-		}
-		drop_exchange(&form, &r);
+/* What the resource's answer says of the old access token. */
+static enum check judge_resource(struct rm_source *src, struct probe *p, struct watch *w,
+                                 const struct rm_http_response *r, int answered)
+{
+	struct rm_claims_challenge ch;
+
+	if (!answered) {
+		snprintf(p->last, sizeof p->last, "resource: %.200s", r->error);
+		return C_ERROR;
+	}
+	if (r->status == 401) {
+		if (r->www_authenticate.len &&
+		    rm_claims_challenge_parse(r->www_authenticate.data, r->www_authenticate.len, &ch) &&
+		    ch.insufficient_claims)
+			p->cae_challenge = 1;
+		return C_REFUSED;
+	}
+	if (r->status < 200 || r->status > 299) {
+		note_pushback(src, w, r);
+		snprintf(p->last, sizeof p->last, "resource: HTTP %ld", r->status);
+		return C_ERROR;
+	}
+	return C_ACCEPTED;
+}
+
+/* What introspection's answer says of the old access token. */
+static enum check judge_introspection(struct rm_source *src, struct probe *p, struct watch *w,
+                                      const struct rm_http_response *r, int answered)
+{
+	struct rm_json_val v;
+	size_t pos;
+
+	if (!answered) {
+		snprintf(p->last, sizeof p->last, "introspection: %.200s", r->error);
+		return C_ERROR;
+	}
+	if (r->status != 200) {
+		note_pushback(src, w, r);
+		snprintf(p->last, sizeof p->last, "introspection: HTTP %ld", r->status);
+		return C_ERROR;
+	}
+	pos = rm_json_skip_ws(r->body.data ? r->body.data : "", r->body.len, 0);
+	if (pos < r->body.len && r->body.data[pos] == '{' &&
+	    rm_json_obj_get(r->body.data + pos, r->body.len - pos, "active", &v) == 1 &&
+	    (v.type == RM_JSON_TRUE || v.type == RM_JSON_FALSE))
+		return v.type == RM_JSON_FALSE ? C_REFUSED : C_ACCEPTED;
+	snprintf(p->last, sizeof p->last, "introspection: no \"active\" in the answer");
+	return C_ERROR;
+}
+
+/* One answer about the old access token: the resource first, then
+ * introspection when both are configured (C_AGAIN: that request went). */
+static enum check judge_access(struct rm_source *src, struct probe *p, struct watch *w,
+                               const struct rm_http_response *r, int answered)
+{
+	enum check c;
+
+	if (w->stage == 1)
+		return judge_introspection(src, p, w, r, answered);
+	c = judge_resource(src, p, w, r, answered);
+	if (c == C_ACCEPTED && p->introspection_url) {
+		w->stage = 1;
+		send_access(p, w);
+		return C_AGAIN;
 	}
 	return c;
 }
 
-/* One poll of the old refresh token at the token endpoint. A rotating
- * provider answers with a new one, which stands in for it from then on
- * (the same grant, issued before the revocation). */
-static enum check check_refresh(struct rm_source *src, struct probe *p, int64_t deadline)
+/* Send a poll of the old refresh token to the token endpoint. */
+static void send_refresh(struct probe *p, struct watch *w)
 {
-	struct rm_http_response r = {0};
 	struct rm_buf form = {0};
-	enum check c = C_ERROR;
-	int64_t timeout = req_timeout(p, deadline);
-	int req, unusable, revoked;
 
-	if (!timeout)
-		return C_BUDGET;
-	if (token_form(p, p->rt, strlen(p->rt), &form) < 0) {
-		snprintf(p->last, sizeof p->last, "out of memory");
-		goto out;
+	if (token_form(p, p->rt, strlen(p->rt), &form) < 0)
+		form.len = 0; /* no memory: refused as malformed, counted as an error */
+	send(p, w->x, "POST", p->token_url, &form, NULL);
+}
+
+/* One answer about the old refresh token. A rotating provider answers
+ * with a new one, which stands in for it from then on (the same grant,
+ * issued before the revocation). */
+static enum check judge_refresh(struct rm_source *src, struct probe *p, struct watch *w,
+                                const struct rm_http_response *r, int answered)
+{
+	char t[220];
+	int unusable, revoked;
+
+	if (!answered) {
+		snprintf(p->last, sizeof p->last, "token endpoint: %.200s", r->error);
+		return C_ERROR;
 	}
-	req = request(p, "POST", p->token_url, &form, NULL, timeout, deadline, &r);
-	if (req > 0) {
-		c = C_BUDGET;
-	} else if (req < 0) {
-		snprintf(p->last, sizeof p->last, "token endpoint: %.200s", r.error);
-	} else if (r.status == 200) {
-		char *nrt = json_string(r.body.data, r.body.len, "refresh_token");
+	if (r->status == 200) {
+		char *nrt = json_string(r->body.data, r->body.len, "refresh_token");
 
 		if (nrt) {
 			wipe_str(&p->rt);
 			p->rt = nrt;
 		}
-		c = C_ACCEPTED;
-	} else {
-		char t[220];
-
-		token_error(&r, t, sizeof t, &unusable, &revoked);
-		if (revoked) {
-			c = C_REFUSED;
-			snprintf(p->refresh_why, sizeof p->refresh_why, "%.95s", t);
-		} else {
-			note_pushback(src, p, &r);
-			snprintf(p->last, sizeof p->last, "token endpoint: %s", t);
-		}
+		return C_ACCEPTED;
 	}
-out:
-	drop_exchange(&form, &r);
-	return c;
+	token_error(r, t, sizeof t, &unusable, &revoked);
+	if (revoked) {
+		snprintf(p->refresh_why, sizeof p->refresh_why, "%.95s", t);
+		return C_REFUSED;
+	}
+	note_pushback(src, w, r);
+	snprintf(p->last, sizeof p->last, "token endpoint: %s", t);
+	return C_ERROR;
 }
 
 /* Record one poll of an old token, sent at t: an error, the latest
@@ -584,50 +596,115 @@ static void note_check(struct rm_source *src, const struct probe *p, struct watc
 	}
 }
 
-/* One round of polls; returns 1 when the drill is over (finished). */
-static int poll_round(struct rm_source *src, struct probe *p, struct rm_ingest *in,
-                      int64_t deadline)
+/* A poll of w has ended: schedule the next one, probe_poll after this one
+ * began, or later when the server asked for a pause. */
+static void schedule(struct rm_source *src, struct probe *p, struct rm_ingest *in, struct watch *w)
 {
-	int64_t t = rm_monotonic_ms();
-	enum check c;
-
-	if (!p->access.done) {
-		c = check_access(src, p, deadline);
-		if (c == C_BUDGET)
-			return 0;
-		note_check(src, p, &p->access, c, t);
-	}
-	if (!p->refresh.done) {
-		int64_t t2 = rm_monotonic_ms();
-
-		c = check_refresh(src, p, deadline);
-		if (c == C_BUDGET)
-			return 0;
-		note_check(src, p, &p->refresh, c, t2);
-	}
-	p->next_poll_mono = t + p->poll_ms;
-	if (p->hold_ms > p->poll_ms) {
-		p->next_poll_mono = t + p->hold_ms;
+	w->next_mono = w->sent_mono + p->poll_ms;
+	if (w->hold_ms > p->poll_ms) {
+		w->next_mono = w->sent_mono + w->hold_ms;
 		rm_ingest_log(in, REVMON_LOG_INFO, "%s: drill %llu: %s: the server asks for a pause; "
 		              "next poll in %.3f s", src->name, (unsigned long long)p->drills + 1,
-		              p->last, (double)p->hold_ms / 1000.0);
+		              p->last, (double)w->hold_ms / 1000.0);
 	}
-	p->pushbacks = p->hold_ms ? p->pushbacks + 1 : 0;
-	p->hold_ms = 0;
-	if (p->access.done && p->refresh.done) {
-		finish(src, p, in, 1, NULL);
-		return 1;
+	w->pushbacks = w->hold_ms ? w->pushbacks + 1 : 0;
+	w->hold_ms = 0;
+}
+
+/* Take w's answer if it has come and judge it. */
+static void collect(struct rm_source *src, struct probe *p, struct rm_ingest *in, struct watch *w)
+{
+	struct rm_http_response r = {0};
+	enum check c;
+	int answered;
+
+	if (w->done || !rm_http_ready(w->x))
+		return;
+	answered = rm_http_take(w->x, &r) == 0;
+	c = w == &p->access ? judge_access(src, p, w, &r, answered)
+	                    : judge_refresh(src, p, w, &r, answered);
+	drop_exchange(NULL, &r);
+	if (c == C_AGAIN)
+		return;
+	note_check(src, p, w, c, w->sent_mono);
+	schedule(src, p, in, w);
+}
+
+/* Start w's poll when it is due. */
+static void start_due(struct probe *p, struct watch *w, int64_t now)
+{
+	if (w->done || rm_http_busy(w->x) || now < w->next_mono)
+		return;
+	w->sent_mono = now;
+	if (w == &p->access) {
+		w->stage = p->resource_url ? 0 : 1;
+		send_access(p, w);
+	} else {
+		send_refresh(p, w);
 	}
-	if (p->refresh.done && !p->cae && !p->wait_expiry) {
+}
+
+/* The drill is over when both old tokens were refused, or the refresh one
+ * in the non-CAE regime when nobody waits for the access token's expiry. */
+static int drill_over(const struct probe *p)
+{
+	return p->refresh.done && (p->access.done || (!p->cae && !p->wait_expiry));
+}
+
+/* One step of polling the old tokens: start the polls that are due, wait
+ * for an answer, the next due poll or the deadline, judge what came.
+ * Returns 1 when the drill finished. */
+static int poll_step(struct rm_source *src, struct probe *p, struct rm_ingest *in,
+                     int64_t deadline)
+{
+	struct watch *w[2] = {&p->access, &p->refresh};
+	/* A long pause asked for by a server must not outlast the drill. */
+	int64_t now = rm_monotonic_ms(), until = p->revoked_mono + p->max_wait_ms + 1;
+	int busy = 0;
+
+	if (deadline < until)
+		until = deadline;
+	for (int i = 0; i < 2; i++) {
+		start_due(p, w[i], now);
+		if (!w[i]->done && rm_http_busy(w[i]->x))
+			busy = 1;
+		else if (!w[i]->done && w[i]->next_mono < until)
+			until = w[i]->next_mono;
+	}
+	if (busy)
+		rm_http_run(p->http, until);
+	else
+		rm_sleep_ms(until - now);
+	for (int i = 0; i < 2; i++)
+		collect(src, p, in, w[i]);
+	if (drill_over(p)) {
 		finish(src, p, in, 1, NULL);
 		return 1;
 	}
 	return 0;
 }
 
-/* Advance the drill by one phase, one wait or one round of polls. 0: go
- * on, 1: this poll is over (budget spent, no drill due, or the drill
- * finished), -1: the drill failed (why says so; the caller finishes it). */
+/* A new drill: its watches and messages reset. */
+static void start_drill(struct rm_source *src, struct probe *p, struct rm_ingest *in)
+{
+	struct watch *w[2] = {&p->access, &p->refresh};
+
+	p->phase = P_ACQUIRE;
+	p->next_drill_wall = wall_now(p) + p->interval_ms;
+	p->cae_challenge = 0;
+	for (int i = 0; i < 2; i++) {
+		w[i]->done = 0;
+		w[i]->ok_mono = w[i]->hold_ms = 0;
+		w[i]->pushbacks = 0;
+	}
+	p->refresh_why[0] = p->last[0] = '\0';
+	rm_ingest_log(in, REVMON_LOG_DEBUG, "%s: drill %llu: signing the canary in",
+	              src->name, (unsigned long long)p->drills + 1);
+}
+
+/* Advance the drill by one phase or one step of polling. 0: go on, 1:
+ * this poll is over (budget spent, no drill due, or the drill finished),
+ * -1: the drill failed (why says so; the caller finishes it). */
 static int advance(struct rm_source *src, struct probe *p, struct rm_ingest *in, int64_t deadline,
                    char *why, size_t cap)
 {
@@ -640,15 +717,7 @@ static int advance(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 	case P_IDLE:
 		if (wall_now(p) < p->next_drill_wall)
 			return 1;
-		p->phase = P_ACQUIRE;
-		p->next_drill_wall = wall_now(p) + p->interval_ms;
-		p->access.done = p->refresh.done = p->cae_challenge = 0;
-		p->access.ok_mono = p->refresh.ok_mono = 0;
-		p->refresh_why[0] = p->last[0] = '\0';
-		p->hold_ms = 0;
-		p->pushbacks = 0;
-		rm_ingest_log(in, REVMON_LOG_DEBUG, "%s: drill %llu: signing the canary in",
-		              src->name, (unsigned long long)p->drills + 1);
+		start_drill(src, p, in);
 		return 0;
 	case P_ACQUIRE:
 		r = acquire(src, p, deadline, why, cap);
@@ -659,7 +728,7 @@ static int advance(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 		r = revoke(src, p, deadline, why, cap);
 		if (!r) {
 			p->phase = P_POLL;
-			p->next_poll_mono = p->revoked_mono;
+			p->access.next_mono = p->refresh.next_mono = p->revoked_mono;
 			rm_ingest_log(in, REVMON_LOG_DEBUG,
 			              "%s: drill %llu: revoked; polling every %.3f s (the lags' resolution)",
 			              src->name, (unsigned long long)p->drills + 1, (double)p->poll_ms / 1000.0);
@@ -668,7 +737,7 @@ static int advance(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 	case P_POLL:
 		break;
 	}
-	/* Polling: give up after probe_max_wait, else wait for the round due. */
+	/* Polling: give up after probe_max_wait. */
 	if (now - p->revoked_mono > p->max_wait_ms) {
 		snprintf(why, cap, "%s refused within probe_max_wait (%lld s)%s%.200s",
 		         p->access.done ? "the refresh token was not"
@@ -677,18 +746,7 @@ static int advance(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 		         p->last[0] ? "; last error: " : "", p->last);
 		return -1;
 	}
-	if (now < p->next_poll_mono) {
-		/* A long pause asked for by a server must not outlast the drill. */
-		int64_t give_up = p->revoked_mono + p->max_wait_ms + 1;
-		int64_t until = p->next_poll_mono < deadline ? p->next_poll_mono : deadline;
-
-		if (until > give_up)
-			until = give_up;
-
-		sleep_ms(until - now);
-		return 0;
-	}
-	return poll_round(src, p, in, deadline);
+	return poll_step(src, p, in, deadline);
 }
 
 static int probe_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline,
@@ -792,7 +850,8 @@ static void probe_free(struct rm_source *src)
 
 	if (p) {
 		drop_tokens(p);
-		rm_oauth_free(p->graph);
+		drop_tokens(p);
+		rm_entra_app_free(p->graph);
 		rm_http_free(p->http);
 		rm_buf_wipe(&p->client_secret);
 		rm_buf_wipe(&p->password);
@@ -818,35 +877,135 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* Keys, their defaults per flavour, and the secrets. */
-static int setup(struct probe *p, const struct rm_settings *s, struct revmon_error *err)
+/* The canary's credentials: the keys that must go together. */
+static int check_canary_keys(const struct rm_settings *s, struct revmon_error *err)
 {
-	struct rm_buf b = {0}, secret = {0};
 	int grant_pw = s->probe_password_file || s->probe_password_env;
 
-	if (!s->probe_client_id) {
+	if (!s->probe_client_id)
 		rm_errorf(err, "probe_client_id is not set (the client the canary signs in with)");
-		return -1;
-	}
-	if (grant_pw == !!s->probe_refresh_token_file) {
+	else if (grant_pw == !!s->probe_refresh_token_file)
 		rm_errorf(err, grant_pw ? "set the canary's password (probe_password_file or "
 		          "probe_password_env) or probe_refresh_token_file, not both"
 		          : "no canary credential: set probe_password_file or probe_password_env "
 		          "(with probe_username), or probe_refresh_token_file");
-		return -1;
-	}
-	if (s->probe_password_file && s->probe_password_env) {
+	else if (s->probe_password_file && s->probe_password_env)
 		rm_errorf(err, "set probe_password_file or probe_password_env, not both");
-		return -1;
-	}
-	if (grant_pw && !s->probe_username) {
+	else if (grant_pw && !s->probe_username)
 		rm_errorf(err, "probe_username is not set (the canary for the password grant)");
-		return -1;
-	}
-	if (s->probe_client_secret_file && s->probe_client_secret_env) {
+	else if (s->probe_client_secret_file && s->probe_client_secret_env)
 		rm_errorf(err, "set probe_client_secret_file or probe_client_secret_env, not both");
+	else
+		return 0;
+	return -1;
+}
+
+/* A key's value, else its default: prefix followed by suffix. NULL on no
+ * memory. */
+static char *value_or(const char *value, const char *prefix, const char *suffix)
+{
+	struct rm_buf d = {0};
+
+	if (value)
+		return strdup(value);
+	if (rm_buf_puts(&d, prefix) < 0 || rm_buf_puts(&d, suffix) < 0) {
+		rm_buf_free(&d);
+		return NULL;
+	}
+	return d.data; /* the buffer's bytes, NUL-terminated, are the string */
+}
+
+/* Entra: the endpoints' defaults from the graph_* keys, and the app that
+ * revokes (the graph source's identity, through the one Entra client). */
+static int setup_entra(struct probe *p, const struct rm_settings *s, struct revmon_error *err)
+{
+	const char *id = s->probe_user_id ? s->probe_user_id : s->probe_username;
+	struct rm_buf b = {0};
+	struct revmon_error e = {{0}};
+	int rc = -1;
+
+	if (!id) {
+		rm_errorf(err, "probe_user_id is not set (the canary's object id or UPN in Graph)");
+		goto out;
+	}
+	if (s->probe_introspection_url) {
+		rm_errorf(err, "probe_introspection_url: Entra has no introspection endpoint "
+		          "(use probe_flavour = oauth)");
+		goto out;
+	}
+	if (!(p->graph = rm_entra_app_new(s, p->http, p->timeout_ms, &e))) {
+		rm_errorf(err, "probe_flavour entra revokes with the graph app: %s", e.msg);
+		goto out;
+	}
+	if (!s->probe_token_url && rm_entra_token_url(&b, s->graph_authority, s->graph_tenant) < 0)
+		goto oom;
+	p->token_url = value_or(s->probe_token_url, b.data ? b.data : "", "");
+	p->scope = value_or(s->probe_scope, s->graph_base, "/.default openid offline_access");
+	p->resource_url = value_or(s->probe_resource_url, s->graph_base, "/v1.0/me");
+	b.len = 0;
+	if (rm_buf_printf(&b, "%s/v1.0/users/", s->graph_base) < 0 ||
+	    rm_url_encode(&b, id, strlen(id)) < 0 || rm_buf_puts(&b, "/revokeSignInSessions") < 0 ||
+	    !(p->revoke_url = strdup(b.data)) || !p->token_url || !p->scope || !p->resource_url)
+		goto oom;
+	rc = 0;
+	goto out;
+oom:
+	rm_errorf(err, "out of memory");
+out:
+	rm_buf_free(&b);
+	return rc;
+}
+
+/* Generic OAuth 2.0: every endpoint is configured. */
+static int setup_oauth(struct probe *p, const struct rm_settings *s, struct revmon_error *err)
+{
+	if (!s->probe_token_url || !s->probe_revocation_url) {
+		rm_errorf(err, "probe_flavour oauth: %s is not set",
+		          s->probe_token_url ? "probe_revocation_url (the RFC 7009 endpoint)"
+		                             : "probe_token_url (the token endpoint)");
 		return -1;
 	}
+	if (!s->probe_resource_url && !s->probe_introspection_url) {
+		rm_errorf(err, "probe_flavour oauth: set probe_resource_url and/or "
+		          "probe_introspection_url (what the old access token is polled at)");
+		return -1;
+	}
+	p->token_url = strdup(s->probe_token_url);
+	p->revoke_url = strdup(s->probe_revocation_url);
+	p->scope = dup_or_null(s->probe_scope);
+	p->resource_url = dup_or_null(s->probe_resource_url);
+	if (!p->token_url || !p->revoke_url || (s->probe_scope && !p->scope) ||
+	    (s->probe_resource_url && !p->resource_url)) {
+		rm_errorf(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The canary's secrets and the client's, from their files or the environment. */
+static int read_secrets(struct probe *p, const struct rm_settings *s, struct revmon_error *err)
+{
+	if ((s->probe_client_secret_file || s->probe_client_secret_env) &&
+	    rm_secret_read("probe_client_secret_file", s->probe_client_secret_file,
+	                   "probe_client_secret_env", s->probe_client_secret_env, &p->client_secret,
+	                   err) < 0)
+		return -1;
+	if ((s->probe_password_file || s->probe_password_env) &&
+	    rm_secret_read("probe_password_file", s->probe_password_file, "probe_password_env",
+	                   s->probe_password_env, &p->password, err) < 0)
+		return -1;
+	if (s->probe_refresh_token_file &&
+	    rm_secret_read("probe_refresh_token_file", s->probe_refresh_token_file, NULL, NULL,
+	                   &p->stored_rt, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Keys, their defaults per flavour, and the secrets. */
+static int setup(struct probe *p, const struct rm_settings *s, struct revmon_error *err)
+{
+	if (check_canary_keys(s, err) < 0)
+		return -1;
 	p->flavour = s->probe_flavour;
 	p->cae = s->probe_cae;
 	p->wait_expiry = s->probe_wait_expiry;
@@ -858,122 +1017,17 @@ static int setup(struct probe *p, const struct rm_settings *s, struct revmon_err
 	p->username = dup_or_null(s->probe_username);
 	p->resource = dup_or_null(s->probe_resource);
 	p->introspection_url = dup_or_null(s->probe_introspection_url);
-	if (p->flavour == RM_PROBE_ENTRA) {
-		const char *id = s->probe_user_id ? s->probe_user_id : s->probe_username;
-
-		if (!s->graph_tenant || !s->graph_client_id) {
-			rm_errorf(err, "probe_flavour entra revokes with the graph app: set graph_tenant and "
-			          "graph_client_id (and its secret or certificate)");
-			return -1;
-		}
-		if (!id) {
-			rm_errorf(err, "probe_user_id is not set (the canary's object id or UPN in Graph)");
-			return -1;
-		}
-		if (s->probe_introspection_url) {
-			rm_errorf(err, "probe_introspection_url: Entra has no introspection endpoint "
-			          "(use probe_flavour = oauth)");
-			return -1;
-		}
-		if (s->probe_token_url)
-			p->token_url = strdup(s->probe_token_url);
-		else if (rm_buf_printf(&b, "%s/%s/oauth2/v2.0/token", s->graph_authority, s->graph_tenant) == 0)
-			p->token_url = strdup(b.data);
-		b.len = 0;
-		if (s->probe_scope)
-			p->scope = strdup(s->probe_scope);
-		else if (rm_buf_printf(&b, "%s/.default openid offline_access", s->graph_base) == 0)
-			p->scope = strdup(b.data);
-		b.len = 0;
-		if (s->probe_resource_url)
-			p->resource_url = strdup(s->probe_resource_url);
-		else if (rm_buf_printf(&b, "%s/v1.0/me", s->graph_base) == 0)
-			p->resource_url = strdup(b.data);
-		b.len = 0;
-		if (rm_buf_printf(&b, "%s/v1.0/users/", s->graph_base) == 0 &&
-		    rm_url_encode(&b, id, strlen(id)) == 0 &&
-		    rm_buf_puts(&b, "/revokeSignInSessions") == 0)
-			p->revoke_url = strdup(b.data);
-		rm_buf_free(&b);
-		if (!p->token_url || !p->scope || !p->resource_url || !p->revoke_url) {
-			rm_errorf(err, "out of memory");
-			return -1;
-		}
-		/* the app that revokes: the graph source's credentials */
-		if (s->graph_certificate_file && s->graph_private_key_file) {
-			if (rm_buf_printf(&b, "%s/%s/oauth2/v2.0/token", s->graph_authority, s->graph_tenant) < 0 ||
-			    rm_buf_printf(&secret, "%s/.default", s->graph_base) < 0) {
-				rm_errorf(err, "out of memory");
-				rm_buf_free(&b);
-				rm_buf_free(&secret);
-				return -1;
-			}
-			p->graph = rm_oauth_new_cert(b.data, s->graph_client_id, secret.data,
-			                             s->graph_certificate_file, s->graph_private_key_file, err);
-			rm_buf_free(&secret);
-		} else if (s->graph_client_secret_file || s->graph_client_secret_env) {
-			struct rm_buf scope = {0};
-
-			if (rm_secret_read("graph_client_secret_file", s->graph_client_secret_file,
-			                "graph_client_secret_env", s->graph_client_secret_env, &secret, err) < 0) {
-				rm_buf_wipe(&secret);
-				return -1;
-			}
-			if (rm_buf_printf(&b, "%s/%s/oauth2/v2.0/token", s->graph_authority, s->graph_tenant) == 0 &&
-			    rm_buf_printf(&scope, "%s/.default", s->graph_base) == 0)
-				p->graph = rm_oauth_new_secret(b.data, s->graph_client_id, scope.data, secret.data,
-				                               secret.len, err);
-			else
-				rm_errorf(err, "out of memory");
-			rm_buf_wipe(&secret);
-			rm_buf_free(&scope);
-		} else {
-			rm_errorf(err, "probe_flavour entra revokes with the graph app: set "
-			          "graph_client_secret_file, graph_client_secret_env, or "
-			          "graph_certificate_file and graph_private_key_file");
-		}
-		rm_buf_free(&b);
-		if (!p->graph)
-			return -1;
-	} else {
-		if (!s->probe_token_url || !s->probe_revocation_url) {
-			rm_errorf(err, "probe_flavour oauth: %s is not set",
-			          s->probe_token_url ? "probe_revocation_url (the RFC 7009 endpoint)"
-			                             : "probe_token_url (the token endpoint)");
-			return -1;
-		}
-		if (!s->probe_resource_url && !s->probe_introspection_url) {
-			rm_errorf(err, "probe_flavour oauth: set probe_resource_url and/or "
-			          "probe_introspection_url (what the old access token is polled at)");
-			return -1;
-		}
-		p->token_url = strdup(s->probe_token_url);
-		p->revoke_url = strdup(s->probe_revocation_url);
-		p->scope = dup_or_null(s->probe_scope);
-		p->resource_url = dup_or_null(s->probe_resource_url);
-		if (!p->token_url || !p->revoke_url) {
-			rm_errorf(err, "out of memory");
-			return -1;
-		}
-	}
-	if ((s->probe_client_secret_file || s->probe_client_secret_env) &&
-	    rm_secret_read("probe_client_secret_file", s->probe_client_secret_file,
-	                "probe_client_secret_env", s->probe_client_secret_env, &p->client_secret, err) < 0)
-		return -1;
-	if (grant_pw && rm_secret_read("probe_password_file", s->probe_password_file,
-	                            "probe_password_env", s->probe_password_env, &p->password, err) < 0)
-		return -1;
-	if (s->probe_refresh_token_file &&
-	    rm_secret_read("probe_refresh_token_file", s->probe_refresh_token_file, NULL, NULL,
-	                &p->stored_rt, err) < 0)
-		return -1;
+	p->access.what = "access";
+	p->refresh.what = "refresh";
 	if (!p->client_id || (s->probe_username && !p->username) ||
 	    (s->probe_resource && !p->resource) ||
 	    (s->probe_introspection_url && !p->introspection_url)) {
 		rm_errorf(err, "out of memory");
 		return -1;
 	}
-	return 0;
+	if ((p->flavour == RM_PROBE_ENTRA ? setup_entra(p, s, err) : setup_oauth(p, s, err)) < 0)
+		return -1;
+	return read_secrets(p, s, err);
 }
 
 struct rm_source *rm_source_probe_new(const char *spec, const struct rm_settings *s,
@@ -987,18 +1041,20 @@ struct rm_source *rm_source_probe_new(const char *spec, const struct rm_settings
 		return NULL;
 	p = src->impl;
 	src->counts_errors = 1;
-	if (setup(p, s, &why) < 0) {
-		rm_errorf(err, "source: %s: %s", spec, why.msg);
-		probe_free(src);
-		return NULL;
-	}
 	p->http = rm_http_new(s->probe_ca_file ? s->probe_ca_file : s->graph_ca_file,
 	                      s->max_document_bytes, &why);
-	if (!p->http) {
+	if (!p->http || !(p->xm = rm_http_xfer_new(p->http)) ||
+	    !(p->access.x = rm_http_xfer_new(p->http)) || !(p->refresh.x = rm_http_xfer_new(p->http))) {
+		rm_errorf(err, "source: %s: %s", spec, why.msg[0] ? why.msg : "out of memory");
+		goto fail;
+	}
+	if (setup(p, s, &why) < 0) {
 		rm_errorf(err, "source: %s: %s", spec, why.msg);
-		probe_free(src);
-		return NULL;
+		goto fail;
 	}
 	snprintf(p->status, sizeof p->status, "no drill yet");
 	return src;
+fail:
+	probe_free(src);
+	return NULL;
 }

@@ -20,6 +20,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include "entra_app.h"
 #include "graph.h"
 #include "graph_errors.h"
 #include "http.h"
@@ -165,11 +166,11 @@ static void test_same_origin(void **st)
 static void test_backoff(void **st)
 {
 	(void)st;
-	assert_int_equal(rm_graph_backoff_ms(0, 1000, 60000, 0.0), 500);
-	assert_int_equal(rm_graph_backoff_ms(0, 1000, 60000, 0.999999), 999);
-	assert_int_equal(rm_graph_backoff_ms(3, 1000, 60000, 0.0), 4000);
-	assert_int_equal(rm_graph_backoff_ms(40, 1000, 60000, 0.0), 30000);
-	assert_true(rm_graph_backoff_ms(40, 5000, 60000, 0.5) <= 60000);
+	assert_int_equal(rm_backoff_ms(0, 1000, 60000, 0.0), 500);
+	assert_int_equal(rm_backoff_ms(0, 1000, 60000, 0.999999), 999);
+	assert_int_equal(rm_backoff_ms(3, 1000, 60000, 0.0), 4000);
+	assert_int_equal(rm_backoff_ms(40, 1000, 60000, 0.0), 30000);
+	assert_true(rm_backoff_ms(40, 5000, 60000, 0.5) <= 60000);
 }
 
 static EVP_PKEY *make_key(void)
