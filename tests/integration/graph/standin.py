@@ -111,6 +111,7 @@ class StandIn:
         self.sessions = None      # user id -> signInSessionsValidFromDateTime; None: no such route
         self.lock = threading.Lock()
         self.expect_aud_suffix = ""
+        self.latency = 0.0        # seconds every answer waits (a slow Graph and token endpoint)
         self.token_lifetime = 3599
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(workdir, "server.pem"), os.path.join(workdir, "server.key"))
@@ -215,6 +216,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def reply(self, status, body, headers=None, truncate=False):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        if self.si.latency and not self.path.startswith("/_control"):
+            time.sleep(self.si.latency)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -9,6 +9,8 @@
 //   - POST /admin/revoke?user=ID: revoke all of a user's grants;
 //   - POST /admin/pushback?path=P&count=N&status=S[&retry_after=R]: the next
 //     N requests to path P are answered S (429, 503...), with Retry-After R;
+//   - POST /admin/slow?path=P&ms=N: every later request to path P waits N ms
+//     before it is handled (a slow resource or token endpoint);
 //   - GET /resource: the CAE style (401 with an insufficient_claims challenge
 //     for tokens issued before the user's revocation, or no longer valid);
 //     GET /resource-plain: accepts a token until it expires;
@@ -37,6 +39,7 @@ const appTokens = new Set();      // Graph app tokens (client credentials)
 const caeTokens = new Set();      // access tokens issued with cp1 (Entra-like)
 const log = [];
 const pushbacks = new Map();      // path -> { count, status, retryAfter } (POST /admin/pushback)
+const slow = new Map();           // path -> ms every request waits (POST /admin/slow)
 const issued = new Map();         // Entra-like: what each access token said when issued
 
 const server = https.createServer({ cert: fs.readFileSync(env.CERT), key: fs.readFileSync(env.KEY) });
@@ -262,6 +265,12 @@ server.on('request', async (req, res) => {
                                      retryAfter: q.get('retry_after') });
       return send(res, 200, {});
     }
+    if (url.pathname === '/admin/slow' && req.method === 'POST') {
+      slow.set(url.searchParams.get('path'), Number(url.searchParams.get('ms') || 0));
+      return send(res, 200, {});
+    }
+    const wait = slow.get(url.pathname);
+    if (wait) await new Promise((r) => setTimeout(r, wait));
     const pb = pushbacks.get(url.pathname);
     if (pb && pb.count > 0) {
       pb.count -= 1;

@@ -79,6 +79,13 @@ class Provider:
         with urllib.request.urlopen(urllib.request.Request(url, method="POST"), context=ctx) as r:
             r.read()
 
+    def slow(self, path, ms):
+        """Have every later request to path wait ms before it is handled."""
+        ctx = ssl.create_default_context(cafile=self.ca)
+        url = self.base + "/admin/slow?" + urllib.parse.urlencode({"path": path, "ms": ms})
+        with urllib.request.urlopen(urllib.request.Request(url, method="POST"), context=ctx) as r:
+            r.read()
+
     def stop(self):
         if self.p.poll() is None:
             self.p.kill()

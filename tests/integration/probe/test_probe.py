@@ -228,6 +228,33 @@ def main():
         finally:
             pv.stop()
 
+    # 9. A slow resource (2.5 s per answer, longer than a poll's budget and
+    #    the poll period): its requests run on across polls, the refresh
+    #    token is still polled every second on its own, and both lags are
+    #    measured (the access lag with the resolution the slow answers give).
+    pv = Provider(delay_ms=4000)
+    try:
+        pv.slow("/resource", 2500)
+        p, doc = report(generic(pv, "probe_resource_url=" + pv.base + "/resource"))
+        a, r = metric(doc, "probe_access_lag"), metric(doc, "probe_refresh_lag")
+        log = pv.log()
+        revoked = [x["t"] for x in log if x["path"] == "/token/revocation"]
+        polls = [x["t"] for x in log if x["path"] == "/token" and revoked and x["t"] > revoked[0]]
+        gaps = [round((b - a) / 1000.0, 2) for a, b in zip(polls, polls[1:])]
+        res = [x["t"] for x in log if x["path"] == "/resource"]
+        print("     slow resource: access lag %s, refresh lag %s, %d resource polls, token polls %s s apart"
+              % (a, r, len(res), gaps))
+        check(a is not None and 4.0 - 2.6 <= a <= 4.0 + 2.5 + 1.6,
+              "slow resource: the access lag is measured (%s s for a 4 s propagation; %s)"
+              % (a, (doc or {}).get("sources", [{}])[0].get("error") or p.stderr[-200:]))
+        check(lag_ok(r, 4.0), "slow resource: refresh lag %s within 4..5.6 s" % r)
+        check(len(gaps) >= 2 and max(gaps) <= 1.6,
+              "slow resource: the refresh token is polled every second regardless (gaps %s)" % gaps)
+        check(metric(doc, "source_errors") == 0, "slow resource: no failure counted (%s)"
+              % metric(doc, "source_errors"))
+    finally:
+        pv.stop()
+
     # No secret or token in anything revmon wrote.
     everything = "\n".join(LOGGED)
     leaks = [k for k, v in SECRETS.items() if v in everything]
