@@ -116,8 +116,7 @@ static void print_help(const struct opts *o)
 	     "                         revocations, -vv more of them and the sources, -vvv all\n"
 	     "                         and the library's log\n"
 	     "     --show-users        Name users in the long output (pseudonyms otherwise)\n"
-	     "     --source=SPEC       A source: sim (simulated tenant) or file:PATH (exports;\n"
-	     "                         a file, a directory, or - for stdin). Repeatable\n"
+	     "     --source=SPEC       A source, of a kind listed below. Repeatable\n"
 	     "     --config=FILE       A revmon configuration file (key = value, [name] sections)\n"
 	     "     --monitor=NAME      The section of FILE to check when it has several\n"
 	     "     --set=KEY=VALUE     Any revmon configuration key (see below). Secrets never go\n"
@@ -133,6 +132,7 @@ static void print_help(const struct opts *o)
 	     "Ranges follow the monitoring-plugins guidelines: N alerts outside 0..N, N: below N,\n"
 	     "~:N above N, N:M outside N..M, @N:M inside N..M. Unknown values never alert.\n"
 	     "A source that is down is CRITICAL.\n");
+	printf("Sources (--source=SPEC):\n%s\n", revmon_source_kinds_help());
 	puts("Metrics (performance data labels) and default thresholds:");
 	for (size_t i = 0; i < revmon_metric_count(); i++) {
 		const struct revmon_metric_desc *d = revmon_metric(i);

@@ -2,9 +2,8 @@
  *
  * A core configuration file (`key = value`, `[name]` sections, one monitor
  * per section, keys before the first section are defaults) plus a few keys of
- * the subagent's own, which are taken out before the rest goes to
- * revmon_conf_parse_buffer (their lines are blanked, so the core's messages
- * keep the right line numbers):
+ * the subagent's own, which the core's reader hands over through its host-key
+ * hook (revmon_conf_parse_file_host), so the file is read by one lexer:
  *
  *   before the first section only:
  *     agentx_socket   AgentX master socket: a unix path or tcp:HOST:PORT

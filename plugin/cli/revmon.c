@@ -64,10 +64,10 @@ static void help(void)
 	      "metrics   List the metric registry: name, kind, unit, SNMP column, collectd type.\n"
 	      "keys      List the configuration keys with their defaults.\n"
 	      "\n"
-	      "Sources: sim (the default: a simulated tenant, never a real one), file:PATH (a\n"
-	      "file, a directory of exports, or - for stdin). --config FILE reads key = value\n"
-	      "lines with [name] sections, one monitor per section; --source and --set apply\n"
-	      "to every monitor and come after the file's own keys.\n", stdout);
+	      "--config FILE reads key = value lines with [name] sections, one monitor per\n"
+	      "section; --source and --set apply to every monitor and come after the file's\n"
+	      "own keys.\n", stdout);
+	printf("\nSources (--source SPEC, repeatable):\n%s", revmon_source_kinds_help());
 }
 
 static int push(char ***list, size_t *n, char *item)

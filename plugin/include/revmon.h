@@ -148,6 +148,35 @@ REVMON_API int revmon_parse_duration(const char *text, int64_t *ms);
  * manual pages. */
 REVMON_API const char *revmon_conf_key(size_t i, const char **help, const char **def);
 
+/* The kinds of source a `source` key (or a host's --source) may name, for
+ * help texts: one kind a line ("  file:PATH"), each followed by a line of
+ * help indented by six spaces. A static string: the caller does not free it. */
+REVMON_API const char *revmon_source_kinds_help(void);
+
+/* A host's own keys in a configuration file (the subagent's agentx_socket,
+ * poll_interval...), read by the core's reader so that every revmon file
+ * reads alike. The reader offers the host each key that is not one of the
+ * core's, in file order, with the section it is in (NULL before the first
+ * [section]) and its value unquoted; all three are borrowed for the call.
+ * Return 1 when the key is the host's (the core then leaves it out of the
+ * configurations), 0 when it is not (the core refuses it as an unknown key),
+ * or -1 to refuse it with the reason in why->msg: the reader then fails with
+ * "origin:line: key: reason". */
+typedef int (*revmon_conf_host_key)(void *arg, const char *section, const char *key,
+                                    const char *value, struct revmon_error *why);
+
+/* revmon_conf_parse_buffer and revmon_conf_parse_file, offering the host
+ * its keys through host_key (with arg); same results and ownership. */
+REVMON_API int revmon_conf_parse_buffer_host(const char *buf, size_t len, const char *origin,
+                                             const char *default_name,
+                                             revmon_conf_host_key host_key, void *arg,
+                                             revmon_conf ***out, size_t *n,
+                                             struct revmon_error *err);
+REVMON_API int revmon_conf_parse_file_host(const char *path, const char *default_name,
+                                           revmon_conf_host_key host_key, void *arg,
+                                           revmon_conf ***out, size_t *n,
+                                           struct revmon_error *err);
+
 /* ---------------------------------------------------------------------------
  * Hooks: the host routes logs and, for tests, the clock. */
 

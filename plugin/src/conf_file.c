@@ -1,5 +1,6 @@
 /* The configuration file format: `key = value` lines, `#` or `;` comments,
- * "double quoted" values, and [name] sections, one per monitor. */
+ * "double quoted" values, and [name] sections, one per monitor; a host may
+ * take keys of its own out of the same file. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,8 +102,94 @@ static char *parse_value(const char *s, const char *end, const char **why)
 	return dup_range(v, (size_t)(e - v));
 }
 
-static int lex(const char *buf, size_t len, const char *origin, struct parsed *p,
-               struct revmon_error *err)
+/* The host's keys hook, when it has one. */
+struct host {
+	revmon_conf_host_key fn;
+	void *arg;
+};
+
+/* A [section] header line from s (at '[') to end. */
+static int add_section(struct parsed *p, const char *s, const char *end, unsigned lineno,
+                       const char *origin, struct revmon_error *err)
+{
+	const char *close = memchr(s, ']', (size_t)(end - s));
+	char **ns;
+	unsigned *nl2;
+
+	if (!close) {
+		rm_errorf(err, "%s:%u: section header without ']'", origin, lineno);
+		return -1;
+	}
+	for (const char *q = close + 1; q < end; q++)
+		if (!is_space(*q)) {
+			rm_errorf(err, "%s:%u: text after the section header", origin, lineno);
+			return -1;
+		}
+	ns = realloc(p->sections, (p->n_sections + 1) * sizeof *ns);
+	if (ns)
+		p->sections = ns;
+	nl2 = ns ? realloc(p->section_lines, (p->n_sections + 1) * sizeof *nl2) : NULL;
+	if (nl2)
+		p->section_lines = nl2;
+	if (!ns || !nl2 || !(p->sections[p->n_sections] = dup_range(s + 1, (size_t)(close - s - 1)))) {
+		rm_errorf(err, "%s:%u: out of memory", origin, lineno);
+		return -1;
+	}
+	p->section_lines[p->n_sections++] = lineno;
+	return 0;
+}
+
+/* Offer lp to the host when its key is not the core's: 1 taken, 0 not,
+ * -1 refused (err set). */
+static int offer(const struct host *h, const struct parsed *p, const struct line_pair *lp,
+                 const char *origin, struct revmon_error *err)
+{
+	struct revmon_error why = {{0}};
+	int r;
+
+	if (!h->fn || rm_conf_key_known(lp->key))
+		return 0;
+	r = h->fn(h->arg, p->n_sections ? p->sections[p->n_sections - 1] : NULL, lp->key, lp->value, &why);
+	if (r < 0)
+		rm_errorf(err, "%s:%u: %s: %s", origin, lp->line, lp->key, why.msg[0] ? why.msg : "refused");
+	return r < 0 ? -1 : r > 0;
+}
+
+/* A key = value line: k..ke the key, eq the '=', end the line's end. */
+static int add_pair(struct parsed *p, const struct host *h, const char *k, const char *ke,
+                    const char *eq, const char *end, unsigned lineno, const char *origin,
+                    struct revmon_error *err)
+{
+	struct line_pair *np = realloc(p->pairs, (p->n + 1) * sizeof *np);
+	struct line_pair lp = {.line = lineno, .section = (long)p->n_sections - 1};
+	const char *why = NULL;
+	int r = -1;
+
+	if (!np) {
+		rm_errorf(err, "%s:%u: out of memory", origin, lineno);
+		return -1;
+	}
+	p->pairs = np;
+	lp.key = dup_range(k, (size_t)(ke - k));
+	lp.value = lp.key ? parse_value(eq + 1, end, &why) : NULL;
+	if (!lp.value) {
+		rm_errorf(err, "%s:%u: %.*s: %s", origin, lineno, (int)(ke - k), k,
+		          why ? why : "out of memory");
+		goto out;
+	}
+	r = offer(h, p, &lp, origin, err);
+	if (r == 0) {
+		p->pairs[p->n++] = lp;
+		return 0;
+	}
+out:
+	free(lp.key);
+	free(lp.value);
+	return r < 0 ? -1 : 0;
+}
+
+static int lex(const char *buf, size_t len, const char *origin, const struct host *h,
+               struct parsed *p, struct revmon_error *err)
 {
 	unsigned lineno = 0;
 	const char *s = buf, *bufend = buf + len;
@@ -114,7 +201,6 @@ static int lex(const char *buf, size_t len, const char *origin, struct parsed *p
 	while (s < bufend) {
 		const char *nl = memchr(s, '\n', (size_t)(bufend - s));
 		const char *end = nl ? nl : bufend, *eq, *k, *ke;
-		const char *why = NULL;
 
 		lineno++;
 		while (s < end && is_space(*s))
@@ -122,30 +208,8 @@ static int lex(const char *buf, size_t len, const char *origin, struct parsed *p
 		if (s == end || *s == '#' || *s == ';')
 			goto next;
 		if (*s == '[') {
-			const char *close = memchr(s, ']', (size_t)(end - s));
-			char **ns;
-			unsigned *nl2;
-
-			if (!close) {
-				rm_errorf(err, "%s:%u: section header without ']'", origin, lineno);
+			if (add_section(p, s, end, lineno, origin, err) < 0)
 				return -1;
-			}
-			for (const char *q = close + 1; q < end; q++)
-				if (!is_space(*q)) {
-					rm_errorf(err, "%s:%u: text after the section header", origin, lineno);
-					return -1;
-				}
-			ns = realloc(p->sections, (p->n_sections + 1) * sizeof *ns);
-			if (ns)
-				p->sections = ns;
-			nl2 = ns ? realloc(p->section_lines, (p->n_sections + 1) * sizeof *nl2) : NULL;
-			if (nl2)
-				p->section_lines = nl2;
-			if (!ns || !nl2 || !(p->sections[p->n_sections] = dup_range(s + 1, (size_t)(close - s - 1)))) {
-				rm_errorf(err, "%s:%u: out of memory", origin, lineno);
-				return -1;
-			}
-			p->section_lines[p->n_sections++] = lineno;
 			goto next;
 		}
 		eq = memchr(s, '=', (size_t)(end - s));
@@ -161,25 +225,8 @@ static int lex(const char *buf, size_t len, const char *origin, struct parsed *p
 			rm_errorf(err, "%s:%u: missing key before '='", origin, lineno);
 			return -1;
 		}
-		{
-			struct line_pair *np = realloc(p->pairs, (p->n + 1) * sizeof *np);
-			struct line_pair lp = {.line = lineno, .section = (long)p->n_sections - 1};
-
-			if (!np) {
-				rm_errorf(err, "%s:%u: out of memory", origin, lineno);
-				return -1;
-			}
-			p->pairs = np;
-			lp.key = dup_range(k, (size_t)(ke - k));
-			lp.value = lp.key ? parse_value(eq + 1, end, &why) : NULL;
-			if (!lp.value) {
-				rm_errorf(err, "%s:%u: %.*s: %s", origin, lineno, (int)(ke - k), k,
-				          why ? why : "out of memory");
-				free(lp.key);
-				return -1;
-			}
-			p->pairs[p->n++] = lp;
-		}
+		if (add_pair(p, h, k, ke, eq, end, lineno, origin, err) < 0)
+			return -1;
 next:
 		s = nl ? nl + 1 : bufend;
 	}
@@ -218,10 +265,12 @@ static int fill(revmon_conf *c, const struct parsed *p, long sec, const char *or
 	return 0;
 }
 
-int revmon_conf_parse_buffer(const char *buf, size_t len, const char *origin,
-                             const char *default_name, revmon_conf ***out, size_t *n,
-                             struct revmon_error *err)
+int revmon_conf_parse_buffer_host(const char *buf, size_t len, const char *origin,
+                                  const char *default_name, revmon_conf_host_key host_key,
+                                  void *arg, revmon_conf ***out, size_t *n,
+                                  struct revmon_error *err)
 {
+	struct host h = {host_key, arg};
 	struct parsed p = {0};
 	revmon_conf **list = NULL;
 	size_t count = 0, want;
@@ -229,7 +278,7 @@ int revmon_conf_parse_buffer(const char *buf, size_t len, const char *origin,
 
 	*out = NULL;
 	*n = 0;
-	if (lex(buf, len, origin, &p, err) < 0)
+	if (lex(buf, len, origin, &h, &p, err) < 0)
 		goto out;
 	want = p.n_sections ? p.n_sections : 1;
 	list = calloc(want, sizeof *list);
@@ -266,8 +315,16 @@ out:
 	return rc;
 }
 
-int revmon_conf_parse_file(const char *path, const char *default_name, revmon_conf ***out,
-                           size_t *n, struct revmon_error *err)
+int revmon_conf_parse_buffer(const char *buf, size_t len, const char *origin,
+                             const char *default_name, revmon_conf ***out, size_t *n,
+                             struct revmon_error *err)
+{
+	return revmon_conf_parse_buffer_host(buf, len, origin, default_name, NULL, NULL, out, n, err);
+}
+
+int revmon_conf_parse_file_host(const char *path, const char *default_name,
+                                revmon_conf_host_key host_key, void *arg, revmon_conf ***out,
+                                size_t *n, struct revmon_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -307,9 +364,16 @@ int revmon_conf_parse_file(const char *path, const char *default_name, revmon_co
 		rm_errorf(err, "%s: read error", path);
 		goto out;
 	}
-	rc = revmon_conf_parse_buffer(buf ? buf : "", len, path, default_name, out, n, err);
+	rc = revmon_conf_parse_buffer_host(buf ? buf : "", len, path, default_name, host_key, arg, out,
+	                                   n, err);
 out:
 	free(buf);
 	fclose(f);
 	return rc;
+}
+
+int revmon_conf_parse_file(const char *path, const char *default_name, revmon_conf ***out,
+                           size_t *n, struct revmon_error *err)
+{
+	return revmon_conf_parse_file_host(path, default_name, NULL, NULL, out, n, err);
 }

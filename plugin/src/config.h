@@ -1,5 +1,5 @@
-/* The configuration vocabulary: the key table, validation, and the settings a
- * monitor is opened with. */
+/* The configuration vocabulary: the key table (keys.def), validation, and the
+ * settings a monitor is opened with. */
 #ifndef RM_CONFIG_H
 #define RM_CONFIG_H
 
@@ -20,85 +20,39 @@ struct revmon_conf {
 	size_t n;
 };
 
-enum rm_shape_default { RM_SIM_SHAPE_DEFAULT = 0 };
+/* The struct rm_settings field each key type of keys.def declares. The
+ * classifier keys share one field, declared apart; texts are owned, NULL
+ * when not set. */
+#define RM_KEY_FIELD_DURATION(f) int64_t f;
+#define RM_KEY_FIELD_TIME(f) int64_t f;
+#define RM_KEY_FIELD_U32(f) uint32_t f;
+#define RM_KEY_FIELD_U64(f) uint64_t f;
+#define RM_KEY_FIELD_BYTES(f) size_t f;
+#define RM_KEY_FIELD_SHARE(f) double f;
+#define RM_KEY_FIELD_REAL(f) double f;
+#define RM_KEY_FIELD_BOOL(f) int f;
+#define RM_KEY_FIELD_IDENT(f) char *f;
+#define RM_KEY_FIELD_URL(f) char *f; /* https://host[/path], no trailing slash */
+#define RM_KEY_FIELD_PATH(f) char *f;
+#define RM_KEY_FIELD_ENVNAME(f) char *f; /* the name of the variable, never its value */
+#define RM_KEY_FIELD_USER(f) char *f;
+#define RM_KEY_FIELD_SCOPE(f) char *f;
+#define RM_KEY_FIELD_SOURCE(f) char **f; size_t n_##f; /* specs, owned */
+#define RM_KEY_FIELD_CLASSIFY(f)
+#define RM_KEY_FIELD_ACTIVITY(f)
+#define RM_KEY_FIELD_ACTIVITY_IGNORE(f)
+#define RM_KEY_FIELD_SHAPE(f) int f; /* enum rm_shape */
+#define RM_KEY_FIELD_FLAVOUR(f) int f; /* RM_PROBE_ENTRA or RM_PROBE_OAUTH */
 
-/* Everything a monitor needs, resolved from a configuration with defaults. */
+/* Everything a monitor needs, resolved from a configuration with defaults:
+ * one field per key of keys.def (sim_mass_revocation_ms is an offset from
+ * sim_start, 0 = none; graph_rate is audit-log requests per 10 s). */
 struct rm_settings {
 	char name[64];
-	char **sources; /* "sim", "file:PATH"; owned */
-	size_t n_sources;
-
-	int64_t window_ms;
-	int64_t settle_ms;
-	int64_t lag_window_ms;
-	int64_t stuck_after_ms;
-	int64_t access_token_lifetime_ms;
-	int64_t cae_propagation_bound_ms;
-	int64_t reauth_window_ms;
-	int64_t baseline_halflife_ms;
-	int64_t baseline_warmup_ms;
-	int64_t dedupe_horizon_ms;
-	int64_t revocation_merge_ms;
-	size_t max_record_bytes;
-	size_t max_document_bytes;
-	struct rm_classifier classifier;
-
-	/* simulator */
-	uint64_t sim_seed;
-	uint32_t sim_users;
-	int64_t sim_start_ms;
-	int64_t sim_duration_ms;
-	int64_t sim_step_ms;
-	double sim_revocation_rate;
-	int64_t sim_mass_revocation_ms; /* offset from sim_start, 0 = none */
-	double sim_mass_share;
-	double sim_stuck_share;
-	double sim_cae_share;
-	int64_t sim_delivery_delay_max_ms;
-	int sim_shape; /* enum rm_shape */
-
-	/* live Microsoft Graph source; strings owned, NULL when not set */
-	char *graph_tenant;
-	char *graph_client_id;
-	char *graph_client_secret_file;
-	char *graph_client_secret_env;  /* the name of the variable, never its value */
-	char *graph_certificate_file;
-	char *graph_private_key_file;
-	char *graph_authority;          /* https://host[/path], no trailing slash */
-	char *graph_base;
-	char *graph_ca_file;
-	int64_t graph_overlap_ms;
-	int64_t graph_lookback_ms;
-	int64_t graph_request_timeout_ms;
-	uint32_t graph_page_size;
-	uint32_t graph_rate;            /* audit-log requests per 10 s */
-	int graph_noninteractive;
-	int graph_select;              /* $select the fields records.c reads */
-	int graph_session_lookup;      /* users' signInSessionsValidFromDateTime for bare refusals */
-
-	/* the revocation drill ("probe" source); strings owned, NULL when not set */
-	int probe_flavour;              /* RM_PROBE_ENTRA or RM_PROBE_OAUTH */
-	int64_t probe_interval_ms;
-	int64_t probe_max_wait_ms;
-	int64_t probe_poll_ms;
-	int64_t probe_request_timeout_ms;
-	char *probe_client_id;
-	char *probe_client_secret_file;
-	char *probe_client_secret_env;  /* the name of the variable, never its value */
-	char *probe_username;
-	char *probe_user_id;
-	char *probe_password_file;
-	char *probe_password_env;       /* the name of the variable, never its value */
-	char *probe_refresh_token_file;
-	char *probe_token_url;
-	char *probe_scope;
-	char *probe_resource;
-	char *probe_resource_url;
-	char *probe_revocation_url;
-	char *probe_introspection_url;
-	char *probe_ca_file;
-	int probe_cae;                  /* expect enforcement before expiry (Entra: declare cp1) */
-	int probe_wait_expiry;          /* non-CAE: wait for the refusal at expiry */
+	struct rm_classifier classifier; /* classify, activity, activity_ignore */
+#define X(name, type, field, def, min, max, help) RM_KEY_FIELD_##type(field)
+#include "keys.def"
+#undef X
 };
 
 enum { RM_PROBE_ENTRA = 0, RM_PROBE_OAUTH = 1 };
@@ -108,6 +62,9 @@ enum { RM_PROBE_ENTRA = 0, RM_PROBE_OAUTH = 1 };
  * rm_settings_free. */
 int rm_settings_load(const struct revmon_conf *c, struct rm_settings *s, struct revmon_error *err);
 void rm_settings_free(struct rm_settings *s);
+
+/* 1 when name is one of the core's keys (keys.def), else 0. */
+int rm_conf_key_known(const char *name);
 
 /* Parse a duration: seconds ("90"), or integers each with a unit ms, s, m,
  * h or d ("15m", "2h30m", "500ms"). Returns 0 and *ms, or -1. */

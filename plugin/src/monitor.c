@@ -10,6 +10,7 @@
 #include "config.h"
 #include "registry.h"
 #include "source.h"
+#include "source_kinds.h"
 #include "state.h"
 
 #define DAY_MS (86400LL * 1000)
@@ -60,6 +61,15 @@ static void close_sources(revmon *m)
 
 static int open_sources(revmon *m, struct revmon_error *err)
 {
+	/* The constructors in sources.def's order, as rm_source_kind counts. */
+	static struct rm_source *(*const open_kind[])(const char *, const struct rm_settings *,
+	                                               struct revmon_error *) = {
+#define X(kind, arg, ctor, help) ctor,
+#include "sources.def"
+#undef X
+	};
+	int kind;
+
 	m->src = calloc(m->s.n_sources ? m->s.n_sources : 1, sizeof *m->src);
 	if (!m->src) {
 		rm_errorf(err, "out of memory");
@@ -73,14 +83,12 @@ static int open_sources(revmon *m, struct revmon_error *err)
 				rm_errorf(err, "source: '%s' is configured twice", spec);
 				return -1;
 			}
-		if (strcmp(spec, "sim") == 0)
-			m->src[i] = rm_source_sim_new(spec, &m->s, err);
-		else if (strcmp(spec, "graph") == 0)
-			m->src[i] = rm_source_graph_new(spec, &m->s, err);
-		else if (strcmp(spec, "probe") == 0)
-			m->src[i] = rm_source_probe_new(spec, &m->s, err);
-		else
-			m->src[i] = rm_source_file_new(spec, &m->s, err);
+		kind = rm_source_kind(spec);
+		if (kind < 0) { /* refused by the configuration already */
+			rm_errorf(err, "source: '%s' is not a source", spec);
+			return -1;
+		}
+		m->src[i] = open_kind[kind](spec, &m->s, err);
 		if (!m->src[i])
 			return -1;
 		m->n_src++;

@@ -1,5 +1,6 @@
 /* The configuration: revmon_conf_parse_buffer over the whole input, the
- * settings each parsed monitor resolves to, and revmon_conf_set over
+ * settings each parsed monitor resolves to, the same with a host taking
+ * keys of its own (revmon_conf_parse_buffer_host), and revmon_conf_set over
  * key/value pairs split from the input's lines ("key=value" or
  * "key<TAB>value"). */
 #include "config.h"
@@ -26,6 +27,41 @@ static void check_conf(revmon_conf *c)
 		rm_settings_free(&s);
 	else
 		check_err(&err);
+}
+
+static int host_tag;
+
+/* A host's keys: host_* are its own, refused when the value is empty. */
+static int host_key(void *arg, const char *section, const char *key, const char *value,
+                    struct revmon_error *why)
+{
+	(void)section;
+	FUZZ_CHECK(arg == &host_tag && key[0] && !rm_conf_key_known(key));
+	if (strncmp(key, "host_", 5) != 0)
+		return 0;
+	if (!*value) {
+		snprintf(why->msg, sizeof why->msg, "empty");
+		return -1;
+	}
+	return 1;
+}
+
+static void with_host(const char *buf, size_t len)
+{
+	struct revmon_error err = {{0}};
+	revmon_conf **list = NULL;
+	size_t n = 0;
+
+	if (revmon_conf_parse_buffer_host(buf, len, "fuzz", "default", host_key, &host_tag,
+	                                  &list, &n, &err) == 0) {
+		FUZZ_CHECK(list != NULL && n >= 1);
+		for (size_t i = 0; i < n; i++)
+			check_conf(list[i]);
+		revmon_conf_list_free(list, n);
+	} else {
+		check_err(&err);
+		FUZZ_CHECK(list == NULL);
+	}
 }
 
 static void pairs(const char *buf, size_t len)
@@ -78,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		check_err(&err);
 	}
+	with_host(buf, size);
 	pairs(buf, size);
 	free(buf);
 	return 0;

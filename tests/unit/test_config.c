@@ -255,6 +255,117 @@ static void test_key_listing(void **state)
 	assert_true(i > 20);
 }
 
+static void test_graph_scope(void **state)
+{
+	struct revmon_error err;
+	revmon_conf *c = revmon_conf_new("t", &err);
+	struct rm_settings s;
+	const char *name, *help, *def;
+	int listed = 0;
+
+	(void)state;
+	assert_int_equal(rm_settings_load(c, &s, &err), 0);
+	assert_null(s.graph_scope); /* no default: the client builds graph_base/.default */
+	rm_settings_free(&s);
+	assert_int_equal(revmon_conf_set(c, "graph_scope", "https://graph.microsoft.us/.default", &err), 0);
+	assert_int_equal(rm_settings_load(c, &s, &err), 0);
+	assert_string_equal(s.graph_scope, "https://graph.microsoft.us/.default");
+	rm_settings_free(&s);
+	refused("graph_scope", "", "empty or overlong scope list");
+	refused("graph_scope", "a\"b", "scopes are printable ASCII");
+	for (size_t i = 0; (name = revmon_conf_key(i, &help, &def)); i++)
+		if (strcmp(name, "graph_scope") == 0)
+			listed = !*def && strstr(help, "client-credentials") != NULL;
+	assert_true(listed);
+	revmon_conf_free(c);
+}
+
+static void test_source_kinds(void **state)
+{
+	const char *h = revmon_source_kinds_help(), *help = NULL;
+	static const char *const kinds[][2] = {{"  sim\n", " sim:"}, {"  file:PATH\n", " file:PATH:"},
+	                                       {"  graph\n", " graph:"}, {"  probe\n", " probe:"}};
+	struct revmon_error err = {{0}};
+	revmon_conf *c = revmon_conf_new("t", &err);
+
+	(void)state;
+	/* one list, in every help text: the key's, the adapters' */
+	assert_string_equal(revmon_conf_key(0, &help, NULL), "source");
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		if (!strstr(h, kinds[i][0]))
+			fail_msg("kinds help '%s' lacks '%s'", h, kinds[i][0]);
+		if (!strstr(help, kinds[i][1]))
+			fail_msg("source help '%s' lacks '%s'", help, kinds[i][1]);
+	}
+	assert_int_equal(revmon_conf_set(c, "source", "graph", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "source", "probe", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "source", "file:-", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "source", "sim", &err), 0);
+	assert_int_equal(revmon_conf_set(c, "source", "graph:x", &err), -1);
+	assert_string_equal(err.msg, "source: 'graph:x' is not a source (expected sim, file:PATH, graph or probe)");
+	revmon_conf_free(c);
+}
+
+/* A host taking poll_interval anywhere and agentx_socket before the first
+ * section, as the subagent does. */
+struct host_seen {
+	char log[256];
+};
+
+static int host_key(void *arg, const char *section, const char *key, const char *value,
+                    struct revmon_error *why)
+{
+	struct host_seen *h = arg;
+	size_t n = strlen(h->log);
+
+	if (strcmp(key, "poll_interval") != 0 && strcmp(key, "agentx_socket") != 0)
+		return 0;
+	if (strcmp(key, "agentx_socket") == 0 && section) {
+		snprintf(why->msg, sizeof why->msg, "only allowed before the first [section]");
+		return -1;
+	}
+	snprintf(h->log + n, sizeof h->log - n, "%s:%s=%s;", section ? section : "-", key, value);
+	return 1;
+}
+
+static void test_host_keys(void **state)
+{
+	const char *text = "agentx_socket = \"/run/x # y\"\npoll_interval = 5s ; c\n"
+	                   "[a]\nwindow = 600\npoll_interval=1s\n";
+	struct host_seen h = {""};
+	struct revmon_error err = {{0}};
+	revmon_conf **list = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(revmon_conf_parse_buffer_host(text, strlen(text), "h.conf", "d", host_key, &h,
+	                                               &list, &n, &err), 0);
+	assert_string_equal(h.log, "-:agentx_socket=/run/x # y;-:poll_interval=5s;a:poll_interval=1s;");
+	assert_int_equal(n, 1);
+	/* the host's keys are not the monitor's */
+	{
+		revmon_conf *c = revmon_conf_new("a", &err);
+
+		assert_int_equal(revmon_conf_set(c, "window", "600", &err), 0);
+		assert_true(revmon_conf_equal(list[0], c));
+		revmon_conf_free(c);
+	}
+	revmon_conf_list_free(list, n);
+
+	text = "[a]\nwindow = 600\nagentx_socket = /x\n";
+	h.log[0] = '\0';
+	assert_int_equal(revmon_conf_parse_buffer_host(text, strlen(text), "h.conf", "d", host_key, &h,
+	                                               &list, &n, &err), -1);
+	assert_string_equal(err.msg, "h.conf:3: agentx_socket: only allowed before the first [section]");
+	assert_null(list);
+	/* keys neither the core's nor the host's stay unknown; core keys never reach the host */
+	text = "window = 600\nbogus = 1\n";
+	assert_int_equal(revmon_conf_parse_buffer_host(text, strlen(text), "h.conf", "d", host_key, &h,
+	                                               &list, &n, &err), -1);
+	assert_string_equal(err.msg, "h.conf:2: bogus: unknown configuration key");
+	assert_string_equal(h.log, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +375,9 @@ int main(void)
 		cmocka_unit_test(test_file_format),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_key_listing),
+		cmocka_unit_test(test_graph_scope),
+		cmocka_unit_test(test_source_kinds),
+		cmocka_unit_test(test_host_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
