@@ -19,6 +19,8 @@ int rm_entra_token_url(struct rm_buf *out, const char *authority, const char *te
 
 int rm_entra_app_scope(struct rm_buf *out, const struct rm_settings *s)
 {
+	if (s->graph_scope)
+		return rm_buf_puts(out, s->graph_scope) < 0 ? -1 : 0;
 	return rm_buf_printf(out, "%s/.default", s->graph_base) < 0 ? -1 : 0;
 }
 

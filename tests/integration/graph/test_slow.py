@@ -5,6 +5,7 @@ signIns pages often do. Requests run on across polls to their own time-out,
 so every record arrives and no failure is counted; and every host's timing
 promise still holds: `revmon report --timeout`, the check's `-t`, and
 collectd's read callback within its budget while requests are in flight.
+Also: the app's token requests ask for graph_scope when it is set.
 
 usage: test_slow.py --revmon R --check C [--plugin revmon.so --collectd D
                     --collectdctl CTL [--preload ASAN]]
@@ -150,6 +151,15 @@ def collectd_slow(latency):
 try:
     p, ref, _ = report(si, source="file:" + REPLAY)
     check(p.returncode == 0 and metric(ref, "events_ingested") == len(lines), "file replay runs")
+
+    # ---- the app's scope: graph_base/.default, or graph_scope when set ----
+    p, doc, _ = report(si, "graph_scope=" + si.base + "/.default")
+    check(p.returncode == 0 and metric(doc, "events_ingested") == len(lines),
+          "graph_scope set to the stand-in's scope: read")
+    p, doc, _ = report(si, "graph_scope=https://graph.microsoft.us/.default")
+    err = (doc or {}).get("sources", [{}])[0].get("error") or ""
+    check(p.returncode == 1 and "70011" in err, "graph_scope of another cloud: asked for, refused "
+          "by the stand-in (%s)" % err)
 
     # ---- every record arrives, no failure counted, whatever the latency ----
     for latency, page in ((1, 40), (5, 200), (20, 1000)):
