@@ -2,20 +2,17 @@
 
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "aadsts_text.h"
 #include "json_scan.h"
 #include "timeparse.h"
 
 /*
- * One pass per record: a walker steps over an object's members, a key table
- * maps the few names revmon reads to a handler, and every other value is
- * skipped by rm_json_value_end (which still validates it). Nested objects we
- * need (status, deviceDetail, properties, ...) are descended in place rather
- * than skipped first and re-read.
+ * One pass per record: json_scan's iterator steps over an object's members
+ * (json_scan holds the only copy of the JSON rules), a key table maps the few
+ * names revmon reads to a handler, and every other value is skipped by the
+ * iterator (which still validates it). Nested objects we need (status,
+ * deviceDetail, properties, ...) are entered in place rather than skipped
+ * first and re-read.
  *
  * Two kinds of failure: a broken structure (the record's end cannot be
  * found; the walk stops) and a field of the wrong type or value (the walk
@@ -26,21 +23,13 @@
 #define BROKEN (-10) /* internal: structure broken, record end unknown */
 
 struct ctx {
-	const char *b;
-	size_t n;
 	int jerr;     /* first structural error (RM_JSON_*) */
-	size_t jpos;  /* where it was found */
+	size_t jpos;  /* where it was found, in the iterators' buffer */
+	size_t base;  /* that buffer's offset in the document */
 	/* rm_doc_parse only: the top-level object may be a container */
 	const struct rm_sink *sink;
 	struct rm_doc_result *res;
 	int container;
-};
-
-struct walk {
-	size_t pos;
-	int first;
-	char close;
-	char key[64]; /* a key written with escapes, decoded */
 };
 
 /* Graph-shaped fields of one object (a Graph record, or an export's
@@ -112,248 +101,91 @@ static void field_err(const char **slot, const char *why)
 		*slot = why;
 }
 
-/* ---- walking ---- */
+/* ---- walking: json_scan's iterator, descending in place ---- */
 
-static void walk_open(struct ctx *c, struct walk *w, size_t pos)
+static char at(const struct rm_json_iter *it)
 {
-	w->close = c->b[pos] == '{' ? '}' : ']';
-	w->pos = pos + 1;
-	w->first = 1;
+	return it->buf[it->pos];
 }
 
-/* To the next member or element: 1 (w->pos at it), 0 closed (w->pos past
- * the bracket), -1 broken. */
-static int walk_step(struct ctx *c, struct walk *w)
+/* Consume the value at the iterator into *v. */
+static int walk_value(struct ctx *c, struct rm_json_iter *it, struct rm_json_val *v)
 {
-	const char *b = c->b;
-	size_t p = rm_json_skip_ws(b, c->n, w->pos);
+	int r = rm_json_iter_value(it, v);
 
-	if (p >= c->n)
-		return broken(c, RM_JSON_INCOMPLETE, p);
-	if (b[p] == w->close) {
-		w->pos = p + 1;
-		return 0;
-	}
-	if (!w->first) {
-		if (b[p] != ',')
-			return broken(c, RM_JSON_BAD, p);
-		p = rm_json_skip_ws(b, c->n, p + 1);
-		if (p >= c->n)
-			return broken(c, RM_JSON_INCOMPLETE, p);
-		if (b[p] == w->close)
-			return broken(c, RM_JSON_BAD, p); /* trailing comma */
-	}
-	w->first = 0;
-	w->pos = p;
-	return 1;
+	return r < 0 ? broken(c, r, it->pos) : 0;
 }
 
-/* The first '"', '\\' or control byte at or after p (or n). */
-static inline size_t key_stop(const char *b, size_t n, size_t p)
-{
-#ifdef __SSE2__
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1f);
-
-	while (p + 16 <= n) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + p));
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
-		                         _mm_cmpeq_epi8(_mm_max_epu8(x, c1f), c1f));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
-
-		if (mask)
-			return p + (unsigned)__builtin_ctz(mask);
-		p += 16;
-	}
-#endif
-	while (p < n && b[p] != '"' && b[p] != '\\' && (unsigned char)b[p] >= 0x20)
-		p++;
-	return p;
-}
-
-/* At a member: read its key and move to its value. Keys are short and
- * almost never escaped: a plain byte loop finds their end, and the scanner
- * handles the rest. An escaped key is decoded, so "i\u0064" is "id". */
-static int walk_key(struct ctx *c, struct walk *w, struct rm_str *key)
-{
-	const char *b = c->b;
-	enum rm_json_type t;
-	size_t e, p = w->pos;
-	long dn;
-	int r;
-
-	if (b[p] != '"')
-		return broken(c, RM_JSON_BAD, p);
-	e = key_stop(b, c->n, p + 1);
-	key->p = b + p + 1;
-	if (e < c->n && b[e] == '"') {
-		key->n = e - p - 1;
-		e++;
-	} else {
-		r = rm_json_value_end(b, c->n, p, &e, &t);
-		if (r != RM_JSON_OK)
-			return broken(c, r, p);
-		key->n = e - p - 2;
-		dn = rm_json_unescape(*key, w->key, sizeof w->key);
-		if (dn >= 0) {
-			key->p = w->key;
-			key->n = (size_t)dn;
-		}
-	}
-	p = rm_json_skip_ws(b, c->n, e);
-	if (p >= c->n)
-		return broken(c, RM_JSON_INCOMPLETE, p);
-	if (b[p] != ':')
-		return broken(c, RM_JSON_BAD, p);
-	p = rm_json_skip_ws(b, c->n, p + 1);
-	if (p >= c->n)
-		return broken(c, RM_JSON_INCOMPLETE, p);
-	w->pos = p;
-	return 0;
-}
-
-/* Consume the value at w->pos into *v. */
-static int walk_value(struct ctx *c, struct walk *w, struct rm_json_val *v)
-{
-	size_t e, p = w->pos;
-	int r = rm_json_value_end(c->b, c->n, p, &e, &v->type);
-
-	if (r != RM_JSON_OK)
-		return broken(c, r, p);
-	if (v->type == RM_JSON_STRING) {
-		v->s.p = c->b + p + 1;
-		v->s.n = e - p - 2;
-	} else {
-		v->s.p = c->b + p;
-		v->s.n = e - p;
-	}
-	w->pos = e;
-	return 0;
-}
-
-/* Walk the object at w->pos, calling fn on each member (fn consumes the value). */
-static int walk_obj(struct ctx *c, struct walk *w,
-                    int (*fn)(struct ctx *, struct walk *, struct rm_str, void *), void *arg)
-{
-	struct walk o;
-	struct rm_str key;
-	int r;
-
-	walk_open(c, &o, w->pos);
-	while ((r = walk_step(c, &o)) > 0)
-		if (walk_key(c, &o, &key) < 0 || fn(c, &o, key, arg) < 0)
-			return -1;
-	if (r < 0)
-		return -1;
-	w->pos = o.pos;
-	return 0;
-}
-
-/* Walk the array at w->pos, calling fn on each element (fn consumes it). */
-static int walk_arr(struct ctx *c, struct walk *w, int (*fn)(struct ctx *, struct walk *, void *),
-                    void *arg)
-{
-	struct walk a;
-	int r;
-
-	walk_open(c, &a, w->pos);
-	while ((r = walk_step(c, &a)) > 0)
-		if (fn(c, &a, arg) < 0)
-			return -1;
-	if (r < 0)
-		return -1;
-	w->pos = a.pos;
-	return 0;
-}
-
-static int skip(struct ctx *c, struct walk *w)
+static int skip(struct ctx *c, struct rm_json_iter *it)
 {
 	struct rm_json_val v;
 
-	return walk_value(c, w, &v);
+	return walk_value(c, it, &v);
+}
+
+/* Call fn on each member of the object o is in (fn consumes the value). An
+ * escaped key is decoded, so "i\u0064" is "id"; one that does not decode
+ * into kbuf stays raw and matches no name we read. */
+static int walk_members(struct ctx *c, struct rm_json_iter *o,
+                        int (*fn)(struct ctx *, struct rm_json_iter *, struct rm_str, void *),
+                        void *arg)
+{
+	struct rm_str key;
+	char kbuf[64];
+	long dn;
+	int r;
+
+	while ((r = rm_json_obj_key(o, &key)) > 0) {
+		if (o->key_esc && (dn = rm_json_unescape(key, kbuf, sizeof kbuf)) >= 0) {
+			key.p = kbuf;
+			key.n = (size_t)dn;
+		}
+		if (fn(c, o, key, arg) < 0)
+			return -1;
+	}
+	return r < 0 ? broken(c, r, o->pos) : 0;
+}
+
+/* Walk the object at the iterator, calling fn on each member. */
+static int walk_obj(struct ctx *c, struct rm_json_iter *it,
+                    int (*fn)(struct ctx *, struct rm_json_iter *, struct rm_str, void *), void *arg)
+{
+	struct rm_json_iter o;
+
+	rm_json_obj_enter(it, &o);
+	if (walk_members(c, &o, fn, arg) < 0)
+		return -1;
+	return rm_json_iter_leave(it, &o) < 0 ? broken(c, RM_JSON_BAD, it->pos) : 0;
+}
+
+/* Walk the array at the iterator, calling fn on each element (fn consumes it). */
+static int walk_arr(struct ctx *c, struct rm_json_iter *it,
+                    int (*fn)(struct ctx *, struct rm_json_iter *, void *), void *arg)
+{
+	struct rm_json_iter a;
+	int r;
+
+	rm_json_arr_enter(it, &a);
+	while ((r = rm_json_arr_elem(&a)) > 0)
+		if (fn(c, &a, arg) < 0)
+			return -1;
+	if (r < 0)
+		return broken(c, r, a.pos);
+	return rm_json_iter_leave(it, &a) < 0 ? broken(c, RM_JSON_BAD, it->pos) : 0;
 }
 
 /* ---- values ---- */
 
-/* Four hex digits already checked by the scanner. */
-static unsigned hex4(const unsigned char *p)
-{
-	unsigned v = 0;
-
-	for (int k = 0; k < 4; k++)
-		v = (v << 4) | (unsigned)(p[k] <= '9' ? p[k] - '0' : (p[k] | 0x20) - 'a' + 10);
-	return v;
-}
-
-/* Raw string contents are valid: escapes pair their surrogates and the
- * bytes are UTF-8. (rm_json_value_end checked the escape syntax.) */
-static int str_ok(struct rm_str s)
-{
-	const unsigned char *p = (const unsigned char *)s.p;
-	size_t i = 0, n = s.n;
-
-	while (i < n) {
-		unsigned c = p[i], cp, need, k;
-
-		if (c < 0x80 && c != '\\') {
-			i++;
-			continue;
-		}
-		if (c == '\\') {
-			if (p[i + 1] != 'u') {
-				i += 2;
-				continue;
-			}
-			cp = hex4(p + i + 2);
-			i += 6;
-			if (cp >= 0xdc00 && cp <= 0xdfff)
-				return 0; /* lone low surrogate */
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (i + 6 > n || p[i] != '\\' || p[i + 1] != 'u')
-					return 0;
-				cp = hex4(p + i + 2);
-				if (cp < 0xdc00 || cp > 0xdfff)
-					return 0;
-				i += 6;
-			}
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (i + need >= n)
-			return 0;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
 /* An optional string: absent or null leaves *out alone; anything else but a
  * valid string is a field error. Sets bit in *has when present. */
-static int get_str(struct ctx *c, struct walk *w, const char **err, struct rm_str *out,
+static int get_str(struct ctx *c, struct rm_json_iter *it, const char **err, struct rm_str *out,
                    unsigned *has, unsigned bit, const char *why)
 {
 	struct rm_json_val v;
 
-	if (walk_value(c, w, &v) < 0)
+	if (walk_value(c, it, &v) < 0)
 		return -1;
-	if (v.type == RM_JSON_STRING && str_ok(v.s)) {
+	if (v.type == RM_JSON_STRING && rm_json_str_valid(v.s)) {
 		*out = v.s;
 		if (has)
 			*has |= bit;
@@ -364,12 +196,12 @@ static int get_str(struct ctx *c, struct walk *w, const char **err, struct rm_st
 }
 
 /* A required-format timestamp: anything but a parseable string is an error. */
-static int get_time(struct ctx *c, struct walk *w, const char **err, int64_t *ms, unsigned *has,
+static int get_time(struct ctx *c, struct rm_json_iter *it, const char **err, int64_t *ms, unsigned *has,
                     unsigned bit, const char *why)
 {
 	struct rm_json_val v;
 
-	if (walk_value(c, w, &v) < 0)
+	if (walk_value(c, it, &v) < 0)
 		return -1;
 	if (v.type == RM_JSON_STRING && rm_time_parse(v.s.p, v.s.n, ms) == 0)
 		*has |= bit;
@@ -379,28 +211,28 @@ static int get_time(struct ctx *c, struct walk *w, const char **err, int64_t *ms
 }
 
 /* An optional object or array: descend, or accept null, or complain. */
-static int get_obj(struct ctx *c, struct walk *w, const char **err, const char *why,
-                   int (*fn)(struct ctx *, struct walk *, struct rm_str, void *), void *arg)
+static int get_obj(struct ctx *c, struct rm_json_iter *it, const char **err, const char *why,
+                   int (*fn)(struct ctx *, struct rm_json_iter *, struct rm_str, void *), void *arg)
 {
 	struct rm_json_val v;
 
-	if (c->b[w->pos] == '{')
-		return walk_obj(c, w, fn, arg);
-	if (walk_value(c, w, &v) < 0)
+	if (at(it) == '{')
+		return walk_obj(c, it, fn, arg);
+	if (walk_value(c, it, &v) < 0)
 		return -1;
 	if (v.type != RM_JSON_NULL)
 		field_err(err, why);
 	return 0;
 }
 
-static int get_arr(struct ctx *c, struct walk *w, const char **err, const char *why,
-                   int (*fn)(struct ctx *, struct walk *, void *), void *arg)
+static int get_arr(struct ctx *c, struct rm_json_iter *it, const char **err, const char *why,
+                   int (*fn)(struct ctx *, struct rm_json_iter *, void *), void *arg)
 {
 	struct rm_json_val v;
 
-	if (c->b[w->pos] == '[')
-		return walk_arr(c, w, fn, arg);
-	if (walk_value(c, w, &v) < 0)
+	if (at(it) == '[')
+		return walk_arr(c, it, fn, arg);
+	if (walk_value(c, it, &v) < 0)
 		return -1;
 	if (v.type != RM_JSON_NULL)
 		field_err(err, why);
@@ -416,23 +248,23 @@ static int key_is(struct rm_str k, const char *lit, size_t n)
 
 /* ---- nested objects ---- */
 
-static int device_member(struct ctx *c, struct walk *w, struct rm_str key, void *arg)
+static int device_member(struct ctx *c, struct rm_json_iter *it, struct rm_str key, void *arg)
 {
 	struct gf *g = arg;
 
 	if (KEY(key, "deviceId"))
-		return get_str(c, w, &g->err, &g->device_id, NULL, 0, "deviceDetail.deviceId: not a valid string");
-	return skip(c, w);
+		return get_str(c, it, &g->err, &g->device_id, NULL, 0, "deviceDetail.deviceId: not a valid string");
+	return skip(c, it);
 }
 
-static int status_member(struct ctx *c, struct walk *w, struct rm_str key, void *arg)
+static int status_member(struct ctx *c, struct rm_json_iter *it, struct rm_str key, void *arg)
 {
 	struct gf *g = arg;
 	struct rm_json_val v;
 	int64_t code;
 
 	if (KEY(key, "errorCode")) {
-		if (walk_value(c, w, &v) < 0)
+		if (walk_value(c, it, &v) < 0)
 			return -1;
 		if (v.type == RM_JSON_NUMBER && rm_json_int64(v, &code) == 0 && code >= INT32_MIN &&
 		    code <= INT32_MAX) {
@@ -444,17 +276,17 @@ static int status_member(struct ctx *c, struct walk *w, struct rm_str key, void 
 		return 0;
 	}
 	if (KEY(key, "failureReason"))
-		return get_str(c, w, &g->err, &g->failure, &g->has, H_FAILURE,
+		return get_str(c, it, &g->err, &g->failure, &g->has, H_FAILURE,
 		               "status.failureReason: not a valid string");
-	return skip(c, w);
+	return skip(c, it);
 }
 
-static int evtype_elem(struct ctx *c, struct walk *w, void *arg)
+static int evtype_elem(struct ctx *c, struct rm_json_iter *it, void *arg)
 {
 	struct gf *g = arg;
 	struct rm_json_val v;
 
-	if (walk_value(c, w, &v) < 0)
+	if (walk_value(c, it, &v) < 0)
 		return -1;
 	if (v.type == RM_JSON_STRING && rm_json_str_eq(v.s, "interactiveUser"))
 		g->evtypes_inter = 1;
@@ -465,25 +297,25 @@ struct kv {
 	struct rm_json_val k, v;
 };
 
-static int kv_member(struct ctx *c, struct walk *w, struct rm_str key, void *arg)
+static int kv_member(struct ctx *c, struct rm_json_iter *it, struct rm_str key, void *arg)
 {
 	struct kv *kv = arg;
 
 	if (KEY(key, "key"))
-		return walk_value(c, w, &kv->k);
+		return walk_value(c, it, &kv->k);
 	if (KEY(key, "value"))
-		return walk_value(c, w, &kv->v);
-	return skip(c, w);
+		return walk_value(c, it, &kv->v);
+	return skip(c, it);
 }
 
-static int apd_elem(struct ctx *c, struct walk *w, void *arg)
+static int apd_elem(struct ctx *c, struct rm_json_iter *it, void *arg)
 {
 	struct gf *g = arg;
 	struct kv kv = {{RM_JSON_INVALID, {NULL, 0}}, {RM_JSON_INVALID, {NULL, 0}}};
 
-	if (c->b[w->pos] != '{')
-		return skip(c, w);
-	if (walk_obj(c, w, kv_member, &kv) < 0)
+	if (at(it) != '{')
+		return skip(c, it);
+	if (walk_obj(c, it, kv_member, &kv) < 0)
 		return -1;
 	/* the first "Is CAE Token" with a True/False value decides */
 	if (g->cae < 0 && kv.k.type == RM_JSON_STRING && kv.v.type == RM_JSON_STRING &&
@@ -496,23 +328,23 @@ static int apd_elem(struct ctx *c, struct walk *w, void *arg)
 	return 0;
 }
 
-static int app_member(struct ctx *c, struct walk *w, struct rm_str key, void *arg)
+static int app_member(struct ctx *c, struct rm_json_iter *it, struct rm_str key, void *arg)
 {
 	struct gf *g = arg;
 
 	if (KEY(key, "displayName"))
-		return get_str(c, w, &g->err, &g->initiator_app, NULL, 0,
+		return get_str(c, it, &g->err, &g->initiator_app, NULL, 0,
 		               "initiatedBy.app.displayName: not a valid string");
-	return skip(c, w);
+	return skip(c, it);
 }
 
-static int initiated_member(struct ctx *c, struct walk *w, struct rm_str key, void *arg)
+static int initiated_member(struct ctx *c, struct rm_json_iter *it, struct rm_str key, void *arg)
 {
 	struct gf *g = arg;
 
 	if (KEY(key, "app"))
-		return get_obj(c, w, &g->err, "initiatedBy.app: not an object", app_member, g);
-	return skip(c, w);
+		return get_obj(c, it, &g->err, "initiatedBy.app: not an object", app_member, g);
+	return skip(c, it);
 }
 
 /* One targetResources element, gathered before we know whether it is the User. */
@@ -535,17 +367,17 @@ struct modprop {
 #define MP_NAME 1u
 #define MP_NEW 2u
 
-static int modprop_member(struct ctx *c, struct walk *w, struct rm_str key, void *arg)
+static int modprop_member(struct ctx *c, struct rm_json_iter *it, struct rm_str key, void *arg)
 {
 	struct modprop *mp = arg;
 
 	if (KEY(key, "displayName"))
-		return get_str(c, w, &mp->g->err, &mp->name, &mp->has, MP_NAME,
+		return get_str(c, it, &mp->g->err, &mp->name, &mp->has, MP_NAME,
 		               "modifiedProperties.displayName: not a valid string");
 	if (KEY(key, "newValue"))
-		return get_str(c, w, &mp->g->err, &mp->new_value, &mp->has, MP_NEW,
+		return get_str(c, it, &mp->g->err, &mp->new_value, &mp->has, MP_NEW,
 		               "modifiedProperties.newValue: not a valid string");
-	return skip(c, w);
+	return skip(c, it);
 }
 
 static int is_ws(char c)
@@ -619,49 +451,49 @@ static void modprop_apply(struct target *t, const struct modprop *mp)
 	}
 }
 
-static int modprop_elem(struct ctx *c, struct walk *w, void *arg)
+static int modprop_elem(struct ctx *c, struct rm_json_iter *it, void *arg)
 {
 	struct target *t = arg;
 	struct modprop mp;
 
-	if (c->b[w->pos] != '{')
-		return skip(c, w);
+	if (at(it) != '{')
+		return skip(c, it);
 	memset(&mp, 0, sizeof mp);
 	mp.g = t->g;
-	if (walk_obj(c, w, modprop_member, &mp) < 0)
+	if (walk_obj(c, it, modprop_member, &mp) < 0)
 		return -1;
 	modprop_apply(t, &mp);
 	return 0;
 }
 
-static int target_member(struct ctx *c, struct walk *w, struct rm_str key, void *arg)
+static int target_member(struct ctx *c, struct rm_json_iter *it, struct rm_str key, void *arg)
 {
 	struct target *t = arg;
 	const char **err = &t->g->err;
 
 	if (KEY(key, "id"))
-		return get_str(c, w, err, &t->id, NULL, 0, "targetResources.id: not a valid string");
+		return get_str(c, it, err, &t->id, NULL, 0, "targetResources.id: not a valid string");
 	if (KEY(key, "userPrincipalName"))
-		return get_str(c, w, err, &t->upn, NULL, 0,
+		return get_str(c, it, err, &t->upn, NULL, 0,
 		               "targetResources.userPrincipalName: not a valid string");
 	if (KEY(key, "type"))
-		return get_str(c, w, err, &t->type, &t->has, TG_TYPE,
+		return get_str(c, it, err, &t->type, &t->has, TG_TYPE,
 		               "targetResources.type: not a valid string");
 	if (KEY(key, "modifiedProperties"))
-		return get_arr(c, w, err, "modifiedProperties: not an array", modprop_elem, t);
-	return skip(c, w);
+		return get_arr(c, it, err, "modifiedProperties: not an array", modprop_elem, t);
+	return skip(c, it);
 }
 
-static int target_elem(struct ctx *c, struct walk *w, void *arg)
+static int target_elem(struct ctx *c, struct rm_json_iter *it, void *arg)
 {
 	struct gf *g = arg;
 	struct target t;
 
-	if (c->b[w->pos] != '{')
-		return skip(c, w);
+	if (at(it) != '{')
+		return skip(c, it);
 	memset(&t, 0, sizeof t);
 	t.g = g;
-	if (walk_obj(c, w, target_member, &t) < 0)
+	if (walk_obj(c, it, target_member, &t) < 0)
 		return -1;
 	/* the first User target is the subject of the audit */
 	if (!g->has_target && (t.has & TG_TYPE) && rm_json_str_eq_ci(t.type, "User")) {
@@ -735,99 +567,43 @@ static enum key key_lookup(struct rm_str k)
 	return K_OTHER;
 }
 
-static int doc_elements(struct ctx *c, struct walk *w);
+static int doc_elements(struct ctx *c, struct rm_json_iter *it);
 
-static int graph_member(struct ctx *c, struct walk *w, struct rm_str key, void *arg)
+static int graph_member(struct ctx *c, struct rm_json_iter *it, struct rm_str key, void *arg);
+
+/* A member of an export's envelope (the record's top level only). */
+static int envelope_member(struct ctx *c, struct rm_json_iter *it, enum key id, struct top *t)
 {
-	struct gf *g = arg;
-	struct top *t = g->top;
-	enum key id = key_lookup(key);
 	struct rm_json_val v;
 
-	if (id > K_TOP && !t)
-		id = K_OTHER;
 	switch (id) {
-	case K_ID:
-		return get_str(c, w, &g->err, &g->id, &g->has, H_ID, "id: not a valid string");
-	case K_CREATED:
-		g->has |= K_SEEN_CREATED;
-		return get_time(c, w, &g->err, &g->created_ms, &g->has, H_CREATED,
-		                "createdDateTime: not a timestamp");
-	case K_ACT_TIME:
-		g->has |= K_SEEN_AUDIT;
-		return get_time(c, w, &g->err, &g->act_time_ms, &g->has, H_ACT_TIME,
-		                "activityDateTime: not a timestamp");
-	case K_ACT_NAME:
-		g->has |= K_SEEN_AUDIT;
-		return get_str(c, w, &g->err, &g->activity, &g->has, H_ACTIVITY,
-		               "activityDisplayName: not a valid string");
-	case K_CORR:
-		return get_str(c, w, &g->err, &g->corr, &g->has, H_CORR,
-		               "correlationId: not a valid string");
-	case K_USER_ID:
-		return get_str(c, w, &g->err, &g->user_id, NULL, 0, "userId: not a valid string");
-	case K_UPN:
-		return get_str(c, w, &g->err, &g->upn, NULL, 0, "userPrincipalName: not a valid string");
-	case K_APP_ID:
-		return get_str(c, w, &g->err, &g->app_id, NULL, 0, "appId: not a valid string");
-	case K_APP_NAME:
-		return get_str(c, w, &g->err, &g->app_name, NULL, 0,
-		               "appDisplayName: not a valid string");
-	case K_SERVICE:
-		return get_str(c, w, &g->err, &g->service, NULL, 0,
-		               "loggedByService: not a valid string");
-	case K_RESULT:
-		return get_str(c, w, &g->err, &g->result, NULL, 0, "result: not a valid string");
-	case K_DEVICE:
-		return get_obj(c, w, &g->err, "deviceDetail: not an object", device_member, g);
-	case K_STATUS:
-		return get_obj(c, w, &g->err, "status: not an object", status_member, g);
-	case K_INITIATED:
-		return get_obj(c, w, &g->err, "initiatedBy: not an object", initiated_member, g);
-	case K_IS_INTER:
-		if (walk_value(c, w, &v) < 0)
-			return -1;
-		if (v.type == RM_JSON_TRUE || v.type == RM_JSON_FALSE)
-			g->inter = v.type == RM_JSON_TRUE;
-		else if (v.type != RM_JSON_NULL)
-			field_err(&g->err, "isInteractive: not a boolean");
-		return 0;
-	case K_EVTYPES:
-		if (c->b[w->pos] == '[' && g->evtypes_inter < 0)
-			g->evtypes_inter = 0;
-		return get_arr(c, w, &g->err, "signInEventTypes: not an array", evtype_elem, g);
-	case K_APD:
-		return get_arr(c, w, &g->err, "authenticationProcessingDetails: not an array",
-		               apd_elem, g);
-	case K_TARGETS:
-		return get_arr(c, w, &g->err, "targetResources: not an array", target_elem, g);
 	case K_TIME:
-		return get_time(c, w, &t->env_err, &t->time_ms, &t->has, T_TIME,
+		return get_time(c, it, &t->env_err, &t->time_ms, &t->has, T_TIME,
 		                "time: not a timestamp");
 	case K_CATEGORY:
-		return get_str(c, w, &t->env_err, &t->category, &t->has, T_CATEGORY,
+		return get_str(c, it, &t->env_err, &t->category, &t->has, T_CATEGORY,
 		               "category: not a valid string");
 	case K_RESULT_TYPE:
-		return get_str(c, w, &t->env_err, &t->result_type, &t->has, T_RESULT_TYPE,
+		return get_str(c, it, &t->env_err, &t->result_type, &t->has, T_RESULT_TYPE,
 		               "resultType: not a valid string");
 	case K_RESULT_DESC:
-		return get_str(c, w, &t->env_err, &t->result_desc, &t->has, T_RESULT_DESC,
+		return get_str(c, it, &t->env_err, &t->result_desc, &t->has, T_RESULT_DESC,
 		               "resultDescription: not a valid string");
 	case K_OPERATION:
-		return get_str(c, w, &t->env_err, &t->operation, &t->has, T_OPERATION,
+		return get_str(c, it, &t->env_err, &t->operation, &t->has, T_OPERATION,
 		               "operationName: not a valid string");
 	case K_PROPERTIES:
-		if (c->b[w->pos] != '{' || t->has_props)
-			return skip(c, w);
+		if (at(it) != '{' || t->has_props)
+			return skip(c, it);
 		t->has_props = 1;
-		return walk_obj(c, w, graph_member, &t->props);
+		return walk_obj(c, it, graph_member, &t->props);
 	case K_VALUE:
 	case K_RECORDS:
-		if (c->sink && c->b[w->pos] == '[')
-			return doc_elements(c, w);
-		return skip(c, w);
+		if (c->sink && at(it) == '[')
+			return doc_elements(c, it);
+		return skip(c, it);
 	case K_NEXTLINK:
-		if (walk_value(c, w, &v) < 0)
+		if (walk_value(c, it, &v) < 0)
 			return -1;
 		if (v.type == RM_JSON_STRING) {
 			t->next_link = v.s;
@@ -835,7 +611,77 @@ static int graph_member(struct ctx *c, struct walk *w, struct rm_str key, void *
 		}
 		return 0;
 	default:
-		return skip(c, w);
+		return skip(c, it);
+	}
+}
+
+/* A member of a Graph-shaped object: a Graph record, or an export's
+ * properties, or (with the envelope's names) an export record. */
+static int graph_member(struct ctx *c, struct rm_json_iter *it, struct rm_str key, void *arg)
+{
+	struct gf *g = arg;
+	enum key id = key_lookup(key);
+	struct rm_json_val v;
+
+	if (id > K_TOP)
+		return g->top ? envelope_member(c, it, id, g->top) : skip(c, it);
+	switch (id) {
+	case K_ID:
+		return get_str(c, it, &g->err, &g->id, &g->has, H_ID, "id: not a valid string");
+	case K_CREATED:
+		g->has |= K_SEEN_CREATED;
+		return get_time(c, it, &g->err, &g->created_ms, &g->has, H_CREATED,
+		                "createdDateTime: not a timestamp");
+	case K_ACT_TIME:
+		g->has |= K_SEEN_AUDIT;
+		return get_time(c, it, &g->err, &g->act_time_ms, &g->has, H_ACT_TIME,
+		                "activityDateTime: not a timestamp");
+	case K_ACT_NAME:
+		g->has |= K_SEEN_AUDIT;
+		return get_str(c, it, &g->err, &g->activity, &g->has, H_ACTIVITY,
+		               "activityDisplayName: not a valid string");
+	case K_CORR:
+		return get_str(c, it, &g->err, &g->corr, &g->has, H_CORR,
+		               "correlationId: not a valid string");
+	case K_USER_ID:
+		return get_str(c, it, &g->err, &g->user_id, NULL, 0, "userId: not a valid string");
+	case K_UPN:
+		return get_str(c, it, &g->err, &g->upn, NULL, 0, "userPrincipalName: not a valid string");
+	case K_APP_ID:
+		return get_str(c, it, &g->err, &g->app_id, NULL, 0, "appId: not a valid string");
+	case K_APP_NAME:
+		return get_str(c, it, &g->err, &g->app_name, NULL, 0,
+		               "appDisplayName: not a valid string");
+	case K_SERVICE:
+		return get_str(c, it, &g->err, &g->service, NULL, 0,
+		               "loggedByService: not a valid string");
+	case K_RESULT:
+		return get_str(c, it, &g->err, &g->result, NULL, 0, "result: not a valid string");
+	case K_DEVICE:
+		return get_obj(c, it, &g->err, "deviceDetail: not an object", device_member, g);
+	case K_STATUS:
+		return get_obj(c, it, &g->err, "status: not an object", status_member, g);
+	case K_INITIATED:
+		return get_obj(c, it, &g->err, "initiatedBy: not an object", initiated_member, g);
+	case K_IS_INTER:
+		if (walk_value(c, it, &v) < 0)
+			return -1;
+		if (v.type == RM_JSON_TRUE || v.type == RM_JSON_FALSE)
+			g->inter = v.type == RM_JSON_TRUE;
+		else if (v.type != RM_JSON_NULL)
+			field_err(&g->err, "isInteractive: not a boolean");
+		return 0;
+	case K_EVTYPES:
+		if (at(it) == '[' && g->evtypes_inter < 0)
+			g->evtypes_inter = 0;
+		return get_arr(c, it, &g->err, "signInEventTypes: not an array", evtype_elem, g);
+	case K_APD:
+		return get_arr(c, it, &g->err, "authenticationProcessingDetails: not an array",
+		               apd_elem, g);
+	case K_TARGETS:
+		return get_arr(c, it, &g->err, "targetResources: not an array", target_elem, g);
+	default:
+		return skip(c, it);
 	}
 }
 
@@ -984,21 +830,17 @@ static int finish(const struct top *t, struct rm_event *ev, const char **why)
 	return finish_audit(t, s, export, ev, why);
 }
 
-/* Walk the record at c->b[pos] ('{') and fill *ev; *end is past it. */
-static int parse_at(struct ctx *c, size_t pos, struct rm_event *ev, const char **why, size_t *end,
-                    struct top *t)
+/* Walk the record o has begun or entered and fill *ev; o ends past it. */
+static int parse_obj(struct ctx *c, struct rm_json_iter *o, struct rm_event *ev, const char **why,
+                     struct top *t)
 {
-	struct walk w;
-
-	w.pos = pos;
 	memset(t, 0, sizeof *t);
 	gf_init(&t->g, t);
 	gf_init(&t->props, NULL);
-	if (walk_obj(c, &w, graph_member, &t->g) < 0) {
+	if (walk_members(c, o, graph_member, &t->g) < 0) {
 		*why = json_reason(c->jerr);
 		return BROKEN;
 	}
-	*end = w.pos;
 	if (c->container)
 		return RM_REC_OK;
 	return finish(t, ev, why);
@@ -1025,43 +867,43 @@ static void deliver(struct ctx *c, int rc, const struct rm_event *ev, const char
 }
 
 /* The elements of a container's "value" / "records" array, each a record. */
-static int doc_elements(struct ctx *c, struct walk *w)
+static int doc_elements(struct ctx *c, struct rm_json_iter *it)
 {
-	struct walk a;
+	struct rm_json_iter a, o;
 	struct top t;
 	struct rm_event ev;
 	int r, rc;
 
 	c->container = 1;
-	walk_open(c, &a, w->pos);
-	while ((r = walk_step(c, &a)) > 0) {
-		struct ctx ec = {c->b, c->n, 0, 0, NULL, NULL, 0};
+	rm_json_arr_enter(it, &a);
+	while ((r = rm_json_arr_elem(&a)) > 0) {
+		struct ctx ec = {0, 0, c->base, NULL, NULL, 0};
 		const char *why = NULL;
-		size_t start = a.pos, end = 0;
+		size_t start = a.pos;
 
-		if (c->b[start] != '{') {
+		if (at(&a) != '{') {
 			if (skip(c, &a) < 0)
 				return -1;
-			reject(c, "element: not an object", start);
+			reject(c, "element: not an object", c->base + start);
 			continue;
 		}
-		rc = parse_at(&ec, start, &ev, &why, &end, &t);
+		rm_json_obj_enter(&a, &o);
+		rc = parse_obj(&ec, &o, &ev, &why, &t);
 		if (rc == BROKEN)
 			return broken(c, ec.jerr, ec.jpos);
-		a.pos = end;
-		deliver(c, rc, &ev, why, start);
+		rm_json_iter_leave(&a, &o);
+		deliver(c, rc, &ev, why, c->base + start);
 	}
 	if (r < 0)
-		return -1;
-	w->pos = a.pos;
-	return 0;
+		return broken(c, r, a.pos);
+	return rm_json_iter_leave(it, &a) < 0 ? broken(c, RM_JSON_BAD, it->pos) : 0;
 }
 
 int rm_record_parse(const char *buf, size_t len, struct rm_event *ev, const char **why)
 {
-	struct ctx c = {buf, len, 0, 0, NULL, NULL, 0};
+	struct ctx c = {0, 0, 0, NULL, NULL, 0};
+	struct rm_json_iter o;
 	struct top t;
-	size_t end = 0;
 	int rc;
 
 	*why = NULL;
@@ -1069,10 +911,11 @@ int rm_record_parse(const char *buf, size_t len, struct rm_event *ev, const char
 		*why = len ? "record: not an object" : "record: empty";
 		return RM_REC_BAD;
 	}
-	rc = parse_at(&c, 0, ev, why, &end, &t);
+	rm_json_obj_begin(&o, buf, len);
+	rc = parse_obj(&c, &o, ev, why, &t);
 	if (rc == BROKEN)
 		return RM_REC_BAD;
-	if (rm_json_skip_ws(buf, len, end) != len) {
+	if (rm_json_skip_ws(buf, len, o.pos) != len) {
 		*why = "trailing data after record";
 		return RM_REC_BAD;
 	}
@@ -1081,11 +924,12 @@ int rm_record_parse(const char *buf, size_t len, struct rm_event *ev, const char
 
 int rm_doc_parse(const char *buf, size_t len, const struct rm_sink *sink, struct rm_doc_result *res)
 {
-	struct ctx c = {buf, len, 0, 0, sink, res, 0};
+	struct ctx c = {0, 0, 0, sink, res, 0};
+	struct rm_json_iter o;
 	struct top t;
 	struct rm_event ev;
 	const char *why = NULL;
-	size_t p, end = 0;
+	size_t p, end;
 	int rc;
 
 	memset(res, 0, sizeof *res);
@@ -1098,14 +942,17 @@ int rm_doc_parse(const char *buf, size_t len, const struct rm_sink *sink, struct
 		why = "document: not an object";
 		goto bad;
 	}
-	rc = parse_at(&c, p, &ev, &why, &end, &t);
+	/* positions in the walk are relative to the document's first byte */
+	c.base = p;
+	rm_json_obj_begin(&o, buf + p, len - p);
+	rc = parse_obj(&c, &o, &ev, &why, &t);
 	if (t.has & T_NEXT_LINK)
 		res->next_link = t.next_link;
 	if (rc == BROKEN) {
-		p = c.jpos;
+		p += c.jpos;
 		goto bad;
 	}
-	end = rm_json_skip_ws(buf, len, end);
+	end = rm_json_skip_ws(buf, len, p + o.pos);
 	if (end != len) {
 		why = "trailing data after document";
 		p = end;

@@ -24,6 +24,8 @@ static void check_string(struct rm_str raw)
 	if (!out)
 		abort();
 	n = rm_json_unescape(raw, out, raw.n + 1);
+	/* validity is exactly "decodes" (decoding never grows a string) */
+	FUZZ_CHECK(rm_json_str_valid(raw) == (n >= 0));
 	if (n >= 0) {
 		FUZZ_CHECK((size_t)n <= raw.n);
 		FUZZ_CHECK(out[n] == '\0');
@@ -151,6 +153,45 @@ static int walk(const char *b, size_t n, int depth)
 	return r;
 }
 
+/* Walk the container it is in, in place: enter containers a few levels
+ * down, consume some values and leave others for the next step to skip.
+ * Returns the first failure, or 0. */
+static int walk_in_place(struct rm_json_iter *it, int obj, int depth)
+{
+	struct rm_json_iter sub;
+	struct rm_json_val v;
+	struct rm_str key;
+	int r;
+	char c;
+
+	while ((r = obj ? rm_json_obj_key(it, &key) : rm_json_arr_elem(it)) > 0) {
+		FUZZ_CHECK(it->pos < it->len);
+		if (obj)
+			check_slice(key);
+		c = it->buf[it->pos];
+		if (depth < 8 && (c == '{' || c == '[')) {
+			if (c == '{')
+				rm_json_obj_enter(it, &sub);
+			else
+				rm_json_arr_enter(it, &sub);
+			r = walk_in_place(&sub, c == '{', depth + 1);
+			if (r < 0) {
+				FUZZ_CHECK(sub.pos <= sub.len);
+				return r;
+			}
+			FUZZ_CHECK(rm_json_iter_leave(it, &sub) == RM_JSON_OK);
+		} else if (it->pos & 1) {
+			r = rm_json_iter_value(it, &v);
+			if (r < 0)
+				return r;
+			check_slice(v.s);
+		}
+	}
+	if (r < 0)
+		FUZZ_CHECK(it->pos <= it->len);
+	return r;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *b = (const char *)data;
@@ -164,6 +205,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = rm_json_value_end(b, size, pos, &end, &t);
 	FUZZ_CHECK(r == RM_JSON_OK || r == RM_JSON_INCOMPLETE || r == RM_JSON_BAD ||
 	           r == RM_JSON_TOO_DEEP);
+	/* the in-place walk ends where the scan does and fails as it does (it
+	 * may only get further when depth alone stopped the scan) */
+	if (pos < size && (b[pos] == '{' || b[pos] == '[')) {
+		struct rm_json_iter it;
+
+		if (b[pos] == '{')
+			rm_json_obj_begin(&it, b + pos, size - pos);
+		else
+			rm_json_arr_begin(&it, b + pos, size - pos);
+		r2 = walk_in_place(&it, b[pos] == '{', 0);
+		if (r == RM_JSON_OK)
+			FUZZ_CHECK(r2 == 0 && it.pos == end - pos);
+		else if (r != RM_JSON_TOO_DEEP)
+			FUZZ_CHECK(r2 == r);
+	}
 	if (r != RM_JSON_OK) {
 		/* an iteration may only get further when depth alone stopped the scan */
 		if (pos < size && (b[pos] == '{' || b[pos] == '[') && r != RM_JSON_TOO_DEEP) {

@@ -302,6 +302,115 @@ static void compare_and_ints(void **state)
 	assert_int_equal(rm_json_int64(v, &x), -1);
 }
 
+/* Walking in place: descend into the values wanted, skip the rest. */
+static void in_place_walk(void **state)
+{
+	static const char obj[] = "{\"a\":{\"b\":[1,{\"c\":true}],\"d\":\"x\"}, \"i\\u0064\" : 7 ,\"z\":[]}";
+	struct rm_json_iter it, sub, arr;
+	struct rm_str key;
+	struct rm_json_val v;
+
+	(void)state;
+	rm_json_obj_begin(&it, obj, sizeof obj - 1);
+	assert_int_equal(rm_json_obj_key(&it, &key), 1);
+	assert_true(key.n == 1 && key.p[0] == 'a' && !it.key_esc);
+	assert_int_equal(it.buf[it.pos], '{');
+	rm_json_obj_enter(&it, &sub);
+	assert_int_equal(rm_json_obj_key(&sub, &key), 1);
+	rm_json_arr_enter(&sub, &arr);
+	assert_int_equal(rm_json_arr_elem(&arr), 1);
+	assert_int_equal(rm_json_iter_value(&arr, &v), RM_JSON_OK);
+	assert_int_equal(v.type, RM_JSON_NUMBER);
+	assert_int_equal(rm_json_arr_elem(&arr), 1); /* {"c":true}, left unconsumed */
+	assert_int_equal(rm_json_arr_elem(&arr), 0);
+	assert_int_equal(rm_json_iter_leave(&sub, &arr), RM_JSON_OK);
+	assert_int_equal(rm_json_obj_key(&sub, &key), 1);
+	assert_true(rm_json_str_eq(key, "d"));
+	assert_int_equal(rm_json_obj_key(&sub, &key), 0);
+	assert_int_equal(rm_json_iter_leave(&it, &sub), RM_JSON_OK);
+	assert_int_equal(rm_json_obj_key(&it, &key), 1);
+	assert_true(it.key_esc && rm_json_str_eq(key, "id"));
+	assert_int_equal(rm_json_iter_value(&it, &v), RM_JSON_OK);
+	assert_true(v.s.n == 1 && v.s.p[0] == '7');
+	assert_int_equal(rm_json_obj_key(&it, &key), 1); /* "z": skipped by the next step */
+	assert_int_equal(rm_json_obj_key(&it, &key), 0);
+	assert_int_equal(it.pos, sizeof obj - 1);
+
+	/* leaving early fails the parent */
+	rm_json_obj_begin(&it, "{\"a\":{\"b\":1}}", 13);
+	assert_int_equal(rm_json_obj_key(&it, &key), 1);
+	rm_json_obj_enter(&it, &sub);
+	assert_int_equal(rm_json_iter_leave(&it, &sub), RM_JSON_BAD);
+	assert_true(rm_json_obj_key(&it, &key) < 0);
+	/* entering what is not that container fails the child */
+	rm_json_obj_begin(&it, "{\"a\":[1]}", 9);
+	assert_int_equal(rm_json_obj_key(&it, &key), 1);
+	rm_json_obj_enter(&it, &sub);
+	assert_true(rm_json_obj_key(&sub, &key) < 0);
+
+	/* errors say where: the value that did not scan, the byte, or the end */
+	rm_json_obj_begin(&it, "{\"a\":tru,\"b\":1}", 15);
+	assert_int_equal(rm_json_obj_key(&it, &key), 1);
+	assert_int_equal(rm_json_iter_value(&it, &v), RM_JSON_BAD);
+	assert_int_equal(it.pos, 5);
+	assert_int_equal(rm_json_obj_key(&it, &key), RM_JSON_BAD); /* sticky */
+	rm_json_obj_begin(&it, "{\"a\":1 \"b\":1}", 13);
+	assert_int_equal(rm_json_obj_next(&it, &key, &v), 1);
+	assert_int_equal(rm_json_obj_next(&it, &key, &v), RM_JSON_BAD);
+	assert_int_equal(it.pos, 7);
+	rm_json_arr_begin(&it, "[1, ", 4);
+	assert_int_equal(rm_json_arr_next(&it, &v), 1);
+	assert_int_equal(rm_json_arr_elem(&it), RM_JSON_INCOMPLETE);
+	assert_int_equal(it.pos, 4);
+	/* no depth limit on a container walked in place, only on what is skipped */
+	{
+		char deep[2 * (RM_JSON_MAX_DEPTH + 2) + 8];
+		size_t n = 0;
+		int d;
+
+		deep[n++] = '[';
+		for (d = 0; d <= RM_JSON_MAX_DEPTH; d++)
+			deep[n++] = '[';
+		for (d = 0; d <= RM_JSON_MAX_DEPTH; d++)
+			deep[n++] = ']';
+		deep[n++] = ']';
+		rm_json_arr_begin(&it, deep, n);
+		assert_int_equal(rm_json_arr_elem(&it), 1);
+		rm_json_arr_enter(&it, &arr);
+		assert_int_equal(rm_json_arr_elem(&arr), 1); /* 64 deep: skipped whole */
+		assert_int_equal(rm_json_arr_elem(&arr), 0);
+		assert_int_equal(rm_json_iter_leave(&it, &arr), RM_JSON_OK);
+		rm_json_arr_begin(&it, deep, n);
+		assert_int_equal(rm_json_arr_elem(&it), 1);
+		assert_int_equal(rm_json_iter_value(&it, &v), RM_JSON_TOO_DEEP);
+	}
+}
+
+static int valid(const char *raw)
+{
+	struct rm_str s = {raw, strlen(raw)};
+
+	return rm_json_str_valid(s);
+}
+
+static void string_validity(void **state)
+{
+	(void)state;
+	assert_true(valid(""));
+	assert_true(valid("plain ascii"));
+	assert_true(valid("a\\\"b\\n\\u00e9\\uD83D\\uDE00"));
+	assert_true(valid("caf\xc3\xa9 \xf0\x9f\x98\x80"));
+	assert_false(valid("\\uD83D"));
+	assert_false(valid("\\uDE00x"));
+	assert_false(valid("\\uD83D\\u0041"));
+	assert_false(valid("\xc3"));
+	assert_false(valid("\xe0\x80\xaf"));
+	assert_false(valid("\xed\xa0\x80"));
+	assert_false(valid("\xf4\x90\x80\x80"));
+	assert_false(valid("\\x"));
+	assert_false(valid("a\tb"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +418,7 @@ int main(void)
 		cmocka_unit_test(incomplete),       cmocka_unit_test(bad_input),
 		cmocka_unit_test(object_iteration), cmocka_unit_test(array_iteration),
 		cmocka_unit_test(unescape),         cmocka_unit_test(compare_and_ints),
+		cmocka_unit_test(in_place_walk),    cmocka_unit_test(string_validity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -531,6 +531,58 @@ static void doc_shapes(void **state)
 	assert_int_equal(res.records + res.rejected + res.skipped, 0);
 }
 
+/* What the walk over json_scan's iterator promises: escaped keys decoded,
+ * nesting counted from each skipped value, offsets in the whole buffer. */
+static void walk_edges(void **state)
+{
+	static const char esc_keys[] = "{\"i\\u0064\":\"x1\",\"createdDateTime\":\"2025-03-04T10:17:42Z\","
+	                               "\"st\\u0061tus\":{\"error\\u0043ode\":50173},"
+	                               "\"\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d"
+	                               "\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d"
+	                               "\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d"
+	                               "\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d"
+	                               "\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d\\u0069d\":5}";
+	static const char broken[] = "\n {\"value\":[" SI_HEAD "\"status\":{\"errorCode\":0}},"
+	                             "{\"id\":\"y\" \"x\"}]}";
+	static const char elem[] = "  {\"records\":[7]}";
+	struct collect c;
+	struct rm_doc_result res;
+	struct rm_event ev;
+	const char *why = NULL;
+	char *s;
+	size_t n, i;
+
+	(void)state;
+	assert_int_equal(rm_record_parse(esc_keys, sizeof esc_keys - 1, &ev, &why), RM_REC_OK);
+	assert_str(ev.id, "x1");
+	assert_int_equal(ev.error_code, 50173);
+
+	/* the break is reported where it was found, after the good element */
+	assert_int_equal(doc(broken, sizeof broken - 1, &c, &res), RM_REC_BAD);
+	assert_int_equal(res.records, 1);
+	assert_int_equal(c.nrej, 1);
+	assert_string_equal(c.why[0], "malformed JSON");
+	assert_int_equal(c.off[0], (size_t)(strstr(broken, " \"x\"") + 1 - broken));
+	assert_int_equal(doc(elem, sizeof elem - 1, &c, &res), 0);
+	assert_string_equal(c.why[0], "element: not an object");
+	assert_int_equal(c.off[0], (size_t)(strchr(elem, '7') - elem));
+
+	/* an export whose properties hold a member 64 deep: the walk enters
+	 * properties in place, so only the member's own depth counts */
+	s = malloc(512);
+	n = (size_t)snprintf(s, 256, "{\"time\":\"2025-03-04T10:17:42Z\",\"category\":\"SignInLogs\","
+	                             "\"resultType\":\"0\",\"properties\":{\"id\":\"p1\",\"x\":");
+	for (i = 0; i < RM_JSON_MAX_DEPTH; i++)
+		s[n++] = '[';
+	for (i = 0; i < RM_JSON_MAX_DEPTH; i++)
+		s[n++] = ']';
+	s[n++] = '}';
+	s[n++] = '}';
+	assert_int_equal(rm_record_parse(s, n, &ev, &why), RM_REC_OK);
+	assert_str(ev.id, "p1");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +592,7 @@ int main(void)
 		cmocka_unit_test(export_fallbacks), cmocka_unit_test(graph_variants),
 		cmocka_unit_test(bad_records),     cmocka_unit_test(truncations),
 		cmocka_unit_test(huge_and_deep),   cmocka_unit_test(doc_shapes),
+		cmocka_unit_test(walk_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
