@@ -21,7 +21,7 @@ struct revmon {
 	struct rm_analyzer *an;
 	struct rm_source **src;
 	size_t n_src;
-	uint64_t throttled, errors;
+	uint64_t errors;        /* failed polls of sources that count none themselves */
 	uint64_t fingerprint; /* of the configuration, for the state file */
 };
 
@@ -326,7 +326,8 @@ revmon_snapshot *revmon_snapshot_take(revmon *m)
 {
 	revmon_snapshot *s = calloc(1, sizeof *s);
 	int up = 1;
-	uint64_t throttled = m->throttled, errors = m->errors;
+	/* 429s are counted by the sources that talk HTTP (source->throttled). */
+	uint64_t throttled = 0, errors = m->errors;
 
 	if (!s)
 		return NULL;
