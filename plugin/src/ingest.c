@@ -6,7 +6,7 @@
 
 #include "json_scan.h"
 #include "records.h"
-#include "source.h"
+#include "ingest.h"
 
 #define REJECT_LOG_MAX 5 /* per poll; the rest are summed up */
 
