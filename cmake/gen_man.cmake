@@ -11,7 +11,7 @@ if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0)
 endif()
 
 # @SOURCES@: X(kind, arg, constructor, help) rows as an indented .TP list.
-set(sources_def "${CMAKE_CURRENT_LIST_DIR}/../plugin/src/sources.def")
+set(sources_def "${CMAKE_CURRENT_LIST_DIR}/../plugin/src/conf/sources.def")
 file(READ "${sources_def}" def)
 string(REGEX MATCHALL "\nX\\(\"[a-z]+\", \"[^\"]*\", [a-z_]+,[ \t\n]*\"[^\"]*\"\\)" rows "${def}")
 if(NOT rows)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Mechanical checks that keep reviews about design: no banned functions in
 # the product's C (curl's list, adapted), no mutable globals in the core (one
-# monitor per thread must be safe), no non-static functions in headers, and
-# pyflakes over the Python test scripts.
+# monitor per thread must be safe), no non-static functions in headers, the
+# core's includes only down its data path, and pyflakes over the Python
+# test scripts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -21,6 +22,11 @@ for f in $(git ls-files 'plugin/src/*.c'); do
 		status=1
 	fi
 done
+# The core's folders: includes point only down the data path.
+if ! python3 scripts/check-layers.py; then
+	echo "includes that break the core's layering (scripts/check-layers.py says why)"
+	status=1
+fi
 # The test and bench scripts: no unused import or name, no undefined one.
 if command -v pyflakes3 >/dev/null; then
 	pyfiles=$(git ls-files 'tests/*.py' 'scripts/*.py'; git ls-files tests/bench | while read -r f; do

@@ -1,0 +1,925 @@
+/* The analyzer. See the metric catalog in metrics.def for each definition.
+ *
+ * State, all bounded by active users and clients:
+ *  - users: only users with a revocation or an unexplained refusal;
+ *  - clients: (user, app, device) holding a token that could still be live;
+ *  - stale: clients that presented a revoked grant recently;
+ *  - dedupe: record ids within dedupe_horizon;
+ *  - enforcements, pending, recent: short lists of revocations;
+ *  - a ring of 10-second buckets covering the window, for rates. */
+#include "analyzer.h"
+#include "analyzer_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse/parse.h"
+#include "metrics/metrics.h"
+#include "util/util.h"
+
+
+/* ---- keep functions: what may be dropped as the watermark moves ---- */
+
+static int keep_user(void *rec, void *ctx)
+{
+	struct user *u = rec;
+	const struct rm_analyzer *a = ctx;
+	int64_t last = u->last_ms > u->revoked_ms ? u->last_ms : u->revoked_ms;
+
+	if (last >= a->wm - USER_MEMORY_MS)
+		return 1;
+	free(u->upn);
+	return 0;
+}
+
+static int keep_client(void *rec, void *ctx)
+{
+	const struct client *c = rec;
+	const struct rm_analyzer *a = ctx;
+	int64_t life = c->cae ? CAE_TOKEN_LIFETIME_MS : a->s->access_token_lifetime_ms;
+
+	return !c->dead && c->issued_ms + life > a->wm;
+}
+
+static int keep_stale(void *rec, void *ctx)
+{
+	struct stale *st = rec;
+	const struct rm_analyzer *a = ctx;
+
+	if (st->last_ms > a->wm - 2 * a->s->window_ms - a->s->settle_ms)
+		return 1;
+	free(st->upn);
+	free(st->app);
+	free(st->device);
+	return 0;
+}
+
+static int keep_inter(void *rec, void *ctx)
+{
+	const struct inter *in = rec;
+	const struct rm_analyzer *a = ctx;
+
+	/* audit events may lag the sign-ins by hours */
+	return in->t[0] > a->wm - a->s->reauth_window_ms - a->s->dedupe_horizon_ms;
+}
+
+static int keep_seen(void *rec, void *ctx)
+{
+	const struct seen *sn = rec;
+	const struct rm_analyzer *a = ctx;
+
+	return sn->time_ms >= a->wm - a->s->dedupe_horizon_ms;
+}
+
+struct rm_analyzer *rm_analyzer_new(const struct rm_settings *s)
+{
+	struct rm_analyzer *a = calloc(1, sizeof *a);
+
+	if (!a)
+		return NULL;
+	a->s = s;
+	a->n_ring = (size_t)((s->window_ms + s->settle_ms) / BUCKET_MS) + 2;
+	a->ring = calloc(a->n_ring, sizeof *a->ring);
+	if (!a->ring) {
+		free(a);
+		return NULL;
+	}
+	a->head_b = -1;
+	a->first_b = -1;
+	a->fold_minute = -1;
+	a->alpha = 1.0 - exp2(-60000.0 / (double)s->baseline_halflife_ms);
+	a->enf_compact_at = a->pend_compact_at = 1024;
+	rm_table_init(&a->users, sizeof(struct user), keep_user, a);
+	rm_table_init(&a->clients, sizeof(struct client), keep_client, a);
+	rm_table_init(&a->stale, sizeof(struct stale), keep_stale, a);
+	rm_table_init(&a->seen, sizeof(struct seen), keep_seen, a);
+	rm_table_init(&a->inter, sizeof(struct inter), keep_inter, a);
+	return a;
+}
+
+static void free_owned(struct rm_analyzer *a)
+{
+	size_t i = 0;
+	struct user *u;
+	struct stale *st;
+
+	while ((u = rm_table_next(&a->users, &i)))
+		free(u->upn);
+	i = 0;
+	while ((st = rm_table_next(&a->stale, &i))) {
+		free(st->upn);
+		free(st->app);
+		free(st->device);
+	}
+}
+
+void rm_analyzer_free(struct rm_analyzer *a)
+{
+	if (!a)
+		return;
+	free_owned(a);
+	rm_table_free(&a->users);
+	rm_table_free(&a->clients);
+	rm_table_free(&a->stale);
+	rm_table_free(&a->seen);
+	rm_table_free(&a->inter);
+	free(a->enf);
+	free(a->pend);
+	free(a->ring);
+	free(a);
+}
+
+void rm_analyzer_reject(struct rm_analyzer *a)
+{
+	a->m[RM_M_EVENTS_REJECTED]++;
+}
+
+int64_t rm_analyzer_watermark(const struct rm_analyzer *a)
+{
+	return a->wm;
+}
+
+/* ---- rate buckets and the baseline ---- */
+
+static void fold_minute(struct rm_analyzer *a, uint64_t count)
+{
+	a->ewma = a->ewma_minutes ? a->ewma + a->alpha * ((double)count - a->ewma) : (double)count;
+	a->ewma_minutes++;
+}
+
+/* A bucket leaves the window: its interactive count joins its minute, and a
+ * finished minute joins the baseline (zeros for minutes with no data). */
+static void bucket_leaves(struct rm_analyzer *a, int64_t b, const struct bucket *bk)
+{
+	int64_t minute = b * BUCKET_MS / 60000;
+
+	if (a->first_b < 0 || b < a->first_b)
+		return;
+	if (a->fold_minute < 0)
+		a->fold_minute = minute;
+	if (minute != a->fold_minute) {
+		int64_t gap = minute - a->fold_minute - 1;
+
+		fold_minute(a, a->fold_count);
+		if (gap > GAP_RESET_MINUTES) {
+			a->ewma_minutes = 0;
+		} else {
+			for (int64_t i = 0; i < gap; i++)
+				fold_minute(a, 0);
+		}
+		a->fold_minute = minute;
+		a->fold_count = 0;
+	}
+	a->fold_count += bk->reauth;
+}
+
+static void advance(struct rm_analyzer *a, int64_t b)
+{
+	int64_t n = (int64_t)a->n_ring;
+
+	if (a->head_b < 0) {
+		a->head_b = b;
+		a->first_b = b;
+		return;
+	}
+	if (b - a->head_b >= n) {
+		/* Everything leaves; the empty stretch in between is folded as
+		 * zeros by the minute gap logic. */
+		for (int64_t i = a->head_b - n + 1; i <= a->head_b; i++) {
+			struct bucket *bk = &a->ring[(size_t)(i % n)];
+			bucket_leaves(a, i, bk);
+			memset(bk, 0, sizeof *bk);
+		}
+		{
+			struct bucket zero = {0};
+			bucket_leaves(a, b - n, &zero);
+		}
+	} else {
+		for (int64_t i = a->head_b + 1; i <= b; i++) {
+			struct bucket *bk = &a->ring[(size_t)(i % n)]; /* holds bucket i - n */
+			bucket_leaves(a, i - n, bk);
+			memset(bk, 0, sizeof *bk);
+		}
+	}
+	a->head_b = b;
+}
+
+static struct bucket *bucket_at(struct rm_analyzer *a, int64_t t)
+{
+	int64_t b = t / BUCKET_MS;
+
+	if (t < 0)
+		return NULL;
+	if (a->head_b < 0 || b > a->head_b)
+		advance(a, b);
+	if (b <= a->head_b - (int64_t)a->n_ring)
+		return NULL; /* older than the window: counters only */
+	return &a->ring[(size_t)(b % (int64_t)a->n_ring)];
+}
+
+/* ---- lists ---- */
+
+static int push_enforcement(struct rm_analyzer *a, const struct enforcement *e, size_t *pos)
+{
+	if (a->n_enf == a->cap_enf) {
+		size_t cap = a->cap_enf ? a->cap_enf * 2 : 64;
+		struct enforcement *p = realloc(a->enf, cap * sizeof *p);
+
+		if (!p)
+			return -1;
+		a->enf = p;
+		a->cap_enf = cap;
+	}
+	*pos = a->n_enf;
+	a->enf[a->n_enf++] = *e;
+	return 0;
+}
+
+/* Drop enforcements that left the lag window, keeping users' positions right. */
+static void compact_enforcements(struct rm_analyzer *a, int64_t now)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < a->n_enf; i++) {
+		struct enforcement *e = &a->enf[i];
+		struct user *u = rm_table_find(&a->users, e->user);
+		int mine = u && u->enf_pos == i + 1;
+
+		if (e->at_ms <= now - a->s->lag_window_ms) {
+			if (mine)
+				u->enf_pos = 0;
+			continue;
+		}
+		if (mine)
+			u->enf_pos = (uint32_t)(j + 1);
+		a->enf[j++] = *e;
+	}
+	a->n_enf = j;
+	a->enf_compact_at = 2 * j + 1024;
+}
+
+static int push_pending(struct rm_analyzer *a, uint64_t user, int64_t r)
+{
+	if (a->n_pend >= a->pend_compact_at) {
+		size_t j = 0;
+
+		for (size_t i = 0; i < a->n_pend; i++)
+			if (a->pend[i].revoked_ms > a->wm - a->s->access_token_lifetime_ms)
+				a->pend[j++] = a->pend[i];
+		a->n_pend = j;
+		a->pend_compact_at = 2 * j + 1024;
+	}
+	if (a->n_pend == a->cap_pend) {
+		size_t cap = a->cap_pend ? a->cap_pend * 2 : 64;
+		struct pending *p = realloc(a->pend, cap * sizeof *p);
+
+		if (!p)
+			return -1;
+		a->pend = p;
+		a->cap_pend = cap;
+	}
+	a->pend[a->n_pend++] = (struct pending){user, r};
+	return 0;
+}
+
+static void push_recent(struct rm_analyzer *a, uint64_t user, int64_t r, int cause)
+{
+	a->recent[a->recent_head] = (struct recent){user, r, cause};
+	a->recent_head = (a->recent_head + 1) % RECENT_MAX;
+	if (a->n_recent < RECENT_MAX)
+		a->n_recent++;
+}
+
+/* ---- per-user logic ---- */
+
+static char *dup_str(struct rm_str s)
+{
+	char *d = malloc(s.n + 1);
+
+	if (d && rm_json_unescape(s, d, s.n + 1) < 0) {
+		/* keep the raw text rather than nothing */
+		memcpy(d, s.p, s.n);
+		d[s.n] = '\0';
+	}
+	return d;
+}
+
+static uint64_t user_key(const struct rm_event *ev)
+{
+	struct rm_str id = ev->user_id.n ? ev->user_id : ev->upn;
+
+	return id.n ? rm_hash(id.p, id.n, 0x75736572) : 0;
+}
+
+static struct user *user_upsert(struct rm_analyzer *a, uint64_t key, const struct rm_event *ev)
+{
+	int created;
+	struct user *u = rm_table_upsert(&a->users, key, &created);
+
+	if (u && !u->upn && (ev->upn.n || ev->user_id.n))
+		u->upn = dup_str(ev->upn.n ? ev->upn : ev->user_id);
+	return u;
+}
+
+/* A refusal at t explains revocation R of u: the first one sets the lag. */
+static int enforce(struct rm_analyzer *a, struct user *u, int64_t t, int cae)
+{
+	struct enforcement e = {t, t - u->revoked_ms, u->key, u->revoked_ms, cae};
+	size_t pos;
+
+	if (u->enforced_ms && u->enforced_ms <= t)
+		return 0;
+	if (u->enforced_ms && u->enf_pos && u->enf_pos <= a->n_enf) {
+		struct enforcement *old = &a->enf[u->enf_pos - 1];
+
+		if (old->user == u->key && old->revoked_ms == u->revoked_ms) {
+			*old = e; /* an earlier refusal arrived late */
+			goto done;
+		}
+	}
+	if (a->n_enf >= a->enf_compact_at)
+		compact_enforcements(a, a->wm);
+	if (push_enforcement(a, &e, &pos) < 0)
+		return -1;
+	u->enf_pos = (uint32_t)(pos + 1);
+done:
+	u->enforced_ms = t;
+	u->enforced_cae = (int8_t)cae;
+	return 0;
+}
+
+/* Count the user's interactive sign-ins in [r, r + reauth_window] that
+ * arrived before the revocation did. */
+static void count_earlier_reauths(struct rm_analyzer *a, uint64_t user, int64_t r)
+{
+	struct inter *in = rm_table_find(&a->inter, user);
+
+	if (!in)
+		return;
+	for (int i = 0; i < INTER_KEEP; i++)
+		if (in->t[i] && !(in->counted & (1u << i)) && in->t[i] >= r &&
+		    in->t[i] - r <= a->s->reauth_window_ms) {
+			in->counted |= (uint8_t)(1u << i);
+			a->m[RM_M_REAUTH_AFTER_REVOCATION]++;
+		}
+}
+
+/* Remember an interactive sign-in; returns 1 when it counts as a re-auth. */
+static int note_interactive(struct rm_analyzer *a, uint64_t user, int64_t t, int reauth)
+{
+	int created, i;
+	struct inter *in = rm_table_upsert(&a->inter, user, &created);
+
+	if (!in)
+		return -1;
+	for (i = 0; i < INTER_KEEP && in->t[i] > t; i++)
+		;
+	if (i == INTER_KEEP)
+		return 0; /* older than all kept: nothing to remember */
+	memmove(&in->t[i + 1], &in->t[i], (size_t)(INTER_KEEP - 1 - i) * sizeof in->t[0]);
+	in->counted = (uint8_t)(((in->counted >> i) << (i + 1)) | (in->counted & ((1u << i) - 1)));
+	in->t[i] = t;
+	if (reauth)
+		in->counted |= (uint8_t)(1u << i);
+	return 0;
+}
+
+/* Make R the user's latest revocation. */
+static int set_revocation(struct rm_analyzer *a, struct user *u, int64_t r, int cause, uint64_t corr)
+{
+	u->revoked_ms = r;
+	u->cause = (int8_t)cause;
+	u->corr = corr;
+	u->enforced_ms = 0;
+	u->enf_pos = 0;
+	push_recent(a, u->key, r, cause);
+	count_earlier_reauths(a, u->key, r);
+	if (push_pending(a, u->key, r) < 0)
+		return -1;
+	if (u->unmatched_ms && u->unmatched_ms >= r) {
+		int64_t t = u->unmatched_ms;
+
+		u->unmatched_ms = 0;
+		return enforce(a, u, t, u->unmatched_cae);
+	}
+	return 0;
+}
+
+static int on_audit(struct rm_analyzer *a, const struct rm_event *ev)
+{
+	enum rm_cause cause = rm_classify_audit(&a->s->classifier, ev);
+	int64_t r = ev->valid_from_ms ? ev->valid_from_ms : ev->time_ms;
+	uint64_t key = user_key(ev);
+	uint64_t corr = ev->correlation_id.n ? rm_hash(ev->correlation_id.p, ev->correlation_id.n, 3) : 0;
+	struct user *u;
+
+	if (cause == RM_CAUSE_NONE)
+		return 0;
+	if (!key) {
+		/* A revocation with no target user still counts. */
+		a->m[RM_M_REVOCATIONS]++;
+		a->m[RM_M_REVOCATIONS_ADMIN + cause]++;
+		return 0;
+	}
+	u = user_upsert(a, key, ev);
+	if (!u)
+		return -1;
+	if (ev->time_ms > u->last_ms)
+		u->last_ms = ev->time_ms;
+	if (u->revoked_ms && ((corr && u->corr == corr) ||
+	                      llabs(r - u->revoked_ms) <= a->s->revocation_merge_ms)) {
+		/* Another row of the same revocation, or the audit event of one
+		 * first learned from a 50173 text. */
+		if (u->cause == RM_CAUSE_INFERRED) {
+			a->m[RM_M_REVOCATIONS]++;
+			a->m[RM_M_REVOCATIONS_ADMIN + cause]++;
+			u->cause = (int8_t)cause;
+			u->corr = corr;
+		}
+		return 0;
+	}
+	a->m[RM_M_REVOCATIONS]++;
+	a->m[RM_M_REVOCATIONS_ADMIN + cause]++;
+	if (r > u->revoked_ms)
+		return set_revocation(a, u, r, cause, corr);
+	push_recent(a, key, r, cause); /* an older revocation reported late */
+	return 0;
+}
+
+int rm_analyzer_revoked(struct rm_analyzer *a, struct rm_str user_id, int64_t valid_from_ms)
+{
+	struct rm_event ev = {.kind = RM_EV_AUDIT, .time_ms = valid_from_ms, .user_id = user_id};
+	uint64_t key = user_key(&ev);
+	struct user *u;
+
+	if (!key || valid_from_ms <= 0)
+		return 0;
+	u = user_upsert(a, key, &ev);
+	if (!u)
+		return -1;
+	/* The same revocation (its audit or a failure text came first), or an
+	 * older one a later revocation has replaced. */
+	if (u->revoked_ms && valid_from_ms <= u->revoked_ms + a->s->revocation_merge_ms)
+		return 0;
+	a->m[RM_M_REVOCATIONS_INFERRED]++;
+	return set_revocation(a, u, valid_from_ms, RM_CAUSE_INFERRED, 0);
+}
+
+static int track_stale(struct rm_analyzer *a, const struct rm_event *ev, uint64_t ukey,
+                       uint64_t ckey, int64_t r)
+{
+	int created;
+	struct stale *st = rm_table_upsert(&a->stale, ckey, &created);
+	int64_t t = ev->time_ms;
+
+	if (!st)
+		return -1;
+	if (created) {
+		st->user = ukey;
+		st->upn = dup_str(ev->upn.n ? ev->upn : ev->user_id);
+		st->app = dup_str(ev->app_name.n ? ev->app_name : ev->app_id);
+		st->device = dup_str(ev->device_id);
+	}
+	st->presentations++;
+	if (t >= st->last_ms) {
+		st->last_ms = t;
+		st->revoked_ms = r;
+	}
+	if (t - r > a->s->stuck_after_ms && t > st->last_stuck_ms)
+		st->last_stuck_ms = t;
+	return 0;
+}
+
+static int on_refusal(struct rm_analyzer *a, const struct rm_event *ev, enum rm_class cls,
+                      uint64_t ukey, uint64_t ckey)
+{
+	int64_t t = ev->time_ms, v = ev->tokens_valid_from_ms, r = 0;
+	int cae = ev->cae == 1;
+	struct client *c = rm_table_find(&a->clients, ckey);
+	struct user *u = rm_table_find(&a->users, ukey);
+
+	if (cls == RM_CLASS_REVOKED)
+		a->m[RM_M_STALE_PRESENTATIONS]++;
+	if (c && c->issued_ms <= t)
+		c->dead = 1;
+	if (v) {
+		/* The failure text names the revocation: enough for a lag even
+		 * when its audit event was never seen. */
+		if (!u && !(u = user_upsert(a, ukey, ev)))
+			return -1;
+		if (!u->revoked_ms || v > u->revoked_ms + a->s->revocation_merge_ms) {
+			a->m[RM_M_REVOCATIONS_INFERRED]++;
+			if (set_revocation(a, u, v, RM_CAUSE_INFERRED, 0) < 0)
+				return -1;
+		}
+		r = llabs(v - u->revoked_ms) <= a->s->revocation_merge_ms ? u->revoked_ms : v;
+	} else if (u && u->revoked_ms && u->revoked_ms <= t) {
+		r = u->revoked_ms;
+	} else {
+		/* No revocation known yet: its audit event may still arrive. */
+		if (!u && !(u = user_upsert(a, ukey, ev)))
+			return -1;
+		if (!u->unmatched_ms || t < u->unmatched_ms) {
+			u->unmatched_ms = t;
+			u->unmatched_cae = (int8_t)cae;
+		}
+	}
+	if (t > u->last_ms)
+		u->last_ms = t;
+	if (r && r == u->revoked_ms && t >= r && enforce(a, u, t, cae) < 0)
+		return -1;
+	if (cls == RM_CLASS_REVOKED && r && track_stale(a, ev, ukey, ckey, r) < 0)
+		return -1;
+	return 0;
+}
+
+static int on_signin(struct rm_analyzer *a, const struct rm_event *ev)
+{
+	uint64_t ukey = user_key(ev), ckey;
+	enum rm_class cls;
+	struct bucket *bk = bucket_at(a, ev->time_ms);
+
+	a->m[RM_M_SIGNINS]++;
+	if (ev->interactive)
+		a->m[RM_M_SIGNINS_INTERACTIVE]++;
+	ckey = rm_key_of(ukey ^ rm_hash(ev->app_id.p, ev->app_id.n, 0x617070) ^
+	                 (rm_hash(ev->device_id.p, ev->device_id.n, 0x646576) << 1));
+
+	if (ev->error_code == 0) {
+		struct client *c;
+		int created;
+
+		if (bk && ev->cae >= 0) {
+			bk->cae_flagged++;
+			bk->cae_true += ev->cae == 1;
+		}
+		if (ev->interactive) {
+			struct user *u = ukey ? rm_table_find(&a->users, ukey) : NULL;
+			int reauth = u && u->revoked_ms && ev->time_ms >= u->revoked_ms &&
+			             ev->time_ms - u->revoked_ms <= a->s->reauth_window_ms;
+
+			if (bk)
+				bk->reauth++;
+			a->m[RM_M_REAUTH_AFTER_REVOCATION] += (uint64_t)reauth;
+			if (ukey && note_interactive(a, ukey, ev->time_ms, reauth) < 0)
+				return -1;
+		}
+		if (!ukey)
+			return 0;
+		c = rm_table_upsert(&a->clients, ckey, &created);
+		if (!c)
+			return -1;
+		if (created || ev->time_ms >= c->issued_ms) {
+			c->user = ukey;
+			c->issued_ms = ev->time_ms;
+			c->cae = ev->cae == 1;
+			c->dead = 0;
+		}
+		return 0;
+	}
+
+	cls = rm_classify_code(&a->s->classifier, ev->error_code);
+	if (cls == RM_CLASS_BENIGN)
+		return 0; /* interrupts are part of a normal sign-in */
+	a->m[RM_M_SIGNIN_FAILURES]++;
+	switch (cls) {
+	case RM_CLASS_REVOKED: a->m[RM_M_FAIL_REVOKED]++; break;
+	case RM_CLASS_EXPIRY: a->m[RM_M_FAIL_EXPIRY]++; break;
+	case RM_CLASS_POLICY: a->m[RM_M_FAIL_POLICY]++; break;
+	case RM_CLASS_ACCOUNT: a->m[RM_M_FAIL_ACCOUNT]++; break;
+	case RM_CLASS_STORM: a->m[RM_M_FAIL_STORM]++; break;
+	default: a->m[RM_M_FAIL_OTHER]++; break;
+	}
+	if (ev->error_code == 50196)
+		a->m[RM_M_LOOP_DETECTED]++;
+	else if (ev->error_code == 90055)
+		a->m[RM_M_TENANT_THROTTLED]++;
+	if ((cls == RM_CLASS_REVOKED || cls == RM_CLASS_ACCOUNT) && ukey)
+		return on_refusal(a, ev, cls, ukey, ckey);
+	return 0;
+}
+
+int rm_analyzer_feed(struct rm_analyzer *a, const struct rm_event *ev)
+{
+	uint64_t key = rm_key_of(rm_hash(ev->id.p, ev->id.n, (uint64_t)ev->kind));
+	struct seen *sn;
+	int created, rc;
+
+	if (ev->time_ms > a->wm)
+		a->wm = ev->time_ms;
+	sn = rm_table_upsert(&a->seen, key, &created);
+	if (!sn)
+		goto oom;
+	if (!created) {
+		a->m[RM_M_EVENTS_DUPLICATE]++;
+		return 0;
+	}
+	sn->time_ms = ev->time_ms;
+	a->m[RM_M_EVENTS_INGESTED]++;
+	rc = ev->kind == RM_EV_AUDIT ? on_audit(a, ev) : on_signin(a, ev);
+	if (rc < 0)
+		goto oom;
+	return 0;
+oom:
+	a->m[RM_M_EVENTS_REJECTED]++;
+	return -1;
+}
+
+/* ---- snapshot ---- */
+
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* Nearest-rank percentile of sorted v[0..n). */
+static double rank(const int64_t *v, size_t n, double q)
+{
+	size_t k = (size_t)ceil(q * (double)n);
+
+	if (k < 1)
+		k = 1;
+	return (double)v[k - 1] / 1000.0;
+}
+
+static void set_gauge(struct revmon_snapshot *snap, int id, double v)
+{
+	snap->values[id].known = 1;
+	snap->values[id].value = v;
+}
+
+static int fill_lags(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
+{
+	int64_t *all = NULL, *cae = NULL, *non = NULL;
+	size_t n = 0, nc = 0, nn = 0;
+	int rc = -1;
+
+	compact_enforcements(a, now);
+	if (a->n_enf) {
+		all = malloc(a->n_enf * sizeof *all);
+		cae = malloc(a->n_enf * sizeof *cae);
+		non = malloc(a->n_enf * sizeof *non);
+		if (!all || !cae || !non)
+			goto out;
+	}
+	for (size_t i = 0; i < a->n_enf; i++) {
+		const struct enforcement *e = &a->enf[i];
+
+		if (e->at_ms > now)
+			continue;
+		all[n++] = e->lag_ms;
+		if (e->cae)
+			cae[nc++] = e->lag_ms;
+		else
+			non[nn++] = e->lag_ms;
+	}
+	if (n) {
+		qsort(all, n, sizeof *all, cmp_i64);
+		set_gauge(snap, RM_M_LAG_P50, rank(all, n, 0.50));
+		set_gauge(snap, RM_M_LAG_P95, rank(all, n, 0.95));
+		set_gauge(snap, RM_M_LAG_MAX, (double)all[n - 1] / 1000.0);
+	}
+	if (nc) {
+		qsort(cae, nc, sizeof *cae, cmp_i64);
+		set_gauge(snap, RM_M_LAG_CAE_P95, rank(cae, nc, 0.95));
+	}
+	if (nn) {
+		qsort(non, nn, sizeof *non, cmp_i64);
+		set_gauge(snap, RM_M_LAG_NONCAE_P95, rank(non, nn, 0.95));
+	}
+	rc = 0;
+out:
+	free(all);
+	free(cae);
+	free(non);
+	return rc;
+}
+
+static void fill_pending(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
+{
+	size_t j = 0, count = 0;
+
+	for (size_t i = 0; i < a->n_pend; i++) {
+		const struct pending *p = &a->pend[i];
+		const struct user *u;
+
+		if (p->revoked_ms <= now - a->s->access_token_lifetime_ms)
+			continue;
+		a->pend[j++] = *p;
+		u = rm_table_find(&a->users, p->user);
+		if (p->revoked_ms <= now && u && u->revoked_ms == p->revoked_ms &&
+		    (!u->enforced_ms || u->enforced_ms > now))
+			count++;
+	}
+	a->n_pend = j;
+	set_gauge(snap, RM_M_PENDING, (double)count);
+}
+
+static int cmp_stuck(const void *x, const void *y)
+{
+	const struct revmon_stuck_client *a = x, *b = y;
+
+	if (a->revoked_ms != b->revoked_ms)
+		return a->revoked_ms < b->revoked_ms ? -1 : 1;
+	return (a->last_ms < b->last_ms) - (a->last_ms > b->last_ms);
+}
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/* now is the end of the settled window here (now - settle). */
+static int fill_stale(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
+{
+	size_t i = 0, cap = 0, stuck = 0;
+	struct stale *st;
+	int64_t age_max = -1;
+	struct revmon_stuck_client *list = NULL;
+
+	rm_table_filter(&a->stale);
+	while ((st = rm_table_next(&a->stale, &i))) {
+		if (st->last_ms > now - a->s->window_ms && st->last_ms <= now &&
+		    now - st->revoked_ms > age_max)
+			age_max = now - st->revoked_ms;
+		if (st->last_stuck_ms <= now - a->s->window_ms || st->last_stuck_ms > now)
+			continue;
+		stuck++;
+		if (stuck > cap) {
+			struct revmon_stuck_client *p;
+
+			cap = cap ? cap * 2 : 16;
+			p = realloc(list, cap * sizeof *p);
+			if (!p)
+				goto oom;
+			list = p;
+		}
+		list[stuck - 1] = (struct revmon_stuck_client){
+			.user = (char *)st->upn, .app = (char *)st->app, .device = (char *)st->device,
+			.revoked_ms = st->revoked_ms, .last_ms = st->last_stuck_ms,
+			.presentations = st->presentations};
+	}
+	set_gauge(snap, RM_M_STALE_CLIENTS, (double)stuck);
+	if (age_max >= 0)
+		set_gauge(snap, RM_M_STALE_AGE_MAX, (double)age_max / 1000.0);
+	if (stuck) {
+		size_t keep = stuck < STUCK_MAX ? stuck : STUCK_MAX;
+
+		qsort(list, stuck, sizeof *list, cmp_stuck);
+		snap->stuck = calloc(keep, sizeof *snap->stuck);
+		if (!snap->stuck)
+			goto oom;
+		for (size_t k = 0; k < keep; k++) {
+			struct revmon_stuck_client *d = &snap->stuck[k];
+
+			*d = list[k];
+			d->user = dup_or_empty(list[k].user);
+			d->app = dup_or_empty(list[k].app);
+			d->device = dup_or_empty(list[k].device);
+			snap->n_stuck = k + 1;
+			if (!d->user || !d->app || !d->device)
+				goto oom;
+		}
+	}
+	free(list);
+	return 0;
+oom:
+	free(list);
+	return -1;
+}
+
+static void fill_tokens(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
+{
+	size_t i = 0;
+	struct client *c;
+	uint64_t live = 0, live_cae = 0;
+	int64_t exposure = 0;
+
+	rm_table_filter(&a->clients);
+	while ((c = rm_table_next(&a->clients, &i))) {
+		const struct user *u = rm_table_find(&a->users, c->user);
+		int64_t r;
+
+		if (!u || !u->revoked_ms || c->dead)
+			continue;
+		r = u->revoked_ms;
+		if (c->issued_ms >= r || r > now)
+			continue;
+		if (c->cae) {
+			if (now < r + a->s->cae_propagation_bound_ms &&
+			    c->issued_ms + CAE_TOKEN_LIFETIME_MS > now)
+				live_cae++;
+		} else if (c->issued_ms + a->s->access_token_lifetime_ms > now) {
+			int64_t left = c->issued_ms + a->s->access_token_lifetime_ms - now;
+
+			live++;
+			if (left > exposure)
+				exposure = left;
+		}
+	}
+	set_gauge(snap, RM_M_STALE_TOKENS_LIVE, (double)live);
+	set_gauge(snap, RM_M_STALE_TOKENS_LIVE_CAE, (double)live_cae);
+	set_gauge(snap, RM_M_EXPOSURE_MAX, (double)exposure / 1000.0);
+}
+
+/* now is the end of the settled window here (now - settle). */
+static void fill_rates(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
+{
+	int64_t nb = (int64_t)a->n_ring;
+	uint64_t reauth = 0, cae_true = 0, cae_flagged = 0;
+	double rate;
+
+	if (a->head_b < 0)
+		return;
+	/* The buckets covering [now - W, now): exact when now is on a bucket
+	 * boundary, within one bucket otherwise. */
+	for (int64_t b = (now - a->s->window_ms) / BUCKET_MS; b <= (now - 1) / BUCKET_MS; b++) {
+		const struct bucket *bk;
+
+		if (b > a->head_b || b <= a->head_b - nb || b < 0)
+			continue;
+		bk = &a->ring[(size_t)(b % nb)];
+		reauth += bk->reauth;
+		cae_true += bk->cae_true;
+		cae_flagged += bk->cae_flagged;
+	}
+	rate = (double)reauth / ((double)a->s->window_ms / 60000.0);
+	set_gauge(snap, RM_M_REAUTH_RATE, rate);
+	if (a->ewma_minutes * 60000 >= (uint64_t)a->s->baseline_warmup_ms && a->ewma > 0)
+		set_gauge(snap, RM_M_REAUTH_STORM_RATIO, rate / a->ewma);
+	if (cae_flagged)
+		set_gauge(snap, RM_M_CAE_TOKEN_RATIO, 100.0 * (double)cae_true / (double)cae_flagged);
+}
+
+static int fill_recent(struct rm_analyzer *a, struct revmon_snapshot *snap)
+{
+	if (!a->n_recent)
+		return 0;
+	snap->revocations = calloc(a->n_recent, sizeof *snap->revocations);
+	if (!snap->revocations)
+		return -1;
+	for (size_t k = 0; k < a->n_recent; k++) {
+		size_t idx = (a->recent_head + RECENT_MAX - 1 - k) % RECENT_MAX;
+		const struct recent *r = &a->recent[idx];
+		const struct user *u = rm_table_find(&a->users, r->user);
+		struct revmon_revocation *d = &snap->revocations[k];
+
+		d->cause = r->cause;
+		d->revoked_ms = r->revoked_ms;
+		d->cae = -1;
+		if (u && u->revoked_ms == r->revoked_ms && u->enforced_ms) {
+			d->enforced_ms = u->enforced_ms;
+			d->cae = u->enforced_cae;
+		}
+		d->user = dup_or_empty(u ? u->upn : NULL);
+		snap->n_revocations = k + 1;
+		if (!d->user)
+			return -1;
+	}
+	return 0;
+}
+
+int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
+{
+	/* Counters first: they are always known. */
+	for (size_t i = 0; i < RM_M_COUNT; i++) {
+		if (revmon_metric(i)->kind != REVMON_COUNTER)
+			continue;
+		if (i == RM_M_SOURCE_THROTTLED || i == RM_M_SOURCE_ERRORS)
+			continue; /* the monitor's own */
+		snap->values[i].known = 1;
+		snap->values[i].counter = a->m[i];
+		snap->values[i].value = (double)a->m[i];
+	}
+	rm_table_filter(&a->users);
+	if (fill_lags(a, now, snap) < 0)
+		return -1;
+	fill_pending(a, now, snap);
+	if (fill_stale(a, now - a->s->settle_ms, snap) < 0)
+		return -1;
+	fill_tokens(a, now, snap);
+	fill_rates(a, now - a->s->settle_ms, snap);
+	if (a->wm)
+		set_gauge(snap, RM_M_INGEST_DELAY, now > a->wm ? (double)(now - a->wm) / 1000.0 : 0.0);
+	return fill_recent(a, snap);
+}
+
+size_t rm_analyzer_bytes(const struct rm_analyzer *a)
+{
+	return sizeof *a + rm_table_bytes(&a->users) + rm_table_bytes(&a->clients) +
+	       rm_table_bytes(&a->stale) + rm_table_bytes(&a->seen) + rm_table_bytes(&a->inter) +
+	       a->cap_enf * sizeof *a->enf + a->cap_pend * sizeof *a->pend +
+	       a->n_ring * sizeof *a->ring;
+}
+
+size_t rm_analyzer_users(const struct rm_analyzer *a)
+{
+	return a->users.count;
+}
+
+size_t rm_analyzer_clients(const struct rm_analyzer *a)
+{
+	return a->clients.count;
+}

@@ -1,0 +1,58 @@
+/* The analyzer: turns events into the metric catalog.
+ *
+ * Time is event time: the caller says what "now" is when it asks for values.
+ * Memory is bounded by the active users and clients: state that can no longer
+ * affect a metric is dropped as the watermark moves on. */
+#ifndef RM_ANALYZER_H
+#define RM_ANALYZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+#include "conf/conf.h"
+#include "parse/parse.h"
+#include "revmon.h"
+
+struct rm_analyzer;
+
+/* Create an analyzer for settings s; s (and its classifier) must outlive it.
+ * Returns NULL when memory runs out; the caller frees with rm_analyzer_free. */
+struct rm_analyzer *rm_analyzer_new(const struct rm_settings *s);
+void rm_analyzer_free(struct rm_analyzer *a);
+
+/* Ingest one event (deduplicated by record id). Returns 0, or -1 when memory
+ * runs out (the event is then counted as rejected). */
+int rm_analyzer_feed(struct rm_analyzer *a, const struct rm_event *ev);
+/* A revocation of user_id (plain text) at valid_from_ms learned outside
+ * the logs (the user's signInSessionsValidFromDateTime): counted as
+ * inferred unless it is one already known, and matched with the user's
+ * refusals in either order, as an audit event is. Returns 0, or -1 when
+ * memory runs out. */
+int rm_analyzer_revoked(struct rm_analyzer *a, struct rm_str user_id, int64_t valid_from_ms);
+/* Count one malformed record. */
+void rm_analyzer_reject(struct rm_analyzer *a);
+
+/* Newest event time ingested (0 before any). */
+int64_t rm_analyzer_watermark(const struct rm_analyzer *a);
+
+/* Fill snap->values (every analyzer metric; source metrics are left alone),
+ * snap->stuck and snap->revocations as of now. The snapshot owns what is
+ * allocated here. Returns 0, or -1 when memory runs out. */
+int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap);
+
+/* Append the analyzer's state to b (for the state file). 0, or -1 when
+ * memory runs out. */
+int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b);
+/* Restore state written by rm_analyzer_save into a fresh analyzer made with
+ * the same settings. Returns 0, or -1 with *why (static text); after a
+ * failure the analyzer must be freed, not used. */
+int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const char **why);
+
+/* Bytes of state held (tables and lists), for memory reports. */
+size_t rm_analyzer_bytes(const struct rm_analyzer *a);
+/* Number of users and clients currently tracked. */
+size_t rm_analyzer_users(const struct rm_analyzer *a);
+size_t rm_analyzer_clients(const struct rm_analyzer *a);
+
+#endif

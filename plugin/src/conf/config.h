@@ -1,0 +1,76 @@
+/* The configuration vocabulary: the key table (keys.def), validation, and the
+ * settings a monitor is opened with. */
+#ifndef RM_CONFIG_H
+#define RM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse/parse.h"
+#include "revmon.h"
+
+struct rm_pair {
+	char *key;
+	char *value;
+};
+
+struct revmon_conf {
+	char name[64];
+	struct rm_pair *pairs; /* in the order set; later values win, lists accumulate */
+	size_t n;
+};
+
+/* The struct rm_settings field each key type of keys.def declares. The
+ * classifier keys share one field, declared apart; texts are owned, NULL
+ * when not set. */
+#define RM_KEY_FIELD_DURATION(f) int64_t f;
+#define RM_KEY_FIELD_TIME(f) int64_t f;
+#define RM_KEY_FIELD_U32(f) uint32_t f;
+#define RM_KEY_FIELD_U64(f) uint64_t f;
+#define RM_KEY_FIELD_BYTES(f) size_t f;
+#define RM_KEY_FIELD_SHARE(f) double f;
+#define RM_KEY_FIELD_REAL(f) double f;
+#define RM_KEY_FIELD_BOOL(f) int f;
+#define RM_KEY_FIELD_IDENT(f) char *f;
+#define RM_KEY_FIELD_URL(f) char *f; /* https://host[/path], no trailing slash */
+#define RM_KEY_FIELD_PATH(f) char *f;
+#define RM_KEY_FIELD_ENVNAME(f) char *f; /* the name of the variable, never its value */
+#define RM_KEY_FIELD_USER(f) char *f;
+#define RM_KEY_FIELD_SCOPE(f) char *f;
+#define RM_KEY_FIELD_SOURCE(f) char **f; size_t n_##f; /* specs, owned */
+#define RM_KEY_FIELD_CLASSIFY(f)
+#define RM_KEY_FIELD_ACTIVITY(f)
+#define RM_KEY_FIELD_ACTIVITY_IGNORE(f)
+#define RM_KEY_FIELD_SHAPE(f) int f; /* enum rm_shape */
+#define RM_KEY_FIELD_FLAVOUR(f) int f; /* RM_PROBE_ENTRA or RM_PROBE_OAUTH */
+
+/* Everything a monitor needs, resolved from a configuration with defaults:
+ * one field per key of keys.def (sim_mass_revocation_ms is an offset from
+ * sim_start, 0 = none; graph_rate is audit-log requests per 10 s). */
+struct rm_settings {
+	char name[64];
+	struct rm_classifier classifier; /* classify, activity, activity_ignore */
+#define X(name, type, field, def, min, max, help) RM_KEY_FIELD_##type(field)
+#include "keys.def"
+#undef X
+};
+
+enum { RM_PROBE_ENTRA = 0, RM_PROBE_OAUTH = 1 };
+
+/* Resolve c into s (defaults first, then every pair in order). Returns 0, or
+ * -1 with err naming the key. The caller owns s and frees it with
+ * rm_settings_free. */
+int rm_settings_load(const struct revmon_conf *c, struct rm_settings *s, struct revmon_error *err);
+void rm_settings_free(struct rm_settings *s);
+
+/* 1 when name is one of the core's keys (keys.def), else 0. */
+int rm_conf_key_known(const char *name);
+
+/* Parse a duration: seconds ("90"), or integers each with a unit ms, s, m,
+ * h or d ("15m", "2h30m", "500ms"). Returns 0 and *ms, or -1. */
+int rm_parse_duration(const char *v, int64_t *ms);
+
+/* Fill err like printf, truncating. */
+void rm_errorf(struct revmon_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

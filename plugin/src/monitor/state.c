@@ -1,0 +1,284 @@
+/* The state file: what a monitor must remember between processes (the
+ * analyzer's state and each source's cursor), written atomically and checked
+ * on reading, so that a corrupt or foreign file is reported and replaced,
+ * never trusted. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analyze/analyze.h"
+#include "sources/sources.h"
+#include "state.h"
+#include "util/util.h"
+
+#define MAGIC "REVMONS1"
+#define VERSION 1
+#define MAX_STATE (1ull << 32)
+
+/* The configuration a state belongs to: its name and every pair. */
+static uint64_t fingerprint(const struct revmon_conf *c)
+{
+	uint64_t h = rm_hash(c->name, strlen(c->name), 11);
+
+	for (size_t i = 0; i < c->n; i++) {
+		h = rm_hash(c->pairs[i].key, strlen(c->pairs[i].key), h);
+		h = rm_hash(c->pairs[i].value, strlen(c->pairs[i].value), h);
+	}
+	return h;
+}
+
+int rm_state_encode(struct rm_analyzer *an, struct rm_source *const *src, size_t n_src,
+                    uint64_t fp, struct rm_buf *out)
+{
+	struct rm_buf payload = {0}, part = {0};
+	int e = 0;
+
+	e |= rm_buf_append(out, MAGIC, 8);
+	e |= rm_put_u32(out, VERSION);
+	e |= rm_put_u64(out, fp);
+	e |= rm_analyzer_save(an, &part);
+	e |= rm_put_u64(&payload, part.len);
+	e |= rm_buf_append(&payload, part.data, part.len);
+	e |= rm_put_u32(&payload, (uint32_t)n_src);
+	for (size_t i = 0; i < n_src; i++) {
+		part.len = 0;
+		if (src[i]->ops->save)
+			e |= src[i]->ops->save(src[i], &part);
+		e |= rm_put_str(&payload, src[i]->name);
+		e |= rm_put_u64(&payload, part.len);
+		e |= rm_buf_append(&payload, part.data, part.len);
+	}
+	e |= rm_put_u64(out, payload.len);
+	e |= rm_buf_append(out, payload.data, payload.len);
+	e |= rm_put_u64(out, rm_hash(payload.data, payload.len, 0x5eed));
+	rm_buf_free(&payload);
+	rm_buf_free(&part);
+	return e ? -1 : 0;
+}
+
+int rm_state_decode(const void *buf, size_t len, uint64_t fp, struct rm_analyzer *an,
+                    struct rm_source *const *src, size_t n_src, struct revmon_error *err)
+{
+	struct rm_rd r = {buf, len, 0, 0};
+	const unsigned char *payload;
+	uint64_t plen, blob;
+	const char *why = NULL;
+
+	if (len < 8 || memcmp(buf, MAGIC, 8) != 0) {
+		rm_errorf(err, "not a revmon state file");
+		return -1;
+	}
+	r.pos = 8;
+	if (rm_get_u32(&r) != VERSION) {
+		rm_errorf(err, "written by another version of revmon");
+		return -1;
+	}
+	if (rm_get_u64(&r) != fp) {
+		rm_errorf(err, "belongs to another configuration");
+		return -1;
+	}
+	plen = rm_get_u64(&r);
+	if (r.bad || plen != len - r.pos - 8) {
+		rm_errorf(err, "corrupt (truncated)");
+		return -1;
+	}
+	payload = (const unsigned char *)buf + r.pos;
+	r.pos += plen;
+	if (rm_get_u64(&r) != rm_hash(payload, plen, 0x5eed)) {
+		rm_errorf(err, "corrupt (checksum mismatch)");
+		return -1;
+	}
+	r = (struct rm_rd){payload, plen, 0, 0};
+	blob = rm_get_count(&r, 1);
+	if (r.bad || rm_analyzer_load(an, payload + r.pos, blob, &why) < 0) {
+		rm_errorf(err, "corrupt (%s)", why ? why : "analyzer state");
+		return -1;
+	}
+	r.pos += blob;
+	if (rm_get_u32(&r) != n_src) {
+		rm_errorf(err, "belongs to another set of sources");
+		return -1;
+	}
+	for (size_t i = 0; i < n_src; i++) {
+		char *name = rm_get_str(&r);
+		int same = name && strcmp(name, src[i]->name) == 0;
+
+		free(name);
+		blob = rm_get_count(&r, 1);
+		if (r.bad || !same) {
+			rm_errorf(err, "corrupt (source %zu)", i);
+			return -1;
+		}
+		if (src[i]->ops->load && src[i]->ops->load(src[i], payload + r.pos, blob, err) < 0)
+			return -1;
+		r.pos += blob;
+	}
+	if (r.pos != r.n) {
+		rm_errorf(err, "corrupt (trailing bytes)");
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t rm_state_fingerprint(const struct revmon_conf *c)
+{
+	return fingerprint(c);
+}
+
+uint64_t revmon_conf_fingerprint(const revmon_conf *c)
+{
+	return fingerprint(c);
+}
+
+/* Remove temporary files a writer killed mid-write left beside path. The
+ * caller holds the lock on path, so no live writer owns them. */
+void rm_remove_stale_temps(const char *path)
+{
+	char *copy = strdup(path), *copy2 = strdup(path);
+	const char *dir, *base;
+	size_t blen;
+	DIR *d;
+	struct dirent *de;
+
+	if (!copy || !copy2)
+		goto out;
+	dir = dirname(copy);
+	base = basename(copy2);
+	blen = strlen(base);
+	d = opendir(dir);
+	if (!d)
+		goto out;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, base, blen) == 0 && strncmp(de->d_name + blen, ".tmp.", 5) == 0 &&
+		    strlen(de->d_name + blen + 5) == 6) {
+			char full[4096];
+
+			snprintf(full, sizeof full, "%s/%s", dir, de->d_name);
+			(void)unlink(full);
+		}
+	}
+	closedir(d);
+out:
+	free(copy);
+	free(copy2);
+}
+
+/* Write data to path atomically: a temporary file in the same directory,
+ * fsync, rename over path, fsync the directory. */
+int rm_write_atomic(const char *path, const void *data, size_t len, struct revmon_error *err)
+{
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 16), *dircopy = NULL;
+	int fd = -1, rc = -1;
+	size_t done = 0;
+
+	if (!tmp) {
+		rm_errorf(err, "%s: out of memory", path);
+		goto out;
+	}
+	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rm_errorf(err, "%s: cannot create a temporary file: %s", path, strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	(void)fchmod(fd, 0600);
+	while (done < len) {
+		ssize_t w = write(fd, (const char *)data + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rm_errorf(err, "%s: write: %s", path, strerror(errno));
+			goto out;
+		}
+		done += (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		rm_errorf(err, "%s: fsync: %s", path, strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rm_errorf(err, "%s: close: %s", path, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		rm_errorf(err, "%s: rename: %s", path, strerror(errno));
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	dircopy = strdup(path);
+	if (dircopy) {
+		int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(dircopy);
+	return rc;
+}
+
+/* Read a whole file; 0, 1 when it does not exist, -1 with err. */
+int rm_read_file(const char *path, struct rm_buf *out, size_t max, struct revmon_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	struct stat st;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		rm_errorf(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		rm_errorf(err, "%s: not a regular file of at most %zu bytes", path, max);
+		goto out;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (rm_buf_reserve(out, 65536) < 0) {
+			rm_errorf(err, "%s: out of memory", path);
+			goto out;
+		}
+		got = read(fd, out->data + out->len, 65536);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rm_errorf(err, "%s: read: %s", path, strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		out->len += (size_t)got;
+		if (out->len > max) {
+			rm_errorf(err, "%s: larger than %zu bytes", path, max);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}

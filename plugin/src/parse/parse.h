@@ -1,0 +1,12 @@
+/* parse/: bytes to events: the one JSON walker, record extraction for every export shape, the AADSTS failure texts, the event model and the classes of AADSTS codes.
+ * The folder's interface: other folders include this header only. */
+#ifndef RM_PARSE_IFACE_H
+#define RM_PARSE_IFACE_H
+
+#include "event.h"
+#include "classify.h"
+#include "json_scan.h"
+#include "records.h"
+#include "aadsts_text.h"
+
+#endif
