@@ -207,7 +207,8 @@ REVMON_API int revmon_done(const revmon *m);
 enum revmon_poll_end {
 	REVMON_POLL_DONE = 0,      /* every source delivered all it has */
 	REVMON_POLL_TIMED_OUT = 1, /* the time ran out with input left to read */
-	REVMON_POLL_FAILED = 2,    /* a poll had failing sources (REVMON_POLL_STOP_ON_FAILURE) */
+	REVMON_POLL_FAILED = 2,    /* with REVMON_POLL_STOP_ON_FAILURE: a poll had failing
+	                              sources (whether or not they are done) */
 };
 
 /* Flags of revmon_poll_until_done. */

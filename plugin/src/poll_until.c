@@ -33,12 +33,13 @@ enum revmon_poll_end revmon_poll_until_done(revmon *m, int64_t timeout_ms, int s
 		r.last_failed = failed;
 		if (failed)
 			r.failed_polls++;
-		if (revmon_done(m)) {
-			r.end = REVMON_POLL_DONE;
-			break;
-		}
+		/* a failure the host asked to hear about outranks being done */
 		if (failed && (flags & REVMON_POLL_STOP_ON_FAILURE)) {
 			r.end = REVMON_POLL_FAILED;
+			break;
+		}
+		if (revmon_done(m)) {
+			r.end = REVMON_POLL_DONE;
 			break;
 		}
 	}
