@@ -10,15 +10,14 @@
 
 #define FORMAT 1
 
-int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
+/* The savers below write one part each; rm_analyzer_load's loaders read
+ * them back in the same order. Each returns nonzero when memory ran out. */
+
+/* Format, registry, counters, watermark and the window's ring. */
+static int save_header(const struct rm_analyzer *a, struct rm_buf *b)
 {
 	size_t i;
 	int e = 0;
-	const struct user *u;
-	const struct client *c;
-	const struct stale *st;
-	const struct seen *sn;
-	const struct inter *in;
 
 	e |= rm_put_u32(b, FORMAT);
 	e |= rm_put_u32(b, RM_M_COUNT);
@@ -38,6 +37,14 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_u32(b, a->ring[i].cae_true);
 		e |= rm_put_u32(b, a->ring[i].cae_flagged);
 	}
+	return e;
+}
+
+static int save_users(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	size_t i;
+	int e = 0;
+	const struct user *u;
 
 	e |= rm_put_u64(b, a->users.count);
 	for (i = 0; (u = rm_table_next(&a->users, &i));) {
@@ -53,6 +60,15 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_u32(b, (uint32_t)(uint8_t)u->enforced_cae);
 		e |= rm_put_u32(b, (uint32_t)(uint8_t)u->unmatched_cae);
 	}
+	return e;
+}
+
+static int save_clients(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	size_t i;
+	int e = 0;
+	const struct client *c;
+
 	e |= rm_put_u64(b, a->clients.count);
 	for (i = 0; (c = rm_table_next(&a->clients, &i));) {
 		e |= rm_put_u64(b, c->key);
@@ -60,6 +76,15 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_i64(b, c->issued_ms);
 		e |= rm_put_u32(b, (uint32_t)((c->cae ? 1 : 0) | (c->dead ? 2 : 0)));
 	}
+	return e;
+}
+
+static int save_stale(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	size_t i;
+	int e = 0;
+	const struct stale *st;
+
 	e |= rm_put_u64(b, a->stale.count);
 	for (i = 0; (st = rm_table_next(&a->stale, &i));) {
 		e |= rm_put_u64(b, st->key);
@@ -72,6 +97,17 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_str(b, st->app);
 		e |= rm_put_str(b, st->device);
 	}
+	return e;
+}
+
+/* The dedupe ids, then the interactive sign-in history. */
+static int save_seen_inter(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	size_t i;
+	int e = 0;
+	const struct seen *sn;
+	const struct inter *in;
+
 	e |= rm_put_u64(b, a->seen.count);
 	for (i = 0; (sn = rm_table_next(&a->seen, &i));) {
 		e |= rm_put_u64(b, sn->key);
@@ -84,6 +120,14 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 			e |= rm_put_i64(b, in->t[k]);
 		e |= rm_put_u32(b, in->counted);
 	}
+	return e;
+}
+
+/* Enforcements, pending revocations and the ring of recent revocations. */
+static int save_lists(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	size_t i;
+	int e = 0;
 
 	e |= rm_put_u64(b, a->n_enf);
 	for (i = 0; i < a->n_enf; i++) {
@@ -105,6 +149,18 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_i64(b, a->recent[i].revoked_ms);
 		e |= rm_put_u32(b, (uint32_t)a->recent[i].cause);
 	}
+	return e;
+}
+
+int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	int e = save_header(a, b);
+
+	e |= save_users(a, b);
+	e |= save_clients(a, b);
+	e |= save_stale(a, b);
+	e |= save_seen_inter(a, b);
+	e |= save_lists(a, b);
 	return e ? -1 : 0;
 }
 
