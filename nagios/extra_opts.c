@@ -57,6 +57,73 @@ static char *dup_trim(const char *s, const char *e)
 	return d;
 }
 
+/* One key=value line of the chosen section, appended to *v as options:
+ * "-k" "value" for a one-letter key, else "--key=value" ("key=" is a flag:
+ * --key alone). Returns 0, -1 with why, or -2 when memory runs out. */
+static int push_option(char ***v, size_t *n, const char *t, unsigned line, char *why, size_t whylen)
+{
+	const char *eq = strchr(t, '=');
+	char *key = NULL, *val = NULL, *opt;
+	int rc = -1;
+
+	if (!eq) {
+		snprintf(why, whylen, "line %u: expected key=value", line);
+		goto out;
+	}
+	key = dup_trim(t, eq);
+	val = dup_trim(eq + 1, t + strlen(t));
+	if (!key || !val) {
+		rc = -2;
+		goto out;
+	}
+	if (!*key) {
+		snprintf(why, whylen, "line %u: missing key", line);
+		goto out;
+	}
+	if (*key == '-') {
+		snprintf(why, whylen, "line %u: a key names an option without its dashes", line);
+		goto out;
+	}
+	if (strlen(key) == 1) {
+		opt = malloc(3);
+		if (opt)
+			snprintf(opt, 3, "-%s", key);
+		rc = push(v, n, opt);
+		if (rc == 0 && *val) {
+			rc = push(v, n, val);
+			val = NULL; /* pushed, or freed by push */
+		}
+	} else {
+		size_t l = strlen(key) + strlen(val) + 4;
+
+		opt = malloc(l);
+		if (opt)
+			snprintf(opt, l, *val ? "--%s=%s" : "--%s", key, val);
+		rc = push(v, n, opt);
+	}
+	if (rc < 0)
+		rc = -2;
+out:
+	free(key);
+	free(val);
+	return rc;
+}
+
+/* A "[name]" line (t is modified): sets *in when it opens section.
+ * Returns 0, or -1 with why. */
+static int section_line(char *t, const char *section, int *in, unsigned line, char *why, size_t whylen)
+{
+	char *close = strchr(t, ']');
+
+	if (!close) {
+		snprintf(why, whylen, "line %u: section header without ']'", line);
+		return -1;
+	}
+	*close = '\0';
+	*in = strcmp(t + 1, section) == 0;
+	return 0;
+}
+
 char **eo_parse(const char *buf, size_t len, const char *section, char *why, size_t whylen)
 {
 	const char *s = buf, *end = buf + len;
@@ -66,82 +133,26 @@ char **eo_parse(const char *buf, size_t len, const char *section, char *why, siz
 	unsigned line = 0;
 
 	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s)), *e = nl ? nl : end, *eq;
+		const char *nl = memchr(s, '\n', (size_t)(end - s)), *e = nl ? nl : end;
 		char *t = dup_trim(s, e);
+		int rc = 0;
 
 		line++;
 		s = nl ? nl + 1 : end;
 		if (!t)
 			goto oom;
-		if (!*t || *t == '#' || *t == ';') {
-			free(t);
-			continue;
-		}
-		if (*t == '[') {
-			char *close = strchr(t, ']');
-
-			if (!close) {
-				snprintf(why, whylen, "line %u: section header without ']'", line);
-				free(t);
-				goto fail;
-			}
-			*close = '\0';
-			in = strcmp(t + 1, section) == 0;
-			found |= in;
-			free(t);
-			continue;
-		}
-		if (!in) {
-			free(t);
-			continue;
-		}
-		eq = strchr(t, '=');
-		if (!eq) {
-			snprintf(why, whylen, "line %u: expected key=value", line);
-			free(t);
+		if (!*t || *t == '#' || *t == ';')
+			; /* blank or a comment */
+		else if (*t == '[')
+			rc = section_line(t, section, &in, line, why, whylen);
+		else if (in)
+			rc = push_option(&v, &n, t, line, why, whylen);
+		found |= in;
+		free(t);
+		if (rc == -2)
+			goto oom;
+		if (rc < 0)
 			goto fail;
-		}
-		{
-			char *key = dup_trim(t, eq), *val = dup_trim(eq + 1, t + strlen(t));
-			int rc = 0;
-
-			if (!key || !val || !*key || *key == '-') {
-				if (key && !*key)
-					snprintf(why, whylen, "line %u: missing key", line);
-				else if (key && *key == '-')
-					snprintf(why, whylen, "line %u: a key names an option without its dashes", line);
-				free(key);
-				free(val);
-				free(t);
-				if (!*why)
-					goto oom;
-				goto fail;
-			}
-			/* "key=" is a flag: --key alone */
-			if (strlen(key) == 1) {
-				char *opt = malloc(3);
-
-				if (opt)
-					snprintf(opt, 3, "-%s", key);
-				rc |= push(&v, &n, opt);
-				if (*val) {
-					rc |= push(&v, &n, val);
-					val = NULL;
-				}
-			} else {
-				size_t l = strlen(key) + strlen(val) + 4;
-				char *opt = malloc(l);
-
-				if (opt)
-					snprintf(opt, l, *val ? "--%s=%s" : "--%s", key, val);
-				rc |= push(&v, &n, opt);
-			}
-			free(key);
-			free(val);
-			free(t);
-			if (rc < 0)
-				goto oom;
-		}
 	}
 	if (!found) {
 		snprintf(why, whylen, "no section [%s]", section);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Mechanical checks that keep reviews about design: no banned functions in
 # the product's C (curl's list, adapted), no mutable globals in the core (one
-# monitor per thread must be safe), no non-static functions in headers, the
-# core's includes only down its data path, and pyflakes over the Python
-# test scripts.
+# monitor per thread must be safe), no non-static functions in headers, no
+# function over 100 lines, the core's includes only down its data path, and
+# pyflakes over the Python test scripts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -25,6 +25,13 @@ done
 # The core's folders: includes point only down the data path.
 if ! python3 scripts/check-layers.py; then
 	echo "includes that break the core's layering (scripts/check-layers.py says why)"
+	status=1
+fi
+# No function over 100 lines in the product's C; scripts/long-functions.allow
+# lists the debt still being paid off.
+if [ -n "$files" ] && ! python3 scripts/function-length.py scripts/long-functions.allow \
+	$(git ls-files 'plugin/*.c' 'nagios/*.c' 'collectd/*.c' 'snmp/*.c'); then
+	echo "functions too long (see above; split them, or they are new debt)"
 	status=1
 fi
 # The test and bench scripts: no unused import or name, no undefined one.

@@ -272,7 +272,7 @@ static int64_t row_age(const struct rm_view *v, struct rm_row *r, int64_t now)
 
 static void put_value(const struct rm_view *v, const struct cell *c, netsnmp_variable_list *vb)
 {
-	int64_t now = rm_mono_ms(), age = 0;
+	int64_t now = revmon_monotonic_ms(), age = 0;
 	u_long ul = (u_long)c->u;
 	long l = (long)c->u;
 	struct counter64 c64;

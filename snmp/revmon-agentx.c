@@ -268,7 +268,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rm_log_init(a.s.log_syslog);
-	a.shared.start_ms = rm_mono_ms();
+	a.shared.start_ms = revmon_monotonic_ms();
 	atomic_init(&a.shared.generation, 0);
 	if (!a.s.persistent_dir[0]) {
 		const char *tmp = getenv("TMPDIR");

@@ -10,14 +10,6 @@
 #include "mib_layout.h"
 #include "rows.h"
 
-int64_t rm_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void hook_log(void *ctx, enum revmon_log_level level, const char *msg)
 {
 	struct rm_row *r = ctx;
@@ -49,7 +41,7 @@ static void publish(struct rm_row *r, revmon_snapshot *s, int failed)
 		r->snap = s;
 		r->status = down ? RM_STATUS_DOWN : RM_STATUS_UP;
 		snprintf(r->error, sizeof r->error, "%s", why ? why : (down ? "source failed" : ""));
-		r->polled_ms = rm_mono_ms();
+		r->polled_ms = revmon_monotonic_ms();
 	}
 	pthread_mutex_unlock(&r->mu);
 	revmon_snapshot_free(old);
@@ -68,7 +60,7 @@ static revmon *open_monitor(struct rm_row *r)
 	if (m) {
 		r->status = RM_STATUS_STARTING;
 		r->error[0] = '\0';
-		r->opened_ms = rm_mono_ms();
+		r->opened_ms = revmon_monotonic_ms();
 	} else {
 		r->status = RM_STATUS_FAILED;
 		snprintf(r->error, sizeof r->error, "%s", err.msg);
@@ -92,7 +84,7 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&r->mu);
 	while (!r->stop) {
 		int budget = r->budget_ms;
-		int64_t started = rm_mono_ms(), deadline;
+		int64_t started = revmon_monotonic_ms(), deadline;
 
 		pthread_mutex_unlock(&r->mu);
 		if (!m)
@@ -104,10 +96,11 @@ static void *worker(void *arg)
 		}
 		pthread_mutex_lock(&r->mu);
 		/* Poll starts are interval_ms apart; a long poll shortens the wait. */
-		while (!r->stop && (deadline = started + r->interval_ms) > rm_mono_ms()) {
-			int64_t ms = deadline - rm_mono_ms();
+		while (!r->stop && (deadline = started + r->interval_ms) > revmon_monotonic_ms()) {
+			int64_t ms = deadline - revmon_monotonic_ms();
 			struct timespec ts;
 
+			/* the condition variable's own clock (set below) */
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_sec += ms / 1000;
 			ts.tv_nsec += (ms % 1000) * 1000000;

@@ -39,9 +39,6 @@ struct rm_row {
 	int64_t opened_ms;     /* monotonic time the monitor opened; -1: not open */
 };
 
-/* Milliseconds on the monotonic clock. */
-int64_t rm_mono_ms(void);
-
 /* Start a row polling rc's configuration; takes ownership of rc->conf (set
  * to NULL) whatever happens. Returns NULL when the thread cannot start. */
 struct rm_row *rm_row_start(unsigned index, struct rm_row_conf *rc, struct rm_shared *shared);

@@ -97,7 +97,7 @@ static int progress_shown;
 static void progress_tty(void *ctx, uint64_t done, uint64_t total)
 {
 	static int64_t last;
-	int64_t now = rm_monotonic_ms();
+	int64_t now = revmon_monotonic_ms();
 
 	(void)ctx;
 	if (now - last < 200)
@@ -115,28 +115,25 @@ static void progress_tty(void *ctx, uint64_t done, uint64_t total)
 static int apply_cli(revmon_conf *c, const struct opts *o)
 {
 	struct revmon_error err;
+	int rc = -1;
 
 	for (size_t i = 0; i < o->n_sources; i++)
-		if (revmon_conf_set(c, "source", o->sources[i], &err) < 0)
-			goto bad;
-	for (size_t i = 0; i < o->n_sets; i++) {
-		char *eq = strchr(o->sets[i], '=');
-		char key[128];
-		size_t n;
-
-		if (!eq || eq == o->sets[i] || (n = (size_t)(eq - o->sets[i])) >= sizeof key) {
-			fprintf(stderr, "revmon: --set %s: expected KEY=VALUE\n", o->sets[i]);
-			return -1;
+		if (revmon_conf_set(c, "source", o->sources[i], &err) < 0) {
+			fprintf(stderr, "revmon: %s\n", err.msg);
+			goto out;
 		}
-		memcpy(key, o->sets[i], n);
-		key[n] = '\0';
-		if (revmon_conf_set(c, key, eq + 1, &err) < 0)
-			goto bad;
+	for (size_t i = 0; i < o->n_sets; i++) {
+		int set = revmon_conf_set_arg(c, o->sets[i], &err);
+
+		/* a malformed argument names the option; a refused key names itself */
+		if (set < 0) {
+			fprintf(stderr, "revmon: %s%s\n", set == -1 ? "--set " : "", err.msg);
+			goto out;
+		}
 	}
-	return 0;
-bad:
-	fprintf(stderr, "revmon: %s\n", err.msg);
-	return -1;
+	rc = 0;
+out:
+	return rc;
 }
 
 static int load_confs(const struct opts *o, revmon_conf ***out, size_t *n)
@@ -169,6 +166,49 @@ static int load_confs(const struct opts *o, revmon_conf ***out, size_t *n)
 	return 0;
 }
 
+/* Poll one monitor until it is done or the shared deadline passes, then take
+ * its snapshot. Returns the snapshot (the caller owns it) or NULL when memory
+ * runs out; *failed and *timed_out accumulate over the monitors. */
+static revmon_snapshot *report_one(const struct opts *o, revmon *m, const char *name, int64_t deadline,
+                                   int *failed, int *timed_out)
+{
+	struct revmon_poll_result res;
+	revmon_snapshot *snap;
+
+	/* Slices of 1 s: --timeout holds within a second. */
+	revmon_poll_until_done(m, deadline - revmon_monotonic_ms(), 1000, 0, &res);
+	if (res.failed_polls)
+		*failed = 1;
+	if (res.end == REVMON_POLL_TIMED_OUT) {
+		*timed_out = 1;
+		fprintf(stderr, "revmon: [%s] timed out after %.0f s with input left to read\n", name, o->timeout_s);
+	}
+	snap = revmon_snapshot_take(m);
+	if (o->stats) {
+		size_t users, clients, bytes = rm_monitor_bytes(m, &users, &clients);
+
+		fprintf(stderr, "revmon: [%s] state: %zu users, %zu clients tracked, %zu bytes"
+		                " (%.0f bytes per tracked client)\n",
+		        name, users, clients, bytes, clients ? (double)bytes / (double)clients : 0.0);
+	}
+	if (!snap)
+		fprintf(stderr, "revmon: out of memory\n");
+	return snap;
+}
+
+static void render_all(const struct opts *o, revmon_snapshot **snaps, size_t n)
+{
+	if (o->json) {
+		render_json(stdout, snaps, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc('\n', stdout);
+		render_table(stdout, snaps[i], o->verbose);
+	}
+}
+
 static int cmd_report(const struct opts *o)
 {
 	revmon_conf **confs = NULL;
@@ -177,7 +217,7 @@ static int cmd_report(const struct opts *o)
 	revmon_snapshot **snaps = NULL;
 	struct revmon_hooks hooks = {.log = log_stderr, .ctx = (void *)o};
 	int rc = EXIT_USAGE, failed = 0, timed_out = 0;
-	int64_t deadline = rm_monotonic_ms() + (int64_t)(o->timeout_s * 1000);
+	int64_t deadline = revmon_monotonic_ms() + (int64_t)(o->timeout_s * 1000);
 	/* Progress for long replays, on a terminal only. */
 	int tty = isatty(STDERR_FILENO) && !o->quiet;
 
@@ -200,47 +240,12 @@ static int cmd_report(const struct opts *o)
 		opened++;
 	}
 	rc = EXIT_FAILED;
-	for (size_t i = 0; i < n; i++) {
-		int64_t left;
-
-		do {
-			left = deadline - rm_monotonic_ms();
-			if (left <= 0) {
-				timed_out = 1;
-				break;
-			}
-			if (revmon_poll(mons[i], left > 1000 ? 1000 : (int)left))
-				failed = 1;
-		} while (!revmon_done(mons[i]));
-		if (timed_out)
-			fprintf(stderr, "revmon: [%s] timed out after %.0f s with input left to read\n",
-			        revmon_conf_name(confs[i]), o->timeout_s);
-		snaps[i] = revmon_snapshot_take(mons[i]);
-		if (o->stats) {
-			size_t users, clients, bytes = rm_monitor_bytes(mons[i], &users, &clients);
-
-			fprintf(stderr, "revmon: [%s] state: %zu users, %zu clients tracked, %zu bytes"
-			                " (%.0f bytes per tracked client)\n",
-			        revmon_conf_name(confs[i]), users, clients, bytes,
-			        clients ? (double)bytes / (double)clients : 0.0);
-		}
-		if (!snaps[i]) {
-			fprintf(stderr, "revmon: out of memory\n");
+	for (size_t i = 0; i < n; i++)
+		if (!(snaps[i] = report_one(o, mons[i], revmon_conf_name(confs[i]), deadline, &failed, &timed_out)))
 			goto out;
-		}
-		timed_out = timed_out ? 1 : 0;
-	}
 	if (tty && progress_shown)
 		fputs("\r\033[K", stderr);
-	if (o->json) {
-		render_json(stdout, snaps, n);
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				fputc('\n', stdout);
-			render_table(stdout, snaps[i], o->verbose);
-		}
-	}
+	render_all(o, snaps, n);
 	rc = failed || timed_out ? EXIT_FAILED : 0;
 out:
 	for (size_t i = 0; snaps && i < n; i++)
@@ -263,6 +268,53 @@ static int parse_shape(const char *s)
 	return -1;
 }
 
+static void write_failed(const struct opts *o)
+{
+	fprintf(stderr, "revmon: %s: write failed: %s\n", o->out ? o->out : "stdout", strerror(errno));
+}
+
+/* Run the simulator into out, ten simulated minutes at a time, until end
+ * (or, with --bytes, until that much is written). Returns 0, or -1 after
+ * saying why. */
+static int sim_write(const struct opts *o, struct rm_sim *sim, enum rm_shape shape, int64_t end, FILE *out,
+                     uint64_t *written, uint64_t *records)
+{
+	struct rm_buf buf = {0};
+	int rc = -1;
+
+	for (;;) {
+		int64_t until = rm_sim_clock(sim) + 10 * 60 * 1000;
+		long got;
+
+		if (!o->bytes && until > end)
+			until = end;
+		if (o->bytes && *written >= o->bytes)
+			break;
+		if (!o->bytes && rm_sim_clock(sim) >= end)
+			break;
+		got = rm_sim_run(sim, until, shape, &buf);
+		if (got < 0) {
+			fprintf(stderr, "revmon: out of memory\n");
+			goto out;
+		}
+		*records += (uint64_t)got;
+		if (buf.len && fwrite(buf.data, 1, buf.len, out) != buf.len) {
+			write_failed(o);
+			goto out;
+		}
+		*written += buf.len;
+		buf.len = 0;
+	}
+	if (fflush(out) != 0) {
+		write_failed(o);
+		goto out;
+	}
+	rc = 0;
+out:
+	rm_buf_free(&buf);
+	return rc;
+}
+
 static int cmd_simulate(const struct opts *o)
 {
 	revmon_conf **confs = NULL;
@@ -270,12 +322,10 @@ static int cmd_simulate(const struct opts *o)
 	struct rm_settings st;
 	struct rm_sim_params p;
 	struct rm_sim *sim = NULL;
-	struct rm_buf buf = {0};
 	struct revmon_error err;
 	FILE *out = stdout;
 	int shape = parse_shape(o->shape), rc = EXIT_USAGE, have_settings = 0;
 	uint64_t written = 0, records = 0;
-	int64_t end;
 
 	if (shape < 0) {
 		fprintf(stderr, "revmon: --shape: '%s' is not a shape (ndjson, graph, eventhub, pt1h)\n", o->shape);
@@ -299,34 +349,9 @@ static int cmd_simulate(const struct opts *o)
 		goto out;
 	}
 	rc = EXIT_FAILED;
-	end = st.sim_start_ms + st.sim_duration_ms;
-	for (;;) {
-		int64_t until = rm_sim_clock(sim) + 10 * 60 * 1000;
-		long got;
-
-		if (!o->bytes && until > end)
-			until = end;
-		if (o->bytes && written >= o->bytes)
-			break;
-		if (!o->bytes && rm_sim_clock(sim) >= end)
-			break;
-		got = rm_sim_run(sim, until, (enum rm_shape)shape, &buf);
-		if (got < 0) {
-			fprintf(stderr, "revmon: out of memory\n");
-			goto out;
-		}
-		records += (uint64_t)got;
-		if (buf.len && fwrite(buf.data, 1, buf.len, out) != buf.len) {
-			fprintf(stderr, "revmon: %s: write failed: %s\n", o->out ? o->out : "stdout", strerror(errno));
-			goto out;
-		}
-		written += buf.len;
-		buf.len = 0;
-	}
-	if (fflush(out) != 0) {
-		fprintf(stderr, "revmon: %s: write failed: %s\n", o->out ? o->out : "stdout", strerror(errno));
+	if (sim_write(o, sim, (enum rm_shape)shape, st.sim_start_ms + st.sim_duration_ms, out, &written,
+	              &records) < 0)
 		goto out;
-	}
 	if (!o->quiet)
 		fprintf(stderr, "revmon: simulated %.1f h of a %u-user tenant: %" PRIu64 " records, %.1f MB (%s shape)\n",
 		        (double)(rm_sim_clock(sim) - st.sim_start_ms) / 3600000.0, p.users, records,
@@ -337,7 +362,6 @@ out:
 		fprintf(stderr, "revmon: %s: %s\n", o->out, strerror(errno));
 		rc = EXIT_FAILED;
 	}
-	rm_buf_free(&buf);
 	rm_sim_free(sim);
 	if (have_settings)
 		rm_settings_free(&st);
@@ -361,7 +385,9 @@ static void cmd_keys(const struct opts *o)
 	}
 }
 
-int main(int argc, char **argv)
+/* Read the options after the command into *o. Returns -1 to go on, or the
+ * exit status when the options end the run (--help, --version, a bad one). */
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{"source", required_argument, NULL, 's'},
@@ -381,10 +407,104 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
+	int c, rc = -1;
+
+	optind = 2;
+	while (rc < 0 && (c = getopt_long(argc, argv, "s:c:S:jvqt:f:o:b:hV", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 's':
+			if (push(&o->sources, &o->n_sources, optarg) < 0)
+				rc = EXIT_USAGE;
+			break;
+		case 'c': o->config = optarg; break;
+		case 'S':
+			if (push(&o->sets, &o->n_sets, optarg) < 0)
+				rc = EXIT_USAGE;
+			break;
+		case 'j': o->json = 1; break;
+		case 'M': o->markdown = 1; break;
+		case 'R': o->markdown = 2; break;
+		case 'X': o->stats = 1; break;
+		case 'v': o->verbose++; break;
+		case 'q': o->quiet = 1; break;
+		case 't':
+			errno = 0;
+			o->timeout_s = strtod(optarg, &end);
+			if (errno || *end || !(o->timeout_s > 0)) {
+				fprintf(stderr, "revmon: --timeout: '%s' is not a positive number of seconds\n", optarg);
+				rc = EXIT_USAGE;
+			}
+			break;
+		case 'f': o->shape = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'b':
+			errno = 0;
+			o->bytes = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-') {
+				fprintf(stderr, "revmon: --bytes: '%s' is not a byte count\n", optarg);
+				rc = EXIT_USAGE;
+			}
+			break;
+		case 'h': help(); rc = 0; break;
+		case 'V': printf("revmon %s\n", revmon_version()); rc = 0; break;
+		default: usage(stderr); rc = EXIT_USAGE; break;
+		}
+	}
+	return rc;
+}
+
+/* replay PATH is report --source file:PATH; *src (the caller frees it)
+ * keeps the spec alive. */
+static int cmd_replay(int argc, char **argv, struct opts *o, char **src)
+{
+	size_t n;
+	int rc = EXIT_USAGE;
+
+	if (optind != argc - 1) {
+		fprintf(stderr, "revmon: replay needs exactly one PATH\n");
+		goto out;
+	}
+	n = strlen(argv[optind]) + 6;
+	*src = malloc(n);
+	if (!*src)
+		goto out;
+	snprintf(*src, n, "file:%s", argv[optind]);
+	if (push(&o->sources, &o->n_sources, *src) < 0)
+		goto out;
+	rc = cmd_report(o);
+out:
+	return rc;
+}
+
+/* The commands that take no argument besides their options. */
+static int run_command(const char *cmd, const struct opts *o)
+{
+	int rc = 0;
+
+	if (!strcmp(cmd, "report"))
+		rc = cmd_report(o);
+	else if (!strcmp(cmd, "simulate"))
+		rc = cmd_simulate(o);
+	else if (!strcmp(cmd, "metrics"))
+		render_registry(stdout, o->markdown);
+	else if (!strcmp(cmd, "keys"))
+		cmd_keys(o);
+	else {
+		fprintf(stderr, "revmon: '%s' is not a command\n", cmd);
+		usage(stderr);
+		rc = EXIT_USAGE;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
 	struct opts o = {.timeout_s = 3600, .shape = "ndjson"};
 	const char *cmd;
 	char *replay_src = NULL;
-	int c, rc = EXIT_USAGE;
+	int rc = EXIT_USAGE;
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		help();
@@ -399,82 +519,18 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[1];
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "s:c:S:jvqt:f:o:b:hV", longopts, NULL)) != -1) {
-		char *end;
-
-		switch (c) {
-		case 's':
-			if (push(&o.sources, &o.n_sources, optarg) < 0)
-				goto out;
-			break;
-		case 'c': o.config = optarg; break;
-		case 'S':
-			if (push(&o.sets, &o.n_sets, optarg) < 0)
-				goto out;
-			break;
-		case 'j': o.json = 1; break;
-		case 'M': o.markdown = 1; break;
-		case 'R': o.markdown = 2; break;
-		case 'X': o.stats = 1; break;
-		case 'v': o.verbose++; break;
-		case 'q': o.quiet = 1; break;
-		case 't':
-			errno = 0;
-			o.timeout_s = strtod(optarg, &end);
-			if (errno || *end || !(o.timeout_s > 0)) {
-				fprintf(stderr, "revmon: --timeout: '%s' is not a positive number of seconds\n", optarg);
-				goto out;
-			}
-			break;
-		case 'f': o.shape = optarg; break;
-		case 'o': o.out = optarg; break;
-		case 'b':
-			errno = 0;
-			o.bytes = strtoull(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-') {
-				fprintf(stderr, "revmon: --bytes: '%s' is not a byte count\n", optarg);
-				goto out;
-			}
-			break;
-		case 'h': help(); rc = 0; goto out;
-		case 'V': printf("revmon %s\n", revmon_version()); rc = 0; goto out;
-		default: usage(stderr); goto out;
-		}
-	}
+	if ((rc = parse_opts(argc, argv, &o)) >= 0)
+		goto out;
+	rc = EXIT_USAGE;
 	if (!strcmp(cmd, "replay")) {
-		size_t n;
-
-		if (optind != argc - 1) {
-			fprintf(stderr, "revmon: replay needs exactly one PATH\n");
-			goto out;
-		}
-		n = strlen(argv[optind]) + 6;
-		replay_src = malloc(n);
-		if (!replay_src)
-			goto out;
-		snprintf(replay_src, n, "file:%s", argv[optind]);
-		if (push(&o.sources, &o.n_sources, replay_src) < 0)
-			goto out;
-		rc = cmd_report(&o);
+		rc = cmd_replay(argc, argv, &o, &replay_src);
 		goto out;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "revmon: unexpected argument '%s'\n", argv[optind]);
 		goto out;
 	}
-	if (!strcmp(cmd, "report"))
-		rc = cmd_report(&o);
-	else if (!strcmp(cmd, "simulate"))
-		rc = cmd_simulate(&o);
-	else if (!strcmp(cmd, "metrics"))
-		render_registry(stdout, o.markdown), rc = 0;
-	else if (!strcmp(cmd, "keys"))
-		cmd_keys(&o), rc = 0;
-	else {
-		fprintf(stderr, "revmon: '%s' is not a command\n", cmd);
-		usage(stderr);
-	}
+	rc = run_command(cmd, &o);
 out:
 	free(o.sources);
 	free(o.sets);

@@ -110,6 +110,13 @@ REVMON_API const char *revmon_conf_name(const revmon_conf *c);
 REVMON_API int revmon_conf_set(revmon_conf *c, const char *key, const char *value,
                                struct revmon_error *err);
 
+/* Set one "KEY=VALUE" argument (a host's --set option): split at the first
+ * '=' and passed to revmon_conf_set. Returns 0; -1 when the argument is not
+ * KEY=VALUE (err: "ARG: expected KEY=VALUE"); -2 when revmon_conf_set refused
+ * the key or the value (err as it says). The strings are copied; the
+ * configuration is unchanged on error. */
+REVMON_API int revmon_conf_set_arg(revmon_conf *c, const char *key_eq_value, struct revmon_error *err);
+
 /* 1 when a and b have the same name and the same pairs in the same order
  * (a host reloading its configuration keeps the monitors that did not
  * change, and their counters). */
@@ -224,6 +231,37 @@ REVMON_API int revmon_poll(revmon *m, int budget_ms);
 /* 1 when every source has delivered all it has (a replayed file read to its
  * end); live sources and the simulator are never done. */
 REVMON_API int revmon_done(const revmon *m);
+
+/* How revmon_poll_until_done ended. */
+enum revmon_poll_end {
+	REVMON_POLL_DONE = 0,      /* every source delivered all it has */
+	REVMON_POLL_TIMED_OUT = 1, /* the time ran out with input left to read */
+	REVMON_POLL_FAILED = 2,    /* with REVMON_POLL_STOP_ON_FAILURE: a poll had failing
+	                              sources (whether or not they are done) */
+};
+
+/* Flags of revmon_poll_until_done. */
+#define REVMON_POLL_STOP_ON_FAILURE 1u /* end after the first poll with a failing source */
+
+struct revmon_poll_result {
+	enum revmon_poll_end end;
+	unsigned polls;        /* revmon_poll calls made */
+	unsigned failed_polls; /* of those, the ones in which a source failed */
+	int last_failed;       /* sources that failed the last poll (0 when none ran) */
+};
+
+/* Call revmon_poll in slices of at most slice_ms until revmon_done, or until
+ * timeout_ms (on the monotonic clock) is spent, or, with
+ * REVMON_POLL_STOP_ON_FAILURE, until a poll has a failing source. Work in
+ * flight (a live source's request) carries on from slice to slice; the call
+ * returns within about one slice of the timeout and never sleeps on its own.
+ * Fills *res when res is not NULL (the caller's memory) and returns its end. */
+REVMON_API enum revmon_poll_end revmon_poll_until_done(revmon *m, int64_t timeout_ms, int slice_ms,
+                                                       unsigned flags, struct revmon_poll_result *res);
+
+/* Milliseconds on the monotonic clock the core itself times polls with
+ * (an arbitrary origin; for deadlines and rate limits in hosts). */
+REVMON_API int64_t revmon_monotonic_ms(void);
 
 /* ---------------------------------------------------------------------------
  * State: a host that runs once per measurement (a Nagios check) keeps what

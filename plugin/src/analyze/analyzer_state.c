@@ -10,15 +10,14 @@
 
 #define FORMAT 1
 
-int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
+/* The savers below write one part each; rm_analyzer_load's loaders read
+ * them back in the same order. Each returns nonzero when memory ran out. */
+
+/* Format, registry, counters, watermark and the window's ring. */
+static int save_header(const struct rm_analyzer *a, struct rm_buf *b)
 {
 	size_t i;
 	int e = 0;
-	const struct user *u;
-	const struct client *c;
-	const struct stale *st;
-	const struct seen *sn;
-	const struct inter *in;
 
 	e |= rm_put_u32(b, FORMAT);
 	e |= rm_put_u32(b, RM_M_COUNT);
@@ -38,6 +37,14 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_u32(b, a->ring[i].cae_true);
 		e |= rm_put_u32(b, a->ring[i].cae_flagged);
 	}
+	return e;
+}
+
+static int save_users(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	size_t i;
+	int e = 0;
+	const struct user *u;
 
 	e |= rm_put_u64(b, a->users.count);
 	for (i = 0; (u = rm_table_next(&a->users, &i));) {
@@ -53,6 +60,15 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_u32(b, (uint32_t)(uint8_t)u->enforced_cae);
 		e |= rm_put_u32(b, (uint32_t)(uint8_t)u->unmatched_cae);
 	}
+	return e;
+}
+
+static int save_clients(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	size_t i;
+	int e = 0;
+	const struct client *c;
+
 	e |= rm_put_u64(b, a->clients.count);
 	for (i = 0; (c = rm_table_next(&a->clients, &i));) {
 		e |= rm_put_u64(b, c->key);
@@ -60,6 +76,15 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_i64(b, c->issued_ms);
 		e |= rm_put_u32(b, (uint32_t)((c->cae ? 1 : 0) | (c->dead ? 2 : 0)));
 	}
+	return e;
+}
+
+static int save_stale(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	size_t i;
+	int e = 0;
+	const struct stale *st;
+
 	e |= rm_put_u64(b, a->stale.count);
 	for (i = 0; (st = rm_table_next(&a->stale, &i));) {
 		e |= rm_put_u64(b, st->key);
@@ -72,6 +97,17 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_str(b, st->app);
 		e |= rm_put_str(b, st->device);
 	}
+	return e;
+}
+
+/* The dedupe ids, then the interactive sign-in history. */
+static int save_seen_inter(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	size_t i;
+	int e = 0;
+	const struct seen *sn;
+	const struct inter *in;
+
 	e |= rm_put_u64(b, a->seen.count);
 	for (i = 0; (sn = rm_table_next(&a->seen, &i));) {
 		e |= rm_put_u64(b, sn->key);
@@ -84,6 +120,14 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 			e |= rm_put_i64(b, in->t[k]);
 		e |= rm_put_u32(b, in->counted);
 	}
+	return e;
+}
+
+/* Enforcements, pending revocations and the ring of recent revocations. */
+static int save_lists(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	size_t i;
+	int e = 0;
 
 	e |= rm_put_u64(b, a->n_enf);
 	for (i = 0; i < a->n_enf; i++) {
@@ -105,6 +149,18 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_i64(b, a->recent[i].revoked_ms);
 		e |= rm_put_u32(b, (uint32_t)a->recent[i].cause);
 	}
+	return e;
+}
+
+int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	int e = save_header(a, b);
+
+	e |= save_users(a, b);
+	e |= save_clients(a, b);
+	e |= save_stale(a, b);
+	e |= save_seen_inter(a, b);
+	e |= save_lists(a, b);
 	return e ? -1 : 0;
 }
 
@@ -123,144 +179,190 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 }
 
 /* Load into a fresh analyzer (one that has ingested nothing). */
-int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const char **why)
-{
-	struct rm_rd r = {buf, len, 0, 0};
-	uint64_t n, i;
-	int created;
+/* The loaders below read one part each, in the order rm_analyzer_save wrote
+ * them. A malformed field sets r->bad and the rest reads as zeros; -1 means
+ * stop now (a record without a key, or no memory). */
 
-	*why = "truncated or inconsistent analyzer state";
-	if (rm_get_u32(&r) != FORMAT) {
+/* Format, registry, counters, watermark and the window's ring. */
+static int load_header(struct rm_analyzer *a, struct rm_rd *r, const char **why)
+{
+	if (rm_get_u32(r) != FORMAT) {
 		*why = "analyzer state of another format version";
 		return -1;
 	}
-	if (rm_get_u32(&r) != RM_M_COUNT) {
+	if (rm_get_u32(r) != RM_M_COUNT) {
 		*why = "analyzer state of another metric registry";
 		return -1;
 	}
-	for (i = 0; i < RM_M_COUNT; i++)
-		a->m[i] = rm_get_u64(&r);
-	a->wm = rm_get_i64(&r);
+	for (uint64_t i = 0; i < RM_M_COUNT; i++)
+		a->m[i] = rm_get_u64(r);
+	a->wm = rm_get_i64(r);
 
-	if (rm_get_u64(&r) != a->n_ring) {
+	if (rm_get_u64(r) != a->n_ring) {
 		*why = "analyzer state for another window";
 		return -1;
 	}
-	a->head_b = rm_get_i64(&r);
-	a->first_b = rm_get_i64(&r);
-	a->fold_minute = rm_get_i64(&r);
-	a->fold_count = rm_get_u64(&r);
-	a->ewma = rm_get_f64(&r);
-	a->ewma_minutes = rm_get_u64(&r);
-	for (i = 0; i < a->n_ring; i++) {
-		a->ring[i].reauth = rm_get_u32(&r);
-		a->ring[i].cae_true = rm_get_u32(&r);
-		a->ring[i].cae_flagged = rm_get_u32(&r);
+	a->head_b = rm_get_i64(r);
+	a->first_b = rm_get_i64(r);
+	a->fold_minute = rm_get_i64(r);
+	a->fold_count = rm_get_u64(r);
+	a->ewma = rm_get_f64(r);
+	a->ewma_minutes = rm_get_u64(r);
+	for (uint64_t i = 0; i < a->n_ring; i++) {
+		a->ring[i].reauth = rm_get_u32(r);
+		a->ring[i].cae_true = rm_get_u32(r);
+		a->ring[i].cae_flagged = rm_get_u32(r);
 	}
+	return 0;
+}
 
-	n = rm_get_count(&r, 60);
-	for (i = 0; i < n && !r.bad; i++) {
-		uint64_t key = rm_get_u64(&r);
+static int load_users(struct rm_analyzer *a, struct rm_rd *r)
+{
+	uint64_t n = rm_get_count(r, 60);
+	int created;
+
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		uint64_t key = rm_get_u64(r);
 		struct user *u = key ? rm_table_upsert(&a->users, key, &created) : NULL;
 
 		if (!u)
 			return -1;
-		u->revoked_ms = rm_get_i64(&r);
-		u->enforced_ms = rm_get_i64(&r);
-		u->unmatched_ms = rm_get_i64(&r);
-		u->last_ms = rm_get_i64(&r);
-		u->corr = rm_get_u64(&r);
+		u->revoked_ms = rm_get_i64(r);
+		u->enforced_ms = rm_get_i64(r);
+		u->unmatched_ms = rm_get_i64(r);
+		u->last_ms = rm_get_i64(r);
+		u->corr = rm_get_u64(r);
 		free(u->upn);
-		u->upn = rm_get_str(&r);
-		u->enf_pos = rm_get_u32(&r);
-		u->cause = (int8_t)rm_get_u32(&r);
-		u->enforced_cae = (int8_t)rm_get_u32(&r);
-		u->unmatched_cae = (int8_t)rm_get_u32(&r);
+		u->upn = rm_get_str(r);
+		u->enf_pos = rm_get_u32(r);
+		u->cause = (int8_t)rm_get_u32(r);
+		u->enforced_cae = (int8_t)rm_get_u32(r);
+		u->unmatched_cae = (int8_t)rm_get_u32(r);
 		if (u->cause < 0 || u->cause >= RM_CAUSE_COUNT)
-			r.bad = 1;
+			r->bad = 1;
 	}
-	n = rm_get_count(&r, 28);
-	for (i = 0; i < n && !r.bad; i++) {
-		uint64_t key = rm_get_u64(&r);
+	return 0;
+}
+
+static int load_clients(struct rm_analyzer *a, struct rm_rd *r)
+{
+	uint64_t n = rm_get_count(r, 28);
+	int created;
+
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		uint64_t key = rm_get_u64(r);
 		struct client *c = key ? rm_table_upsert(&a->clients, key, &created) : NULL;
 		uint32_t flags;
 
 		if (!c)
 			return -1;
-		c->user = rm_get_u64(&r);
-		c->issued_ms = rm_get_i64(&r);
-		flags = rm_get_u32(&r);
+		c->user = rm_get_u64(r);
+		c->issued_ms = rm_get_i64(r);
+		flags = rm_get_u32(r);
 		c->cae = (int8_t)(flags & 1);
 		c->dead = (int8_t)((flags >> 1) & 1);
 	}
-	n = rm_get_count(&r, 60);
-	for (i = 0; i < n && !r.bad; i++) {
-		uint64_t key = rm_get_u64(&r);
+	return 0;
+}
+
+static int load_stale(struct rm_analyzer *a, struct rm_rd *r)
+{
+	uint64_t n = rm_get_count(r, 60);
+	int created;
+
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		uint64_t key = rm_get_u64(r);
 		struct stale *st = key ? rm_table_upsert(&a->stale, key, &created) : NULL;
 
 		if (!st)
 			return -1;
-		st->user = rm_get_u64(&r);
-		st->revoked_ms = rm_get_i64(&r);
-		st->last_ms = rm_get_i64(&r);
-		st->last_stuck_ms = rm_get_i64(&r);
-		st->presentations = rm_get_u64(&r);
+		st->user = rm_get_u64(r);
+		st->revoked_ms = rm_get_i64(r);
+		st->last_ms = rm_get_i64(r);
+		st->last_stuck_ms = rm_get_i64(r);
+		st->presentations = rm_get_u64(r);
 		free(st->upn);
 		free(st->app);
 		free(st->device);
-		st->upn = rm_get_str(&r);
-		st->app = rm_get_str(&r);
-		st->device = rm_get_str(&r);
+		st->upn = rm_get_str(r);
+		st->app = rm_get_str(r);
+		st->device = rm_get_str(r);
 	}
-	n = rm_get_count(&r, 16);
-	for (i = 0; i < n && !r.bad; i++) {
-		uint64_t key = rm_get_u64(&r);
+	return 0;
+}
+
+/* The dedupe ids, then the interactive sign-in history. */
+static int load_seen_inter(struct rm_analyzer *a, struct rm_rd *r)
+{
+	uint64_t n = rm_get_count(r, 16);
+	int created;
+
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		uint64_t key = rm_get_u64(r);
 		struct seen *sn = key ? rm_table_upsert(&a->seen, key, &created) : NULL;
 
 		if (!sn)
 			return -1;
-		sn->time_ms = rm_get_i64(&r);
+		sn->time_ms = rm_get_i64(r);
 	}
-	n = rm_get_count(&r, 8 + 8 * INTER_KEEP + 4);
-	for (i = 0; i < n && !r.bad; i++) {
-		uint64_t key = rm_get_u64(&r);
+	n = rm_get_count(r, 8 + 8 * INTER_KEEP + 4);
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		uint64_t key = rm_get_u64(r);
 		struct inter *in = key ? rm_table_upsert(&a->inter, key, &created) : NULL;
 
 		if (!in)
 			return -1;
 		for (int k = 0; k < INTER_KEEP; k++)
-			in->t[k] = rm_get_i64(&r);
-		in->counted = (uint8_t)rm_get_u32(&r);
+			in->t[k] = rm_get_i64(r);
+		in->counted = (uint8_t)rm_get_u32(r);
 	}
+	return 0;
+}
 
-	n = rm_get_count(&r, 36);
+/* Enforcements, pending revocations and the ring of recent revocations. */
+static int load_lists(struct rm_analyzer *a, struct rm_rd *r)
+{
+	uint64_t n = rm_get_count(r, 36), i;
+
 	if (grow((void **)&a->enf, &a->cap_enf, n, sizeof *a->enf) < 0)
 		return -1;
-	for (i = 0; i < n && !r.bad; i++) {
-		a->enf[i].at_ms = rm_get_i64(&r);
-		a->enf[i].lag_ms = rm_get_i64(&r);
-		a->enf[i].user = rm_get_u64(&r);
-		a->enf[i].revoked_ms = rm_get_i64(&r);
-		a->enf[i].cae = (int)rm_get_u32(&r);
+	for (i = 0; i < n && !r->bad; i++) {
+		a->enf[i].at_ms = rm_get_i64(r);
+		a->enf[i].lag_ms = rm_get_i64(r);
+		a->enf[i].user = rm_get_u64(r);
+		a->enf[i].revoked_ms = rm_get_i64(r);
+		a->enf[i].cae = (int)rm_get_u32(r);
 	}
-	a->n_enf = r.bad ? 0 : n;
-	n = rm_get_count(&r, 16);
+	a->n_enf = r->bad ? 0 : n;
+	n = rm_get_count(r, 16);
 	if (grow((void **)&a->pend, &a->cap_pend, n, sizeof *a->pend) < 0)
 		return -1;
-	for (i = 0; i < n && !r.bad; i++) {
-		a->pend[i].user = rm_get_u64(&r);
-		a->pend[i].revoked_ms = rm_get_i64(&r);
+	for (i = 0; i < n && !r->bad; i++) {
+		a->pend[i].user = rm_get_u64(r);
+		a->pend[i].revoked_ms = rm_get_i64(r);
 	}
-	a->n_pend = r.bad ? 0 : n;
-	a->n_recent = rm_get_u64(&r);
-	a->recent_head = rm_get_u64(&r);
+	a->n_pend = r->bad ? 0 : n;
+	a->n_recent = rm_get_u64(r);
+	a->recent_head = rm_get_u64(r);
 	if (a->n_recent > RECENT_MAX || a->recent_head >= RECENT_MAX)
-		r.bad = 1;
-	for (i = 0; i < RECENT_MAX && !r.bad; i++) {
-		a->recent[i].user = rm_get_u64(&r);
-		a->recent[i].revoked_ms = rm_get_i64(&r);
-		a->recent[i].cause = (int)rm_get_u32(&r);
+		r->bad = 1;
+	for (i = 0; i < RECENT_MAX && !r->bad; i++) {
+		a->recent[i].user = rm_get_u64(r);
+		a->recent[i].revoked_ms = rm_get_i64(r);
+		a->recent[i].cause = (int)rm_get_u32(r);
 	}
+	return 0;
+}
+
+int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const char **why)
+{
+	struct rm_rd r = {buf, len, 0, 0};
+	int rc = -1;
+
+	*why = "truncated or inconsistent analyzer state";
+	if (load_header(a, &r, why) < 0 || load_users(a, &r) < 0 || load_clients(a, &r) < 0 ||
+	    load_stale(a, &r) < 0 || load_seen_inter(a, &r) < 0 || load_lists(a, &r) < 0)
+		goto out;
 	/* user positions must point inside the list they index */
 	for (size_t k = 0; !r.bad && k < a->users.cap; k++) {
 		struct user *u = (struct user *)(a->users.slots + k * a->users.rec);
@@ -269,8 +371,10 @@ int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const c
 			u->enf_pos = 0;
 	}
 	if (r.bad || r.pos != r.n)
-		return -1;
+		goto out;
 	a->enf_compact_at = 2 * a->n_enf + 1024;
 	a->pend_compact_at = 2 * a->n_pend + 1024;
-	return 0;
+	rc = 0;
+out:
+	return rc;
 }

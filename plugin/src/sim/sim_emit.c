@@ -611,17 +611,27 @@ static void put_ca(struct w *w, const struct rm_sim *s, const char *const res[4]
 
 /* ---- the sign-in object ---- */
 
-static void put_signin(struct w *w, const struct rm_sim *s, const struct rm_sim_rec *r, int monitor)
+/* What the parts of one sign-in object share. */
+struct signin {
+	const struct rm_sim *s;
+	const struct rm_sim_rec *r;
+	const struct rm_sim_client *cl;
+	const struct rm_sim_app *app;
+	uint64_t h;      /* the record's hash: ids drawn from it */
+	unsigned frac;   /* sub-second part of its time */
+	int monitor;     /* Azure Monitor shape (PascalCase values, offset times) */
+};
+
+/* From the id to the originalRequestId: who signed in to what, from where. */
+static void put_signin_identity(struct w *w, const struct signin *g, const char *ca_status)
 {
-	const struct rm_sim_client *cl = &s->clients[r->who];
-	const struct rm_sim_app *app = &rm_sim_apps[cl->app];
-	const struct city *ct = user_city(s, cl->user);
-	struct device d = device_of(s, r->who);
-	uint64_t h = rec_hash(s, r);
-	unsigned frac = frac_of(s, r);
-	int prt = d.joined && app->kind == RM_APP_DESKTOP;
-	const char *ca_res[4];
-	const char *ca_status = ca_results(r, app, &d, ca_res);
+	const struct rm_sim *s = g->s;
+	const struct rm_sim_rec *r = g->r;
+	const struct rm_sim_client *cl = g->cl;
+	const struct rm_sim_app *app = g->app;
+	uint64_t h = g->h;
+	unsigned frac = g->frac;
+	int monitor = g->monitor;
 
 	LIT(w, "{\"id\":\"");
 	put_guid(w, h);
@@ -649,6 +659,18 @@ static void put_signin(struct w *w, const struct rm_sim *s, const struct rm_sim_
 	put_s(w, ca_status);
 	LIT(w, "\",\"originalRequestId\":\"");
 	put_guid(w, r->interactive ? r->corr ^ 0x6f726967ULL : h ^ 0x6f726967ULL);
+}
+
+/* From isInteractive to the sessionId: the token and the resource. */
+static void put_signin_token(struct w *w, const struct signin *g, int prt)
+{
+	const struct rm_sim *s = g->s;
+	const struct rm_sim_rec *r = g->r;
+	const struct rm_sim_client *cl = g->cl;
+	const struct rm_sim_app *app = g->app;
+	uint64_t h = g->h;
+	int monitor = g->monitor;
+
 	LIT(w, "\",\"isInteractive\":");
 	if (r->interactive)
 		LIT(w, "true");
@@ -699,28 +721,16 @@ static void put_signin(struct w *w, const struct rm_sim *s, const struct rm_sim_
 		LIT(w, "nonInteractiveUser");
 	LIT(w, "\"],\"sessionId\":\"");
 	put_guid(w, rm_sim_hash(s->p.seed ^ 0x73657373ULL, r->who, (uint64_t)r->a));
-	LIT(w, "\",\"status\":{\"errorCode\":");
-	put_i(w, r->code);
-	LIT(w, ",\"failureReason\":\"");
-	put_failure_reason(w, r, app);
-	LIT(w, "\",\"additionalDetails\":");
-	put_additional_details(w, r->code == 0 && !r->mfa ? -1 : r->code);
-	LIT(w, "},");
-	put_device(w, s, r->who);
-	put_c(w, ',');
-	put_location(w, ct);
-	put_c(w, ',');
-	put_ca(w, s, ca_res);
-	LIT(w, ",\"authenticationContextClassReferences\":[],\"authenticationProcessingDetails\":["
-	       "{\"key\":\"Legacy TLS (TLS 1.0, 1.1, 3DES)\",\"value\":\"False\"},"
-	       "{\"key\":\"Oauth Scope Info\",\"value\":\"[\\\"offline_access\\\",\\\"openid\\\",\\\"profile\\\","
-	       "\\\"User.Read\\\"]\"},{\"key\":\"Is CAE Token\",\"value\":\"");
-	if (r->cae)
-		LIT(w, "True");
-	else
-		LIT(w, "False");
-	LIT(w, "\"},{\"key\":\"Root Key Type\",\"value\":\"Unknown\"}],\"authenticationMethodsUsed\":[],"
-	       "\"authenticationDetails\":[");
+}
+
+/* The steps of authenticationDetails: password (and MFA) for a successful
+ * interactive sign-in, "previously satisfied" for the others. */
+static void put_auth_details(struct w *w, const struct signin *g)
+{
+	const struct rm_sim_rec *r = g->r;
+	unsigned frac = g->frac;
+	int monitor = g->monitor;
+
 	if (r->interactive && r->code == 0) {
 		LIT(w, "{\"authenticationStepDateTime\":\"");
 		put_time(w, r->t, frac, monitor ? T_OFF : T_FRAC);
@@ -750,6 +760,44 @@ static void put_signin(struct w *w, const struct rm_sim *s, const struct rm_sim_
 			LIT(w, "Authentication failed during strong authentication request.");
 		LIT(w, "\",\"authenticationStepRequirement\":\"Primary authentication\"}");
 	}
+}
+
+static void put_signin(struct w *w, const struct rm_sim *s, const struct rm_sim_rec *r, int monitor)
+{
+	const struct rm_sim_client *cl = &s->clients[r->who];
+	const struct rm_sim_app *app = &rm_sim_apps[cl->app];
+	const struct city *ct = user_city(s, cl->user);
+	struct device d = device_of(s, r->who);
+	const struct signin g = {s, r, cl, app, rec_hash(s, r), frac_of(s, r), monitor};
+	int prt = d.joined && app->kind == RM_APP_DESKTOP;
+	const char *ca_res[4];
+	const char *ca_status = ca_results(r, app, &d, ca_res);
+
+	put_signin_identity(w, &g, ca_status);
+	put_signin_token(w, &g, prt);
+	LIT(w, "\",\"status\":{\"errorCode\":");
+	put_i(w, r->code);
+	LIT(w, ",\"failureReason\":\"");
+	put_failure_reason(w, r, app);
+	LIT(w, "\",\"additionalDetails\":");
+	put_additional_details(w, r->code == 0 && !r->mfa ? -1 : r->code);
+	LIT(w, "},");
+	put_device(w, s, r->who);
+	put_c(w, ',');
+	put_location(w, ct);
+	put_c(w, ',');
+	put_ca(w, s, ca_res);
+	LIT(w, ",\"authenticationContextClassReferences\":[],\"authenticationProcessingDetails\":["
+	       "{\"key\":\"Legacy TLS (TLS 1.0, 1.1, 3DES)\",\"value\":\"False\"},"
+	       "{\"key\":\"Oauth Scope Info\",\"value\":\"[\\\"offline_access\\\",\\\"openid\\\",\\\"profile\\\","
+	       "\\\"User.Read\\\"]\"},{\"key\":\"Is CAE Token\",\"value\":\"");
+	if (r->cae)
+		LIT(w, "True");
+	else
+		LIT(w, "False");
+	LIT(w, "\"},{\"key\":\"Root Key Type\",\"value\":\"Unknown\"}],\"authenticationMethodsUsed\":[],"
+	       "\"authenticationDetails\":[");
+	put_auth_details(w, &g);
 	LIT(w, "],\"authenticationRequirementPolicies\":[],\"sessionLifetimePolicies\":[");
 	if (r->code == 70043)
 		LIT(w, "{\"expirationRequirement\":\"signInFrequencyPeriodicReauthentication\","
