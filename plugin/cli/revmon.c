@@ -19,6 +19,7 @@
 #include "render.h"
 #include "revmon.h"
 #include "sim.h"
+#include "monitor.h"
 #include "source.h"
 
 #define EXIT_FAILED 1

@@ -167,3 +167,11 @@ void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, int *skip
 	rm_buf_consume(b, pos);
 	*base += pos;
 }
+
+int rm_ingest_revocation(struct rm_ingest *in, struct rm_str user, int64_t valid_from_ms)
+{
+	if (rm_analyzer_revoked(in->an, user, valid_from_ms) == 0)
+		return 0;
+	rm_ingest_log(in, REVMON_LOG_ERR, "%s: out of memory: a revocation time dropped", in->origin);
+	return -1;
+}

@@ -53,6 +53,12 @@ int rm_ingest_document_result(struct rm_ingest *in, const char *buf, size_t len,
 void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, int *skipping,
                       uint64_t *base);
 
+/* A revocation of user (plain text) at valid_from_ms that a source learned
+ * outside the logs (Graph's signInSessionsValidFromDateTime), handed on to
+ * the analyzer like the records: sources never write into the analyzer.
+ * 0, or -1 when memory runs out (logged). */
+int rm_ingest_revocation(struct rm_ingest *in, struct rm_str user, int64_t valid_from_ms);
+
 /* Log through the ingest's hook, printf-style. */
 void rm_ingest_log(struct rm_ingest *in, enum revmon_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -6,9 +6,10 @@
 #include <time.h>
 
 #include "analyze/analyze.h"
-#include "parse/parse.h"
 #include "conf/conf.h"
 #include "metrics/metrics.h"
+#include "monitor.h"
+#include "parse/parse.h"
 #include "sources/sources.h"
 #include "state.h"
 

@@ -88,8 +88,5 @@ struct rm_sim_params;
 /* The simulator's parameters as the sim_* keys (and token lifetimes) set them. */
 void rm_sim_params_from_settings(const struct rm_settings *s, struct rm_sim_params *p);
 
-/* Bytes of analyzer state a monitor holds, and the users and clients it
- * tracks (for memory reports; not part of the public API). */
-size_t rm_monitor_bytes(const revmon *m, size_t *users, size_t *clients);
 
 #endif

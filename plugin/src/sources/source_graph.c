@@ -260,10 +260,8 @@ static int resolve_wanted(struct graph_src *g)
 
 		if (r > 0)
 			return r == 2;
-		if (r == 0 && rm_sessions_decide(c, id, w->t, &v) == RM_SESSIONS_USE &&
-		    rm_analyzer_revoked(g->in->an, id, v) < 0)
-			rm_ingest_log(g->in, REVMON_LOG_ERR, "%s: out of memory: a revocation time dropped",
-			              g->src->name);
+		if (r == 0 && rm_sessions_decide(c, id, w->t, &v) == RM_SESSIONS_USE)
+			(void)rm_ingest_revocation(g->in, id, v); /* no memory: logged */
 		if (r < 0)
 			c->n_want = 0;
 		else
