@@ -52,6 +52,24 @@ def rebase_line(line, delta):
     return TS.sub(lambda m: fmt_time(parse_time(m.group(1)) + delta), line)
 
 
+def recent_records(revmon, users, workdir):
+    """The simulator's records of a users-strong tenant over two hours with a
+    mass revocation, moved so the newest is two minutes old, as lines; also
+    written to workdir/records.ndjson (returned) for a file replay."""
+    sim = subprocess.run([revmon, "simulate", "--shape", "ndjson", "--set", "sim_users=%d" % users,
+                          "--set", "sim_duration=2h", "--set", "sim_mass_revocation=1h",
+                          "--set", "sim_delivery_delay_max=0"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    recs = [json.loads(x) for x in sim if x.strip()]
+    newest = max(parse_time(r.get("createdDateTime") or r["activityDateTime"]) for r in recs)
+    delta = int(time.time() - 120 - newest)
+    lines = [rebase_line(x, delta) for x in sim if x.strip()]
+    replay = os.path.join(workdir, "records.ndjson")
+    with open(replay, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return lines, replay
+
+
 def b64url(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
@@ -191,6 +209,13 @@ class StandIn:
                 j += 1
             best = max(best, i - j + 1)
         return best
+
+    def secret_file(self, path):
+        """Write the client secret to path, private (0600); returns path."""
+        with open(path, "w") as f:
+            f.write(self.secret + "\n")
+        os.chmod(path, 0o600)
+        return path
 
     def token_url(self):
         return "%s/%s/oauth2/v2.0/token" % (self.base, self.tenant)

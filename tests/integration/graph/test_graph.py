@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from standin import StandIn, rebase_line, parse_time  # noqa: E402
+from standin import StandIn, recent_records  # noqa: E402
 from tally import Tally  # noqa: E402
 
 REVMON, CHECK = sys.argv[1], sys.argv[2]
@@ -81,23 +81,9 @@ def budget_ok(si, since, what):
 
 
 # ---- the records: the simulator's, moved so the newest is two minutes old ----
-sim = subprocess.run([REVMON, "simulate", "--shape", "ndjson", "--set", "sim_users=150",
-                      "--set", "sim_duration=2h", "--set", "sim_mass_revocation=1h",
-                      "--set", "sim_delivery_delay_max=0"],
-                     capture_output=True, text=True, check=True).stdout.splitlines()
-newest = max(parse_time((json.loads(x).get("createdDateTime") or json.loads(x)["activityDateTime"]))
-             for x in sim if x.strip())
-delta = int(time.time() - 120 - newest)
-lines = [rebase_line(x, delta) for x in sim if x.strip()]
-REPLAY = os.path.join(TMP, "records.ndjson")
-with open(REPLAY, "w") as f:
-    f.write("\n".join(lines) + "\n")
-
+lines, REPLAY = recent_records(REVMON, 150, TMP)
 si = StandIn(TMP, lines).start()
-SECRET_FILE = os.path.join(TMP, "client-secret")
-with open(SECRET_FILE, "w") as f:
-    f.write(si.secret + "\n")
-os.chmod(SECRET_FILE, 0o600)
+SECRET_FILE = si.secret_file(os.path.join(TMP, "client-secret"))
 print("stand-in on %s with %d sign-ins and %d audits" % (si.base, len(si.signins), len(si.audits)))
 
 try:

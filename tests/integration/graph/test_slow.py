@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "collectd"))
-from standin import StandIn, rebase_line, parse_time  # noqa: E402
+from standin import StandIn, recent_records  # noqa: E402
 from tally import Tally  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -92,22 +92,9 @@ def perf(out):
 
 
 # ---- records: a small simulated tenant, the newest two minutes old ----
-sim = subprocess.run([opts.revmon, "simulate", "--shape", "ndjson", "--set", "sim_users=60",
-                      "--set", "sim_duration=2h", "--set", "sim_mass_revocation=1h",
-                      "--set", "sim_delivery_delay_max=0"],
-                     capture_output=True, text=True, check=True).stdout.splitlines()
-recs = [json.loads(x) for x in sim if x.strip()]
-newest = max(parse_time(r.get("createdDateTime") or r["activityDateTime"]) for r in recs)
-delta = int(time.time() - 120 - newest)
-lines = [rebase_line(x, delta) for x in sim if x.strip()]
-REPLAY = os.path.join(TMP, "records.ndjson")
-with open(REPLAY, "w") as f:
-    f.write("\n".join(lines) + "\n")
+lines, REPLAY = recent_records(opts.revmon, 60, TMP)
 si = StandIn(TMP, lines).start()
-SECRET_FILE = os.path.join(TMP, "client-secret")
-with open(SECRET_FILE, "w") as f:
-    f.write(si.secret + "\n")
-os.chmod(SECRET_FILE, 0o600)
+SECRET_FILE = si.secret_file(os.path.join(TMP, "client-secret"))
 print("stand-in on %s: %d sign-ins, %d audits" % (si.base, len(si.signins), len(si.audits)))
 
 
