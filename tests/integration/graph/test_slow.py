@@ -3,12 +3,13 @@
 every request, token endpoint included, after 1 s, 5 s or 20 s, as real beta
 signIns pages often do. Requests run on across polls to their own time-out,
 so every record arrives and no failure is counted; and every host's timing
-promise still holds: `revmon report --timeout`, the check's `-t`, and
-collectd's read callback within its budget while requests are in flight.
+promise still holds: `revmon report --timeout`, the check's `-t`,
+collectd's read callback within its budget while requests are in flight,
+and the subagent answering SNMP at once while its worker waits on Graph.
 Also: the app's token requests ask for graph_scope when it is set.
 
 usage: test_slow.py --revmon R --check C [--plugin revmon.so --collectd D
-                    --collectdctl CTL [--preload ASAN]]
+                    --collectdctl CTL [--preload ASAN]] [--agent revmon-agentx]
 """
 import argparse
 import json
@@ -24,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "collectd"))
+sys.path.insert(0, os.path.join(HERE, "..", "snmp"))
 from standin import StandIn, recent_records  # noqa: E402
 from tally import Tally  # noqa: E402
 
@@ -34,6 +36,7 @@ ap.add_argument("--plugin")
 ap.add_argument("--collectd")
 ap.add_argument("--collectdctl")
 ap.add_argument("--preload")
+ap.add_argument("--agent")
 opts = ap.parse_args()
 
 TMP = tempfile.mkdtemp(prefix="revmon-slow-")
@@ -135,6 +138,44 @@ def collectd_slow(latency):
         d.stop()
 
 
+def agent_slow(latency):
+    """The subagent's worker polls a Graph that answers in latency s (every
+    2 s, budget 1.5 s): every record arrives in its row, no error counted,
+    and SNMP requests are answered at once from the published snapshot."""
+    import snmpharness
+    reg = snmpharness.registry(opts.revmon)
+    rig = snmpharness.Rig(None, opts.revmon, opts.agent, "/nonexistent", os.path.join(HERE, "..", "snmp"))
+    col = {n: "%s.%d.1" % (snmpharness.TABLE, reg[n][1]) for n in ("events_ingested", "source_errors")}
+    slowest = [0.0]
+
+    def value(name):
+        t = time.monotonic()
+        got = rig.get(col[name])
+        slowest[0] = max(slowest[0], time.monotonic() - t)
+        v = got.get(col[name])
+        return v[1] if v and isinstance(v[1], int) else None
+    try:
+        body = "source = graph\npoll_interval = 2s\npoll_budget = 1500ms\n" + "".join(
+            "%s = %s\n" % tuple(kv.split("=", 1)) for kv in graph_keys(si, "graph_page_size=1000"))
+        rig.write_agent_conf([("slow", body)])
+        rig.start_master()
+        rig.start_agent()
+        t0 = time.monotonic()
+        rig.wait_for("every record in the subagent's row", lambda: value("events_ingested") == len(lines),
+                     timeout=240)
+        took = time.monotonic() - t0
+        print("     subagent at %g s per answer: %d records in %.1f s; slowest SNMP get %.2f s"
+              % (latency, len(lines), took, slowest[0]))
+        check(value("source_errors") == 0, "subagent: no source error counted")
+        check(slowest[0] < 1.0, "subagent: SNMP answered at once while the worker waited on Graph "
+              "(slowest get %.2f s)" % slowest[0])
+        check(rig.stop_agent() == 0, "subagent: SIGTERM ends it cleanly")
+    except snmpharness.Fail as e:
+        check(False, "subagent: %s\n%s" % (e, rig.log("agent.log")[-2000:]))
+    finally:
+        rig.close(keep=bool(TALLY.failures))
+
+
 try:
     p, ref, _ = report(si, source="file:" + REPLAY)
     check(p.returncode == 0 and metric(ref, "events_ingested") == len(lines), "file replay runs")
@@ -188,6 +229,10 @@ try:
         collectd_slow(5)
     else:
         print("     (collectd not built here: its part skipped)")
+    if opts.agent:
+        agent_slow(5)
+    else:
+        print("     (revmon-agentx not built here: its part skipped)")
 finally:
     si.stop()
 
