@@ -12,8 +12,8 @@ pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq 
 	librrd8
 	snmpd snmp libsnmp-dev smitools
 	nagios4-core monitoring-plugins-basic
-	# the package test: dpkg-shlibdeps, man -l
-	dpkg-dev man-db groff-base
+	# the package test: dpkg-shlibdeps, man -l, CPack's shlibdeps (file)
+	dpkg-dev man-db groff-base file
 	# libFuzzer targets (tests/fuzz/run.sh): clang and its fuzzer runtime
 	clang libclang-rt-14-dev
 	# the probe test's OAuth 2.0 provider (oidc-provider, installed by npm ci)

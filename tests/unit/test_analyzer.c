@@ -452,6 +452,69 @@ static void test_activity_configuration(void **state)
 	revmon_snapshot_free(s);
 }
 
+/* A record re-read by a live source (feed_again) is dropped without being
+ * counted as a duplicate; one that is older than dedupe_horizon is still
+ * recognised while a source says it may come again (keep_ids_from), and
+ * only then. Returns how many records the second delivery of "old" added. */
+static uint64_t reread_after_3h(int keep)
+{
+	struct rm_event ev = {0};
+	revmon_snapshot *s;
+	uint64_t before, after;
+
+	start(NULL);
+	if (keep)
+		rm_analyzer_keep_ids_from(an, T0);
+	signin_id("old", T0, "u1", "a", 0, 0, 1, 0);
+	/* three hours later, enough records that the id table grows and
+	 * forgets what is older than the horizon (2 h) */
+	for (int i = 0; i < 70000; i++)
+		signin(T0 + S(3 * 3600) + i, "u1", "a", 0, 0, 1, 0);
+	s = snap(T0 + S(4 * 3600));
+	before = n(s, RM_M_EVENTS_INGESTED);
+	revmon_snapshot_free(s);
+	ev.kind = RM_EV_SIGNIN;
+	ev.id = str("old");
+	ev.time_ms = T0;
+	ev.user_id = ev.upn = ev.app_id = ev.app_name = str("u1");
+	ev.device_id = str("");
+	ev.cae = 1;
+	assert_int_equal(rm_analyzer_feed_again(an, &ev), 0);
+	s = snap(T0 + S(4 * 3600));
+	after = n(s, RM_M_EVENTS_INGESTED);
+	assert_int_equal(n(s, RM_M_EVENTS_DUPLICATE), 0);
+	revmon_snapshot_free(s);
+	teardown(NULL);
+	return after - before;
+}
+
+static void test_rereads(void **state)
+{
+	revmon_snapshot *s;
+
+	(void)state;
+	start(NULL);
+	signin_id("r1", T0, "u1", "a", 0, 0, 1, 0);
+	{
+		struct rm_event ev = {0};
+
+		ev.kind = RM_EV_SIGNIN;
+		ev.id = str("r1");
+		ev.time_ms = T0;
+		ev.user_id = ev.upn = ev.app_id = ev.app_name = str("u1");
+		ev.device_id = str("");
+		assert_int_equal(rm_analyzer_feed_again(an, &ev), 0);
+		assert_int_equal(rm_analyzer_feed(an, &ev), 0);
+	}
+	s = snap(T0 + S(60));
+	assert_int_equal(n(s, RM_M_EVENTS_INGESTED), 1);
+	assert_int_equal(n(s, RM_M_EVENTS_DUPLICATE), 1); /* only the plain feed counts */
+	revmon_snapshot_free(s);
+	teardown(NULL);
+	assert_int_equal(reread_after_3h(1), 0); /* kept: dropped */
+	assert_int_equal(reread_after_3h(0), 1); /* forgotten: the control */
+}
+
 /* State is bounded by active clients, not by events: a long stream of
  * sign-ins from rotating users leaves only the recent ones tracked. */
 static void test_memory_bounded(void **state)
@@ -489,6 +552,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_cae_ratio_classes_and_dedupe, teardown),
 		cmocka_unit_test_teardown(test_activity_configuration, teardown),
 		cmocka_unit_test_teardown(test_memory_bounded, teardown),
+		cmocka_unit_test_teardown(test_rereads, teardown),
 		cmocka_unit_test_teardown(test_revoked_from_the_user_property, teardown),
 	};
 

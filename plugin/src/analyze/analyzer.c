@@ -68,8 +68,17 @@ static int keep_seen(void *rec, void *ctx)
 {
 	const struct seen *sn = rec;
 	const struct rm_analyzer *a = ctx;
+	int64_t floor = a->wm - a->s->dedupe_horizon_ms;
 
-	return sn->time_ms >= a->wm - a->s->dedupe_horizon_ms;
+	/* a live source catching up may re-read windows older than the horizon */
+	if (a->keep_ids_from && a->keep_ids_from < floor)
+		floor = a->keep_ids_from;
+	return sn->time_ms >= floor;
+}
+
+void rm_analyzer_keep_ids_from(struct rm_analyzer *a, int64_t floor_ms)
+{
+	a->keep_ids_from = floor_ms;
 }
 
 struct rm_analyzer *rm_analyzer_new(const struct rm_settings *s)
@@ -600,7 +609,9 @@ static int on_signin(struct rm_analyzer *a, const struct rm_event *ev)
 	return 0;
 }
 
-int rm_analyzer_feed(struct rm_analyzer *a, const struct rm_event *ev)
+/* Ingest ev once; a record seen before counts as a duplicate when
+ * count_dup says so. */
+static int feed(struct rm_analyzer *a, const struct rm_event *ev, int count_dup)
 {
 	uint64_t key = rm_key_of(rm_hash(ev->id.p, ev->id.n, (uint64_t)ev->kind));
 	struct seen *sn;
@@ -612,7 +623,8 @@ int rm_analyzer_feed(struct rm_analyzer *a, const struct rm_event *ev)
 	if (!sn)
 		goto oom;
 	if (!created) {
-		a->m[RM_M_EVENTS_DUPLICATE]++;
+		if (count_dup)
+			a->m[RM_M_EVENTS_DUPLICATE]++;
 		return 0;
 	}
 	sn->time_ms = ev->time_ms;
@@ -624,6 +636,16 @@ int rm_analyzer_feed(struct rm_analyzer *a, const struct rm_event *ev)
 oom:
 	a->m[RM_M_EVENTS_REJECTED]++;
 	return -1;
+}
+
+int rm_analyzer_feed(struct rm_analyzer *a, const struct rm_event *ev)
+{
+	return feed(a, ev, 1);
+}
+
+int rm_analyzer_feed_again(struct rm_analyzer *a, const struct rm_event *ev)
+{
+	return feed(a, ev, 0);
 }
 
 /* ---- snapshot ---- */

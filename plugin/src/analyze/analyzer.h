@@ -24,6 +24,13 @@ void rm_analyzer_free(struct rm_analyzer *a);
 /* Ingest one event (deduplicated by record id). Returns 0, or -1 when memory
  * runs out (the event is then counted as rejected). */
 int rm_analyzer_feed(struct rm_analyzer *a, const struct rm_event *ev);
+/* The same for a source that reads overlapping windows again on purpose
+ * (late logs): a record it delivered before is dropped without being
+ * counted as a duplicate. */
+int rm_analyzer_feed_again(struct rm_analyzer *a, const struct rm_event *ev);
+/* Keep the ids of events at or after floor_ms even past dedupe_horizon: a
+ * live source may deliver them again (0: no such floor). */
+void rm_analyzer_keep_ids_from(struct rm_analyzer *a, int64_t floor_ms);
 /* A revocation of user_id (plain text) at valid_from_ms learned outside
  * the logs (the user's signInSessionsValidFromDateTime): counted as
  * inferred unless it is one already known, and matched with the user's

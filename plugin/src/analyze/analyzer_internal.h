@@ -91,6 +91,7 @@ struct bucket {
 struct rm_analyzer {
 	const struct rm_settings *s;
 	int64_t wm; /* newest event time */
+	int64_t keep_ids_from; /* ids of events from here on are kept (0: none) */
 
 	struct rm_table users, clients, stale, seen, inter;
 

@@ -51,7 +51,8 @@ static void on_event(void *ctx, const struct rm_event *parsed)
 			return;
 		ev = &mine;
 	}
-	if (rm_analyzer_feed(in->an, ev) < 0 && in->logged++ < REJECT_LOG_MAX)
+	if ((in->rereads ? rm_analyzer_feed_again(in->an, ev) : rm_analyzer_feed(in->an, ev)) < 0 &&
+	    in->logged++ < REJECT_LOG_MAX)
 		rm_ingest_log(in, REVMON_LOG_ERR, "%s: out of memory: record dropped", in->origin);
 }
 

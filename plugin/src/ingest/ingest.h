@@ -32,6 +32,9 @@ struct rm_ingest {
 	 * every record goes on as parsed. */
 	int (*accept)(void *ctx, struct rm_event *ev);
 	void *accept_ctx;
+	/* The source reads overlapping windows again on purpose (late logs):
+	 * what it delivered before is dropped without counting as a duplicate. */
+	int rereads;
 };
 
 struct rm_doc_result;

@@ -213,6 +213,20 @@ static void report_progress(struct revmon *m)
 		m->hooks.progress(m->hooks.ctx, done, total);
 }
 
+/* The analyzer keeps the ids that any source may deliver again. */
+static void keep_reread_ids(revmon *m)
+{
+	int64_t floor = 0;
+
+	for (size_t i = 0; i < m->n_src; i++) {
+		int64_t f = m->src[i]->ops->reread_floor ? m->src[i]->ops->reread_floor(m->src[i]) : 0;
+
+		if (f && (!floor || f < floor))
+			floor = f;
+	}
+	rm_analyzer_keep_ids_from(m->an, floor);
+}
+
 int revmon_poll(revmon *m, int budget_ms)
 {
 	int64_t start = rm_monotonic_ms(), deadline;
@@ -221,6 +235,7 @@ int revmon_poll(revmon *m, int budget_ms)
 	if (budget_ms < 1)
 		budget_ms = 1;
 	deadline = start + budget_ms;
+	keep_reread_ids(m);
 	for (size_t i = 0; i < m->n_src; i++) {
 		struct rm_source *src = m->src[i];
 		struct revmon_error err = {{0}};

@@ -44,6 +44,10 @@ struct rm_source_ops {
 	void (*free)(struct rm_source *src);
 	/* The drill's latest results (the probe source); NULL for the others. */
 	void (*probe_results)(const struct rm_source *src, struct rm_probe_results *out);
+	/* The oldest event time the source may deliver again (a live source
+	 * re-reading windows), so the analyzer keeps those ids; 0: none. NULL
+	 * for sources that never re-read. */
+	int64_t (*reread_floor)(const struct rm_source *src);
 };
 
 struct rm_source {

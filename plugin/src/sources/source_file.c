@@ -435,8 +435,15 @@ static int file_load(struct rm_source *src, const void *buf, size_t len, struct 
 	return 0;
 }
 
-static const struct rm_source_ops file_ops = {file_poll, file_now, file_done, file_progress,
-                                              file_save, file_load, file_free, NULL};
+static const struct rm_source_ops file_ops = {
+	.poll = file_poll,
+	.now = file_now,
+	.done = file_done,
+	.progress = file_progress,
+	.save = file_save,
+	.load = file_load,
+	.free = file_free,
+};
 
 struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings *s,
                                      struct revmon_error *err)

@@ -4,10 +4,11 @@
  * (interactive, the default of that list), the same with the
  * signInEventTypes filter for non-interactive sign-ins, and v1.0
  * auditLogs/directoryAudits. Each window is [cursor - overlap, now]: logs
- * arrive late, so every poll re-reads graph_overlap before the last window
- * and drops the records it has already delivered (ids remembered for as
- * long as they can be re-read; kept in the state file with the cursors, so
- * a restarted check neither counts twice nor misses).
+ * arrive late, so every poll re-reads graph_overlap before the last window;
+ * the analyzer drops the records already delivered by id (it keeps the ids
+ * as far back as a window can read again: graph_reread_floor, from the
+ * cursors kept in the state file), so a restarted check neither counts
+ * twice nor misses.
  *
  * Pages are followed by @odata.nextLink verbatim (only on graph_base's
  * origin: the link gets our token). Requests to the audit-log endpoints are
@@ -41,7 +42,7 @@
 #define TOKEN_RETRY_BASE_MS 5000 /* identity platform: first retry after >= 5 s */
 #define RETRY_CAP_MS 60000
 #define MAX_RATE 5
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 #define SEEN_SLACK_MS 60000
 #define MAX_ATTEMPTS 5 /* per page */
 #define RETRY_SPAN_MS 20000 /* per page: retries end this long after the first failure */
@@ -62,11 +63,6 @@ struct stream {
 	int64_t win_hi_ms;      /* upper bound of that window */
 };
 
-struct seen {
-	uint64_t key;
-	int64_t time_ms;
-};
-
 struct graph_src {
 	struct rm_http *http;
 	struct rm_entra_app *app;
@@ -79,8 +75,6 @@ struct graph_src {
 	unsigned page_size, rate;
 	int64_t sent[MAX_RATE]; /* wall times of the latest requests, a ring */
 	unsigned n_sent, sent_pos;
-	struct rm_table seen;   /* ids delivered that a window may read again */
-	int64_t seen_floor_ms;
 	uint64_t rng;
 	int64_t wall0, mono0;   /* clocks at the start of the current poll */
 	int64_t now_ms;         /* wall clock when the last poll ended */
@@ -156,16 +150,6 @@ int rm_graph_same_origin(const char *base, const char *url)
 	size_t n = origin_len(base);
 
 	return n && origin_len(url) == n && strncasecmp(base, url, n) == 0;
-}
-
-/* --- dedupe of re-read windows --- */
-
-static int keep_seen(void *rec, void *ctx)
-{
-	const struct seen *s = rec;
-	const struct graph_src *g = ctx;
-
-	return s->time_ms >= g->seen_floor_ms;
 }
 
 /* Start the lookup of one user's signInSessionsValidFromDateTime. 0
@@ -297,33 +281,21 @@ static int accept_event(void *ctx, struct rm_event *ev)
 {
 	struct graph_src *g = ctx;
 
-	if (ev->id.n) {
-		int created = 0;
-		struct seen *s = rm_table_upsert(
-			&g->seen, rm_key_of(rm_hash(ev->id.p, ev->id.n, (uint64_t)ev->kind)), &created);
-
-		/* no memory: the analyzer's own dedupe still applies */
-		if (s && !created)
-			return 0;
-		if (s)
-			s->time_ms = ev->time_ms;
-	}
 	complete_revocation(g, ev);
 	return 1;
 }
 
-/* Forget ids no window can read again. */
-static void prune_seen(struct graph_src *g)
+/* The oldest event time a window may read again: the earliest cursor,
+ * less the overlap (and a margin for the clocks); 0 before any is read. */
+static int64_t graph_reread_floor(const struct rm_source *src)
 {
+	const struct graph_src *g = src->impl;
 	int64_t floor = INT64_MAX;
 
 	for (size_t i = 0; i < N_STREAMS; i++)
 		if (g->st[i].enabled && g->st[i].cursor_ms && g->st[i].cursor_ms < floor)
 			floor = g->st[i].cursor_ms;
-	if (floor == INT64_MAX)
-		return;
-	g->seen_floor_ms = floor - g->overlap_ms - SEEN_SLACK_MS;
-	rm_table_filter(&g->seen);
+	return floor == INT64_MAX ? 0 : floor - g->overlap_ms - SEEN_SLACK_MS;
 }
 
 /* --- the request budget --- */
@@ -622,10 +594,8 @@ static int poll_stream(struct rm_source *src, struct graph_src *g, struct stream
 		}
 		free(st->next);
 		st->next = next;
-		if (!next) {
+		if (!next)
 			st->cursor_ms = st->win_hi_ms;
-			prune_seen(g);
-		}
 		if (rm_monotonic_ms() >= deadline) {
 			rc = FETCH_BUDGET;
 			break;
@@ -652,6 +622,7 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 	}
 	in->accept = accept_event;
 	in->accept_ctx = g;
+	in->rereads = 1;
 	g->src = src;
 	g->in = in;
 	g->deadline = deadline;
@@ -678,6 +649,7 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 	g->now_ms = wall_now(g);
 	g->in = NULL;
 	in->accept = NULL;
+	in->rereads = 0;
 	in->doc_name = NULL;
 	return rc;
 }
@@ -699,13 +671,12 @@ static int graph_done(const struct rm_source *src)
 	return g->caught_up;
 }
 
-/* Cursors, the request times and the ids a window may read again; also the
- * source's own counters. Never a token or a secret. */
+/* Cursors and the request times; also the source's own counters. Never a
+ * token or a secret. (Version 1 also held the ids a window may read again:
+ * the analyzer keeps those now.) */
 static int graph_save(const struct rm_source *src, struct rm_buf *out)
 {
 	const struct graph_src *g = src->impl;
-	const struct seen *s;
-	size_t i = 0;
 	int e = 0;
 
 	e |= rm_put_u32(out, STATE_VERSION);
@@ -716,11 +687,6 @@ static int graph_save(const struct rm_source *src, struct rm_buf *out)
 		e |= rm_put_i64(out, g->sent[(g->sent_pos + MAX_RATE - g->n_sent + k) % MAX_RATE]);
 	e |= rm_put_u64(out, src->throttled);
 	e |= rm_put_u64(out, src->errors);
-	e |= rm_put_u64(out, g->seen.count);
-	while ((s = rm_table_next(&g->seen, &i)) != NULL) {
-		e |= rm_put_u64(out, s->key);
-		e |= rm_put_i64(out, s->time_ms);
-	}
 	return e ? -1 : 0;
 }
 
@@ -729,9 +695,9 @@ static int graph_load(struct rm_source *src, const void *buf, size_t len, struct
 	struct graph_src *g = src->impl;
 	struct rm_rd r = {buf, len, 0, 0};
 	uint64_t n;
-	uint32_t n_sent;
+	uint32_t n_sent, version = rm_get_u32(&r);
 
-	if (rm_get_u32(&r) != STATE_VERSION)
+	if (version != STATE_VERSION && version != 1)
 		goto bad;
 	for (size_t k = 0; k < N_STREAMS; k++)
 		g->st[k].cursor_ms = rm_get_i64(&r);
@@ -743,21 +709,11 @@ static int graph_load(struct rm_source *src, const void *buf, size_t len, struct
 		rate_record(g, rm_get_i64(&r));
 	src->throttled = rm_get_u64(&r);
 	src->errors = rm_get_u64(&r);
-	n = rm_get_count(&r, 16);
+	/* version 1: the ids the analyzer now keeps itself (it has them too) */
+	n = version == 1 ? rm_get_count(&r, 16) : 0;
 	for (uint64_t k = 0; k < n && !r.bad; k++) {
-		uint64_t key = rm_get_u64(&r);
-		int64_t t = rm_get_i64(&r);
-		int created;
-		struct seen *s;
-
-		if (!key)
-			goto bad;
-		s = rm_table_upsert(&g->seen, key, &created);
-		if (!s) {
-			rm_errorf(err, "%s: out of memory", src->name);
-			return -1;
-		}
-		s->time_ms = t;
+		(void)rm_get_u64(&r);
+		(void)rm_get_i64(&r);
 	}
 	if (r.bad || r.pos != r.n)
 		goto bad;
@@ -776,15 +732,21 @@ static void graph_free(struct rm_source *src)
 		rm_http_free(g->http);
 		for (size_t k = 0; k < N_STREAMS; k++)
 			free(g->st[k].next);
-		rm_table_free(&g->seen);
 		rm_sessions_free(&g->sessions);
 		free(g->base);
 	}
 	rm_source_release(src);
 }
 
-static const struct rm_source_ops graph_ops = {graph_poll, graph_now, graph_done, NULL,
-                                               graph_save, graph_load, graph_free, NULL};
+static const struct rm_source_ops graph_ops = {
+	.poll = graph_poll,
+	.now = graph_now,
+	.done = graph_done,
+	.save = graph_save,
+	.load = graph_load,
+	.free = graph_free,
+	.reread_floor = graph_reread_floor,
+};
 
 struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings *s,
                                       struct revmon_error *err)
@@ -797,7 +759,6 @@ struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings
 		return NULL;
 	g = src->impl;
 	src->counts_errors = 1;
-	rm_table_init(&g->seen, sizeof(struct seen), keep_seen, g);
 	rm_sessions_init(&g->sessions);
 	g->sessions_on = s->graph_session_lookup;
 	g->base = strdup(s->graph_base);

@@ -864,9 +864,15 @@ static void probe_free(struct rm_source *src)
 	rm_source_release(src);
 }
 
-static const struct rm_source_ops probe_ops = {probe_poll, probe_now, probe_done, NULL,
-                                               probe_save, probe_load, probe_free,
-                                               probe_results};
+static const struct rm_source_ops probe_ops = {
+	.poll = probe_poll,
+	.now = probe_now,
+	.done = probe_done,
+	.save = probe_save,
+	.load = probe_load,
+	.free = probe_free,
+	.probe_results = probe_results,
+};
 
 static char *dup_or_null(const char *s)
 {

@@ -112,8 +112,14 @@ static int sim_load(struct rm_source *src, const void *buf, size_t len, struct r
 	return 0;
 }
 
-static const struct rm_source_ops sim_ops = {sim_poll, sim_now, sim_done, NULL,
-                                             sim_save, sim_load, sim_free, NULL};
+static const struct rm_source_ops sim_ops = {
+	.poll = sim_poll,
+	.now = sim_now,
+	.done = sim_done,
+	.save = sim_save,
+	.load = sim_load,
+	.free = sim_free,
+};
 
 void rm_sim_params_from_settings(const struct rm_settings *s, struct rm_sim_params *p)
 {

@@ -3,6 +3,7 @@
 every metric, thresholds, timeouts, state files, --extra-opts, bad input."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,7 +77,12 @@ def t_source_down_is_critical_and_unusable_is_unknown():
     os.chmod(locked, 0o000)
     try:
         if os.geteuid() == 0:
-            cmd = ["runuser", "-u", "nobody", "--", CHECK, "--no-state", "--source", f"file:{locked}"]
+            # nobody may not reach the build tree (a clone under /root is
+            # 0700): run a copy from the test's own directory
+            mine = os.path.join(TMP, "check_revocation")
+            shutil.copy(CHECK, mine)
+            os.chmod(mine, 0o755)
+            cmd = ["runuser", "-u", "nobody", "--", mine, "--no-state", "--source", f"file:{locked}"]
         else:
             cmd = [CHECK, "--no-state", "--source", f"file:{locked}"]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
