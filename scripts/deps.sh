@@ -8,8 +8,9 @@ pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq 
 	libcurl4-openssl-dev libssl-dev openssl
 	# the monitoring hosts the adapters are tested under
 	collectd-core collectd-dev collectd-utils socat
-	# the stock collectd.conf (the package test) loads rrdtool: collectd-core only recommends it
-	librrd8
+	# the stock collectd.conf (the package test) loads rrdtool and netlink: collectd-core only
+	# recommends their libraries
+	librrd8 libmnl0
 	snmpd snmp libsnmp-dev smitools
 	nagios4-core monitoring-plugins-basic
 	# the package test: dpkg-shlibdeps, man -l, CPack's shlibdeps (file)
