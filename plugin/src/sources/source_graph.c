@@ -43,7 +43,7 @@
 #define RETRY_CAP_MS 60000
 #define MAX_RATE 5
 #define STATE_VERSION 2
-#define SEEN_SLACK_MS 60000
+#define REREAD_SLACK_MS 60000 /* our clock and the server's disagree this much at most */
 #define MAX_ATTEMPTS 5 /* per page */
 #define RETRY_SPAN_MS 20000 /* per page: retries end this long after the first failure */
 
@@ -295,7 +295,7 @@ static int64_t graph_reread_floor(const struct rm_source *src)
 	for (size_t i = 0; i < N_STREAMS; i++)
 		if (g->st[i].enabled && g->st[i].cursor_ms && g->st[i].cursor_ms < floor)
 			floor = g->st[i].cursor_ms;
-	return floor == INT64_MAX ? 0 : floor - g->overlap_ms - SEEN_SLACK_MS;
+	return floor == INT64_MAX ? 0 : floor - g->overlap_ms - REREAD_SLACK_MS;
 }
 
 /* --- the request budget --- */
