@@ -221,8 +221,11 @@ def t_collectd_stock_config_with_snippet():
     plugin_log = os.path.join(T, "collectd-plugins.log")
     with open(conf, "w") as f:
         # Debian's stock configuration, the drop-in directory it includes,
-        # and a unix socket for the test to read values through.
-        f.write('Include "/usr/share/doc/collectd-core/examples/collectd.conf"\n'
+        # and a unix socket for the test to read values through. The host
+        # name is given: the stock FQDNLookup makes collectd exit on a host
+        # whose name does not resolve (a fresh chroot, a container).
+        f.write('Hostname "revmon-package-test"\nFQDNLookup false\n'
+                'Include "/usr/share/doc/collectd-core/examples/collectd.conf"\n'
                 '<Include "/etc/collectd/collectd.conf.d">\n  Filter "*.conf"\n</Include>\n'
                 f'LoadPlugin unixsock\n<Plugin unixsock>\n  SocketFile "{sock}"\n  SocketGroup "root"\n</Plugin>\n'
                 # the stock configuration logs to syslog: keep a copy for the failure message
