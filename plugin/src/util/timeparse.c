@@ -61,6 +61,39 @@ static unsigned days_in_month(int y, int m)
 	return m == 2 && leap(y) ? 29 : dim[m - 1];
 }
 
+/* The calendar and clock fields of either form, range-checked. */
+static int fields_ok(int y, int mo, int d, int h, int mi, int sec)
+{
+	return y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 &&
+	       (unsigned)d <= days_in_month(y, mo) && h >= 0 && h <= 23 && mi >= 0 &&
+	       mi <= 59 && sec >= 0 && sec <= 59;
+}
+
+/* A fraction after the '.' at s[*p - 1]: at least one digit, any number;
+ * keeps milliseconds and drops the rest (Graph writes up to 7 digits).
+ * Returns the ms, or -1 when no digit follows. */
+static int fraction(const char *s, size_t n, size_t *p)
+{
+	int frac = 0, nd = 0;
+
+	while (*p < n && s[*p] >= '0' && s[*p] <= '9') {
+		if (nd < 3)
+			frac = frac * 10 + (s[*p] - '0');
+		nd++;
+		(*p)++;
+	}
+	if (nd == 0)
+		return -1;
+	for (; nd < 3; nd++)
+		frac *= 10;
+	return frac;
+}
+
+static int64_t instant(int y, int mo, int d, int h, int mi, int sec)
+{
+	return rm_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
+}
+
 int rm_time_parse(const char *s, size_t n, int64_t *ms)
 {
 	int y, mo, d, h, mi, sec, frac = 0, off = 0;
@@ -77,26 +110,13 @@ int rm_time_parse(const char *s, size_t n, int64_t *ms)
 	h = digits(s + 11, 2);
 	mi = digits(s + 14, 2);
 	sec = digits(s + 17, 2);
-	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
-	    (unsigned)d > days_in_month(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-	    sec < 0 || sec > 59)
+	if (!fields_ok(y, mo, d, h, mi, sec))
 		return -1;
 
 	if (p < n && s[p] == '.') {
-		int nd = 0;
-
 		p++;
-		/* keep milliseconds, drop the rest (Graph writes up to 7 digits) */
-		while (p < n && s[p] >= '0' && s[p] <= '9') {
-			if (nd < 3)
-				frac = frac * 10 + (s[p] - '0');
-			nd++;
-			p++;
-		}
-		if (nd == 0)
+		if ((frac = fraction(s, n, &p)) < 0)
 			return -1;
-		for (; nd < 3; nd++)
-			frac *= 10;
 	}
 
 	if (p < n && (s[p] == 'Z' || s[p] == 'z')) {
@@ -122,8 +142,7 @@ int rm_time_parse(const char *s, size_t n, int64_t *ms)
 	if (p != n)
 		return -1;
 
-	v = ((rm_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
-	      sec - off) * 1000) + frac;
+	v = (instant(y, mo, d, h, mi, sec) - off) * 1000 + frac;
 	/* the offset may carry the instant out of 1970..9999 (found by
 	 * fuzzing: "1970-01-01T00:00:00+01:00" was a negative time, which
 	 * rm_time_format cannot write back) */
@@ -131,6 +150,82 @@ int rm_time_parse(const char *s, size_t n, int64_t *ms)
 		return -1;
 	*ms = v;
 	return 0;
+}
+
+/* lo..hi decimal digits at s[*p], as many as there are up to hi; -1 when
+ * fewer than lo. */
+static int number(const char *s, size_t n, size_t *p, int lo, int hi)
+{
+	int v = 0, nd = 0;
+
+	while (nd < hi && *p < n && s[*p] >= '0' && s[*p] <= '9') {
+		v = v * 10 + (s[*p] - '0');
+		nd++;
+		(*p)++;
+	}
+	return nd >= lo ? v : -1;
+}
+
+/* Consume the byte c at s[*p]; 1 when it was there. */
+static int take(const char *s, size_t n, size_t *p, char c)
+{
+	if (*p < n && s[*p] == c) {
+		(*p)++;
+		return 1;
+	}
+	return 0;
+}
+
+/* " AM" / " PM" (any case) ending the text: 0 AM, 12 PM, -1 something else. */
+static int meridiem(const char *s, size_t n, size_t p)
+{
+	char a, m;
+
+	if (n - p != 3 || s[p] != ' ')
+		return -1;
+	a = (char)(s[p + 1] | 0x20);
+	m = (char)(s[p + 2] | 0x20);
+	if (m != 'm' || (a != 'a' && a != 'p'))
+		return -1;
+	return a == 'p' ? 12 : 0;
+}
+
+/* M/D/YYYY[,] h:mm:ss[.f…][ AM|PM], month first (see the header). */
+static int parse_us(const char *s, size_t n, int64_t *ms)
+{
+	int y, mo, d, h, mi, sec, frac = 0, half = -1;
+	size_t p = 0;
+
+	mo = number(s, n, &p, 1, 2);
+	if (mo < 0 || !take(s, n, &p, '/') || (d = number(s, n, &p, 1, 2)) < 0 ||
+	    !take(s, n, &p, '/') || (y = number(s, n, &p, 4, 4)) < 0)
+		return -1;
+	take(s, n, &p, ','); /* the Log Analytics portal's "M/D/YYYY, h:mm…" */
+	if (!take(s, n, &p, ' ') || (h = number(s, n, &p, 1, 2)) < 0 || !take(s, n, &p, ':') ||
+	    (mi = number(s, n, &p, 2, 2)) < 0 || !take(s, n, &p, ':') ||
+	    (sec = number(s, n, &p, 2, 2)) < 0)
+		return -1;
+	if (take(s, n, &p, '.') && (frac = fraction(s, n, &p)) < 0)
+		return -1;
+	if (p != n && (half = meridiem(s, n, p)) < 0)
+		return -1;
+	/* with AM/PM the hour is 1..12, and 12 AM is midnight */
+	if (half >= 0) {
+		if (h < 1 || h > 12)
+			return -1;
+		h = h % 12 + half;
+	}
+	if (!fields_ok(y, mo, d, h, mi, sec))
+		return -1;
+	*ms = instant(y, mo, d, h, mi, sec) * 1000 + frac;
+	return 0;
+}
+
+int rm_time_parse_any(const char *s, size_t n, int64_t *ms)
+{
+	if (rm_time_parse(s, n, ms) == 0)
+		return 0;
+	return parse_us(s, n, ms);
 }
 
 char *rm_time_format(int64_t ms, int with_ms, char *out, size_t cap)
