@@ -29,6 +29,7 @@ targets=(
 	"json_diff 16384 json.dict tests/fixtures/records/*.json tests/fixtures/nagios/*.ndjson"
 	"aadsts_text 2048 - -"
 	"timeparse 64 - -"
+	"csv 4096 csv.dict -"
 	"conf 4096 conf.dict snmp/revmon-agentx.conf.example"
 	"state 65536 - -"
 	"nagios_range 96 - -"
