@@ -50,12 +50,12 @@ struct rm_csv_field {
  *   RM_CSV_BAD       *end is past the line break that ends the physical line
  *                    holding the offending byte (len for an unterminated
  *                    quote at eof); *bad_at (when not NULL) is that byte.
- *   RM_CSV_INCOMPLETE only when !eof: the answer depends on bytes after len;
- *                    *end = pos. Given more bytes the answer is the same as
- *                    with them all from the start (a record, its fields and
- *                    *end do not depend on how the file was cut), which a
- *                    caller that caps its buffer turns into a skip with
- *                    rm_csv_line_end.
+ *   RM_CSV_INCOMPLETE only when !eof: the answer depends on bytes after len
+ *                    (*end = pos). Any other answer is final: more bytes
+ *                    would not change it, so the result never depends on
+ *                    where a read cut the file. A caller whose buffer is full
+ *                    and still gets INCOMPLETE (a stray quote) may give up on
+ *                    the line with rm_csv_line_end.
  *   RM_CSV_END       only at eof: *end = len.
  * On OK, TOO_MANY and BAD, pos < *end <= len. fields may be NULL when
  * max_fields is 0 (to skip or count records). Nothing is allocated. */
