@@ -57,7 +57,7 @@ static const char *const names[] = {"scan", "records", "jansson"};
 /* One pass over every line of the file. */
 static void pass(enum mode m, const char *buf, size_t len, struct counts *c)
 {
-	static const struct rm_sink sink = {nop_event, nop_reject, NULL};
+	static const struct rm_sink sink = {.event = nop_event, .reject = nop_reject};
 	const char *p = buf, *end = buf + len;
 
 	memset(c, 0, sizeof *c);

@@ -97,12 +97,12 @@ static void mine_event(void *ctx, const struct rm_event *ev)
 
 void mine_doc(const char *buf, size_t len, struct outcome *o)
 {
-	struct rm_sink sink = {mine_event, NULL, o};
+	struct rm_sink sink = {.event = mine_event, .ctx = o};
 	struct rm_doc_result res;
 
 	o->ret = rm_doc_parse(buf, len, &sink, &res);
 	o->records = res.records;
-	o->skipped = res.skipped;
+	o->skipped = res.ignored;
 	o->rejected = res.rejected;
 	if (res.next_link.n || res.next_link.p) {
 		char *tmp = must(malloc(res.next_link.n + 1));

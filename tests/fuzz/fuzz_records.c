@@ -17,7 +17,10 @@ static void check_str(const struct seen *s, struct rm_str x)
 {
 	char *out;
 
-	FUZZ_CHECK(fuzz_within(x.p, x.n, s->buf, s->len));
+	(void)s;
+	/* a slice of the input, or of the arena where JSON text found inside a
+	 * string was decoded (ASan sees a slice that outlived it) */
+	FUZZ_CHECK(x.n == 0 || x.p);
 	/* a delivered string is valid: it decodes */
 	out = malloc(x.n + 1);
 	if (!out)
@@ -75,18 +78,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *b = (const char *)data;
 	struct seen s = {b, size, 0, 0};
-	struct rm_sink sink = {on_event, on_reject, &s};
+	struct rm_sink sink = {.event = on_event, .reject = on_reject, .ctx = &s};
 	struct rm_doc_result res;
+	struct rm_arena arena = {0};
 	struct rm_event ev;
+	struct rm_str kind;
 	const char *why = NULL;
-	int r;
+	int r, r0;
 
-	r = rm_record_parse(b, size, &ev, &why);
+	/* without an arena, JSON text in strings is refused; with one, read */
+	r0 = rm_record_parse(b, size, NULL, &ev, &why, &kind);
+	FUZZ_CHECK(r0 == RM_REC_OK || r0 == RM_REC_SKIP || r0 == RM_REC_BAD);
+	if (r0 == RM_REC_OK)
+		check_event(&s, &ev);
+	if (r0 == RM_REC_BAD)
+		FUZZ_CHECK(why && why[0]);
+	r = rm_record_parse(b, size, &arena, &ev, &why, &kind);
 	FUZZ_CHECK(r == RM_REC_OK || r == RM_REC_SKIP || r == RM_REC_BAD);
+	FUZZ_CHECK(r0 == RM_REC_BAD || r == r0);
 	if (r == RM_REC_OK)
 		check_event(&s, &ev);
 	if (r == RM_REC_BAD)
 		FUZZ_CHECK(why && why[0]);
+	if (r == RM_REC_SKIP)
+		FUZZ_CHECK(kind.p && kind.n > 0);
+	rm_arena_free(&arena);
 
 	r = rm_doc_parse(b, size, &sink, &res);
 	FUZZ_CHECK(r == 0 || r == RM_REC_BAD);
@@ -97,11 +113,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the same bytes without a sink are counted the same */
 	{
-		struct rm_sink none = {NULL, NULL, NULL};
+		struct rm_sink none = {0};
 		struct rm_doc_result res2;
 
 		FUZZ_CHECK(rm_doc_parse(b, size, &none, &res2) == r);
-		FUZZ_CHECK(res2.records == res.records && res2.skipped == res.skipped &&
+		FUZZ_CHECK(res2.records == res.records && res2.ignored == res.ignored &&
 		           res2.rejected == res.rejected);
 	}
 	return 0;

@@ -31,7 +31,7 @@ struct run {
 	struct rm_ingest in;
 	struct rm_buf buf;
 	uint64_t base;
-	int skipping;
+	struct rm_stream stream;
 };
 
 static void run_open(struct run *r, int shape)
@@ -70,7 +70,7 @@ static void run_to(struct run *r, int64_t until)
 
 		assert_true(rm_sim_run(r->sim, step < until ? step : until, (enum rm_shape)r->s.sim_shape,
 		                       &r->buf) >= 0);
-		rm_ingest_stream(&r->in, &r->buf, 0, &r->skipping, &r->base);
+		rm_ingest_stream(&r->in, &r->buf, 0, &r->stream, &r->base);
 	}
 	assert_int_equal(r->in.rejected, 0);
 }
@@ -80,6 +80,7 @@ static void run_close(struct run *r)
 	rm_analyzer_free(r->an);
 	rm_sim_free(r->sim);
 	rm_buf_free(&r->buf);
+	rm_stream_free(&r->stream);
 	rm_settings_free(&r->s);
 }
 

@@ -15,6 +15,9 @@
 #include "records.h"
 #include "timeparse.h"
 
+/* the kind of an ignored record, which these tests do not look at */
+static struct rm_str kind_;
+
 static char *load_fixture(const char *name, size_t *len)
 {
 	char path[1024];
@@ -49,7 +52,7 @@ static char *parse_fixture(const char *name, struct rm_event *ev)
 	char *buf = load_fixture(name, &n);
 
 	/* rm_record_parse wants buf[0] == '{'; the fixtures end with a newline */
-	assert_int_equal(rm_record_parse(buf, n, ev, &why), RM_REC_OK);
+	assert_int_equal(rm_record_parse(buf, n, NULL, ev, &why, &kind_), RM_REC_OK);
 	return buf;
 }
 
@@ -171,7 +174,7 @@ static void on_reject(void *ctx, const char *why, size_t off)
 
 static int doc(const char *buf, size_t n, struct collect *c, struct rm_doc_result *res)
 {
-	struct rm_sink sink = {on_event, on_reject, c};
+	struct rm_sink sink = {.event = on_event, .reject = on_reject, .ctx = c};
 
 	memset(c, 0, sizeof *c);
 	return rm_doc_parse(buf, n, &sink, res);
@@ -187,7 +190,7 @@ static void graph_page(void **state)
 	(void)state;
 	assert_int_equal(doc(buf, n, &c, &res), 0);
 	assert_int_equal(res.records, 3);
-	assert_int_equal(res.skipped, 0);
+	assert_int_equal(res.ignored, 0);
 	assert_int_equal(res.rejected, 0);
 	assert_int_equal(c.nev, 3);
 	assert_str(res.next_link, "https://graph.microsoft.com/beta/auditLogs/signins?$filter=createdDateTime+ge+"
@@ -220,7 +223,7 @@ static void eventhubs_mixed(void **state)
 	(void)state;
 	assert_int_equal(doc(buf, n, &c, &res), 0);
 	assert_int_equal(res.records, 3);
-	assert_int_equal(res.skipped, 1); /* ProvisioningLogs */
+	assert_int_equal(res.ignored, 1); /* ProvisioningLogs */
 	assert_int_equal(res.rejected, 0);
 	assert_int_equal(res.next_link.n, 0);
 	assert_int_equal(c.ev[0].kind, RM_EV_SIGNIN);
@@ -241,7 +244,7 @@ static void eventhubs_mixed(void **state)
 static int parse_s(const char *s, struct rm_event *ev, const char **why)
 {
 	*why = NULL;
-	return rm_record_parse(s, strlen(s), ev, why);
+	return rm_record_parse(s, strlen(s), NULL, ev, why, &kind_);
 }
 
 static void assert_bad(const char *s, const char *reason_part)
@@ -266,7 +269,7 @@ static void export_fallbacks(void **state)
 
 	(void)state;
 	/* no status in properties: resultType (a string) and resultDescription */
-	assert_int_equal(parse_s("{\"time\":\"2025-03-04T10:17:42Z\",\"category\":\"ServicePrincipalSignInLogs\","
+	assert_int_equal(parse_s("{\"time\":\"2025-03-04T10:17:42Z\",\"category\":\"NonInteractiveUserSignInLogs\","
 	                         "\"resultType\":\"50173\",\"correlationId\":\"c-top\",\"location\":\"US\","
 	                         "\"resourceId\":\"/tenants/t/providers/Microsoft.aadiam\",\"resultDescription\":"
 	                         "\"issued on \\u00272025-03-03T08:02:11Z\\u0027 ... TokensValidFrom ... "
@@ -282,13 +285,17 @@ static void export_fallbacks(void **state)
 	assert_true(ev.grant_ms == ts("2025-03-03T08:02:11Z"));
 	assert_true(ev.tokens_valid_from_ms == ts("2025-03-04T10:05:00Z"));
 	/* isInteractive wins over the category */
-	assert_int_equal(parse_s("{\"category\":\"ManagedIdentitySignInLogs\",\"properties\":{\"id\":\"p\","
+	assert_int_equal(parse_s("{\"category\":\"NonInteractiveUserSignInLogs\",\"properties\":{\"id\":\"p\","
 	                         "\"createdDateTime\":\"2025-03-04T10:17:42Z\",\"isInteractive\":true,"
 	                         "\"status\":{\"errorCode\":0}}}",
 	                         &ev, &why),
 	                 RM_REC_OK);
 	assert_int_equal(ev.interactive, 1);
-	/* other categories are skipped, even when their contents would be bad */
+	/* other categories are ignored, even when their contents would be bad */
+	assert_int_equal(parse_s("{\"category\":\"ServicePrincipalSignInLogs\",\"properties\":{\"id\":\"p\","
+	                         "\"createdDateTime\":\"2025-03-04T10:17:42Z\"}}", &ev, &why),
+	                 RM_REC_SKIP);
+	assert_str(kind_, "ServicePrincipalSignInLogs");
 	assert_int_equal(parse_s("{\"category\":\"ProvisioningLogs\",\"properties\":{\"id\":5}}", &ev, &why),
 	                 RM_REC_SKIP);
 	assert_int_equal(parse_s("{\"category\":\"RiskyUsers\",\"time\":\"x\",\"properties\":{}}", &ev, &why),
@@ -319,10 +326,14 @@ static void graph_variants(void **state)
 	                         &ev, &why),
 	                 RM_REC_OK);
 	assert_int_equal(ev.interactive, 1);
-	assert_int_equal(parse_s(SI_HEAD "\"signInEventTypes\":[\"servicePrincipal\"],\"status\":{\"errorCode\":0}}",
+	assert_int_equal(parse_s(SI_HEAD "\"signInEventTypes\":[\"nonInteractiveUser\"],\"status\":{\"errorCode\":0}}",
 	                         &ev, &why),
 	                 RM_REC_OK);
 	assert_int_equal(ev.interactive, 0);
+	/* service principal sign-ins are read past */
+	assert_int_equal(parse_s(SI_HEAD "\"signInEventTypes\":[\"servicePrincipal\"],\"status\":{\"errorCode\":0}}",
+	                         &ev, &why),
+	                 RM_REC_SKIP);
 	/* nulls are absent values; extra members are ignored */
 	assert_int_equal(parse_s(SI_HEAD "\"userId\":null,\"deviceDetail\":null,\"x\":{\"y\":[1,2,{}]},"
 	                         "\"authenticationProcessingDetails\":null,\"status\":{\"errorCode\":70044,"
@@ -372,14 +383,15 @@ static void bad_records(void **state)
 	assert_bad("{\"id\":\"x\",}", "malformed");
 	assert_bad(SI_HEAD "\"status\":{\"errorCode\":0}} x", "trailing");
 	/* wrong types */
-	assert_bad(SI_HEAD "\"status\":{\"errorCode\":\"50173\"}}", "status.errorCode");
+	assert_bad(SI_HEAD "\"status\":{\"errorCode\":\"50173a\"}}", "status.errorCode");
+	assert_bad(SI_HEAD "\"status\":{\"errorCode\":\"05\"}}", "status.errorCode");
 	assert_bad(SI_HEAD "\"status\":{\"errorCode\":501.73}}", "status.errorCode");
 	assert_bad(SI_HEAD "\"status\":{\"errorCode\":99999999999}}", "status.errorCode");
 	assert_bad(SI_HEAD "\"status\":\"failure\"}", "status");
 	assert_bad("{\"id\":\"x\",\"createdDateTime\":1741083462000,\"status\":{\"errorCode\":0}}",
 	           "createdDateTime: not a timestamp");
 	assert_bad("{\"id\":7,\"createdDateTime\":\"2025-03-04T10:17:42Z\",\"status\":{\"errorCode\":0}}", "id");
-	assert_bad(SI_HEAD "\"isInteractive\":\"false\",\"status\":{\"errorCode\":0}}", "isInteractive");
+	assert_bad(SI_HEAD "\"isInteractive\":\"maybe\",\"status\":{\"errorCode\":0}}", "isInteractive");
 	assert_bad(SI_HEAD "\"signInEventTypes\":\"interactiveUser\",\"status\":{\"errorCode\":0}}",
 	           "signInEventTypes");
 	assert_bad("{\"id\":\"a\",\"activityDateTime\":\"2025-03-04T10:05:00Z\",\"targetResources\":{}}",
@@ -426,7 +438,7 @@ static void truncations(void **state)
 	/* every proper prefix is rejected (copied so ASan sees each end) */
 	for (i = 0; i < end; i++) {
 		memcpy(copy, buf, i);
-		assert_int_equal(rm_record_parse(copy, i, &ev, &why), RM_REC_BAD);
+		assert_int_equal(rm_record_parse(copy, i, NULL, &ev, &why, &kind_), RM_REC_BAD);
 		assert_non_null(why);
 	}
 	free(copy);
@@ -446,12 +458,12 @@ static void huge_and_deep(void **state)
 	memset(s + n, 'a', big);
 	n += big;
 	n += (size_t)snprintf(s + n, 512, "\",\"status\":{\"errorCode\":50173,\"failureReason\":\"x\"}}");
-	assert_int_equal(rm_record_parse(s, n, &ev, &why), RM_REC_OK);
+	assert_int_equal(rm_record_parse(s, n, NULL, &ev, &why, &kind_), RM_REC_OK);
 	n = (size_t)snprintf(s, 512, SI_HEAD "\"status\":{\"errorCode\":50173,\"failureReason\":\"");
 	memset(s + n, 'b', big);
 	n += big;
 	n += (size_t)snprintf(s + n, 512, "\"}}");
-	assert_int_equal(rm_record_parse(s, n, &ev, &why), RM_REC_OK);
+	assert_int_equal(rm_record_parse(s, n, NULL, &ev, &why, &kind_), RM_REC_OK);
 	assert_int_equal(ev.tokens_valid_from_ms, 0);
 	free(s);
 
@@ -463,7 +475,7 @@ static void huge_and_deep(void **state)
 	for (i = 0; i < 1000; i++)
 		s[n++] = ']';
 	s[n++] = '}';
-	assert_int_equal(rm_record_parse(s, n, &ev, &why), RM_REC_BAD);
+	assert_int_equal(rm_record_parse(s, n, NULL, &ev, &why, &kind_), RM_REC_BAD);
 	assert_string_equal(why, "nesting too deep");
 	free(s);
 }
@@ -474,7 +486,7 @@ static void doc_shapes(void **state)
 	struct rm_doc_result res;
 	static const char broken_mid[] =
 		"{\"value\":[" SI_HEAD "\"status\":{\"errorCode\":0}},"
-		"{\"id\":\"y\",\"createdDateTime\":\"2025-03-04T10:17:42Z\",\"status\":{\"errorCode\":\"0\"}},"
+		"{\"id\":\"y\",\"createdDateTime\":\"2025-03-04T10:17:42Z\",\"status\":{\"errorCode\":\"zero\"}},"
 		"{\"id\":\"z\",\"createdDateTime\":\"2025-03-04T10:17:43Z\",\"status\":{\"errorCode\":0}}],"
 		"\"@odata.nextLink\":\"https://next\"}";
 	static const char not_obj[] = "{\"records\":[" SI_HEAD "\"status\":{\"errorCode\":0}}, 42, "
@@ -521,14 +533,17 @@ static void doc_shapes(void **state)
 	assert_int_equal(doc("", 0, &c, &res), RM_REC_BAD);
 	assert_int_equal(c.nrej, 1);
 	assert_int_equal(doc(" \n", 2, &c, &res), RM_REC_BAD);
-	assert_int_equal(doc("[1,2]", 5, &c, &res), RM_REC_BAD);
-	assert_string_equal(c.why[0], "document: not an object");
+	assert_int_equal(doc("[1,2]", 5, &c, &res), 0); /* an array of no records */
+	assert_int_equal(res.rejected, 2);
+	assert_string_equal(c.why[0], "element: not an object");
+	assert_int_equal(doc("42", 2, &c, &res), RM_REC_BAD);
+	assert_string_equal(c.why[0], "document: not a record, an array of records or a container");
 	assert_int_equal(doc("\"str\"", 5, &c, &res), RM_REC_BAD);
 	assert_int_equal(doc("{\"a\":1}", 7, &c, &res), RM_REC_BAD);
 	assert_int_equal(res.rejected, 1);
 	assert_int_equal(doc("{\"a\":1} {}", 10, &c, &res), RM_REC_BAD);
 	assert_int_equal(doc("{\"value\":[]}", 12, &c, &res), 0);
-	assert_int_equal(res.records + res.rejected + res.skipped, 0);
+	assert_int_equal(res.records + res.rejected + res.ignored, 0);
 }
 
 /* What the walk over json_scan's iterator promises: escaped keys decoded,
@@ -553,7 +568,7 @@ static void walk_edges(void **state)
 	size_t n, i;
 
 	(void)state;
-	assert_int_equal(rm_record_parse(esc_keys, sizeof esc_keys - 1, &ev, &why), RM_REC_OK);
+	assert_int_equal(rm_record_parse(esc_keys, sizeof esc_keys - 1, NULL, &ev, &why, &kind_), RM_REC_OK);
 	assert_str(ev.id, "x1");
 	assert_int_equal(ev.error_code, 50173);
 
@@ -578,7 +593,7 @@ static void walk_edges(void **state)
 		s[n++] = ']';
 	s[n++] = '}';
 	s[n++] = '}';
-	assert_int_equal(rm_record_parse(s, n, &ev, &why), RM_REC_OK);
+	assert_int_equal(rm_record_parse(s, n, NULL, &ev, &why, &kind_), RM_REC_OK);
 	assert_str(ev.id, "p1");
 	free(s);
 }

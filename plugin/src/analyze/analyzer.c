@@ -144,6 +144,11 @@ void rm_analyzer_reject(struct rm_analyzer *a)
 	a->m[RM_M_EVENTS_REJECTED]++;
 }
 
+void rm_analyzer_ignore(struct rm_analyzer *a)
+{
+	a->m[RM_M_EVENTS_IGNORED]++;
+}
+
 int64_t rm_analyzer_watermark(const struct rm_analyzer *a)
 {
 	return a->wm;

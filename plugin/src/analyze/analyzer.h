@@ -39,6 +39,8 @@ void rm_analyzer_keep_ids_from(struct rm_analyzer *a, int64_t floor_ms);
 int rm_analyzer_revoked(struct rm_analyzer *a, struct rm_str user_id, int64_t valid_from_ms);
 /* Count one malformed record. */
 void rm_analyzer_reject(struct rm_analyzer *a);
+/* A well-formed record of a kind revmon does not use (events_ignored). */
+void rm_analyzer_ignore(struct rm_analyzer *a);
 
 /* Newest event time ingested (0 before any). */
 int64_t rm_analyzer_watermark(const struct rm_analyzer *a);

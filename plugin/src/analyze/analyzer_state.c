@@ -186,15 +186,20 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 /* Format, registry, counters, watermark and the window's ring. */
 static int load_header(struct rm_analyzer *a, struct rm_rd *r, const char **why)
 {
+	uint32_t n;
+
 	if (rm_get_u32(r) != FORMAT) {
 		*why = "analyzer state of another format version";
 		return -1;
 	}
-	if (rm_get_u32(r) != RM_M_COUNT) {
+	/* the registry only appends: a state from before a metric was added
+	 * loads, the new counters starting at zero */
+	n = rm_get_u32(r);
+	if (n > RM_M_COUNT || n == 0) {
 		*why = "analyzer state of another metric registry";
 		return -1;
 	}
-	for (uint64_t i = 0; i < RM_M_COUNT; i++)
+	for (uint64_t i = 0; i < n; i++)
 		a->m[i] = rm_get_u64(r);
 	a->wm = rm_get_i64(r);
 

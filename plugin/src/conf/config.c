@@ -35,6 +35,7 @@ enum key_type {
 	K_ACTIVITY, /* list: CAUSE:NAME, into classifier */
 	K_ACTIVITY_IGNORE, /* list: NAME, into classifier */
 	K_SHAPE,
+	K_FORMAT,   /* file_format: auto, json or csv */
 	K_FLAVOUR,  /* probe_flavour: entra or oauth */
 };
 
@@ -57,6 +58,8 @@ static const struct key keys[] = {
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
 static const char *const shape_names[] = {"ndjson", "graph", "eventhub", "pt1h"};
+/* in the order of enum rm_format (ingest.h) */
+static const char *const format_names[] = {"auto", "json", "csv"};
 
 void rm_errorf(struct revmon_error *err, const char *fmt, ...)
 {
@@ -359,12 +362,19 @@ static int check_activity(const char *v, struct revmon_error *err)
 	return 0;
 }
 
-static int shape_index(const char *v)
+static int name_index(const char *v, const char *const *names, size_t n)
 {
-	for (size_t i = 0; i < sizeof shape_names / sizeof shape_names[0]; i++)
-		if (strcmp(v, shape_names[i]) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+#define NAME_INDEX(v, names) name_index((v), (names), sizeof(names) / sizeof((names)[0]))
+
+static int shape_index(const char *v)
+{
+	return NAME_INDEX(v, shape_names);
 }
 
 /* The keys that are neither numbers nor texts. */
@@ -400,6 +410,11 @@ static int check_special(const struct key *k, const char *v, struct revmon_error
 		if (shape_index(v) >= 0)
 			return 0;
 		rm_errorf(err, "%s: '%s' is not a shape (ndjson, graph, eventhub, pt1h)", k->name, v);
+		return -1;
+	case K_FORMAT:
+		if (NAME_INDEX(v, format_names) >= 0)
+			return 0;
+		rm_errorf(err, "%s: '%s' is not a format (auto, json or csv)", k->name, v);
 		return -1;
 	default:
 		return check_text(k, v, err);
@@ -584,6 +599,7 @@ static int apply(struct rm_settings *s, const struct key *k, const char *v, stru
 	case K_SHARE: case K_REAL: parse_real(v, f); break;
 	case K_BOOL: *(int *)f = parse_bool(v); break;
 	case K_SHAPE: *(int *)f = shape_index(v); break;
+	case K_FORMAT: *(int *)f = NAME_INDEX(v, format_names); break;
 	case K_FLAVOUR: *(int *)f = strcmp(v, "oauth") == 0 ? RM_PROBE_OAUTH : RM_PROBE_ENTRA; break;
 	case K_SOURCE: rc = add_source(s, v); break;
 	case K_CLASSIFY: case K_ACTIVITY: case K_ACTIVITY_IGNORE:

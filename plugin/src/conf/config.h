@@ -42,6 +42,7 @@ struct revmon_conf {
 #define RM_KEY_FIELD_ACTIVITY(f)
 #define RM_KEY_FIELD_ACTIVITY_IGNORE(f)
 #define RM_KEY_FIELD_SHAPE(f) int f; /* enum rm_shape */
+#define RM_KEY_FIELD_FORMAT(f) int f; /* enum rm_format */
 #define RM_KEY_FIELD_FLAVOUR(f) int f; /* RM_PROBE_ENTRA or RM_PROBE_OAUTH */
 
 /* Everything a monitor needs, resolved from a configuration with defaults:

@@ -12,6 +12,54 @@
 #include "conf/conf.h"
 #include "revmon.h"
 
+/* What an input is, found from its first bytes or forced (file_format). */
+enum rm_format {
+	RM_FORMAT_AUTO = 0, /* not known yet */
+	RM_FORMAT_JSON,     /* every JSON shape: records, containers, arrays, one per line or not */
+	RM_FORMAT_CSV,      /* a header row, then one record per row */
+	RM_FORMAT_NONE,     /* neither: refused once, read past */
+};
+
+/* What a file's name says (the Entra admin center's sign-in download names
+ * each CSV for its kind: InteractiveSignIns_*.csv, ...). */
+enum rm_name_kind {
+	RM_NAME_UNKNOWN = 0,
+	RM_NAME_INTERACTIVE,
+	RM_NAME_NONINTERACTIVE,
+	RM_NAME_APPLICATION,  /* service principal sign-ins: ignored */
+	RM_NAME_MSI,          /* managed identity sign-ins: ignored */
+	RM_NAME_AUTHDETAILS,  /* the AuthDetails companions: ignored */
+};
+
+#define RM_STREAM_KINDS 16 /* ignored kinds remembered per input, to log each once */
+
+struct rm_csv_reader;
+struct rm_ingest;
+
+/* The reading state of one input (a followed file, stdin, the simulator's
+ * stream), kept across polls. Zero-initialised is a fresh input (with
+ * format set to force one); the owner frees it with rm_stream_free. */
+struct rm_stream {
+	enum rm_format format;
+	int skipping;      /* inside a malformed line: read past its end */
+	int in_array;      /* inside a top-level array: 1 before an element, 2 after one */
+	enum rm_name_kind name_kind; /* what the input's name says it holds */
+	struct rm_csv_reader *csv; /* the header's columns, owned */
+	struct rm_arena arena;     /* JSON text decoded from strings, per record */
+	char *kinds[RM_STREAM_KINDS]; /* ignored kinds already logged, owned */
+	size_t n_kinds;
+};
+
+/* Free what s owns and make it a fresh input again (its forced format kept). */
+void rm_stream_reset(struct rm_stream *s);
+void rm_stream_free(struct rm_stream *s);
+/* What a file's base name says it holds. */
+enum rm_name_kind rm_ingest_name_kind(const char *base);
+/* Prepare st to go on reading an input part-way (a cursor from the state
+ * file) from its first bytes head[0..n): its format, whether it is inside a
+ * top-level array, its CSV header. */
+void rm_ingest_resume(struct rm_ingest *in, struct rm_stream *st, const char *head, size_t n);
+
 /* The ingest path a source feeds: parser -> checks -> analyzer. */
 struct rm_ingest {
 	struct rm_analyzer *an;
@@ -35,6 +83,11 @@ struct rm_ingest {
 	/* The source reads overlapping windows again on purpose (late logs):
 	 * what it delivered before is dropped without counting as a duplicate. */
 	int rereads;
+	/* The input being read by rm_ingest_stream (NULL for documents handed
+	 * whole): ignored kinds are logged once per input. */
+	struct rm_stream *stream;
+	struct rm_arena *arena;  /* rm_ingest_document's scratch; NULL: its own */
+	unsigned ignored_logged; /* without a stream: ignored-kind lines this poll */
 };
 
 struct rm_doc_result;
@@ -48,12 +101,15 @@ void rm_ingest_document(struct rm_ingest *in, const char *buf, size_t len);
 int rm_ingest_document_result(struct rm_ingest *in, const char *buf, size_t len,
                               struct rm_doc_result *res);
 
-/* Feed a stream of concatenated or newline-separated documents: consumes
- * every complete document at the start of b and removes it from b. At end of
- * input (eof), trailing bytes are rejected as a truncated document. Oversized
- * or malformed documents are rejected and skipped to the next line. *base is
- * the input offset of b's first byte (for messages), advanced as b is consumed. */
-void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, int *skipping,
+/* Feed an input read in chunks: concatenated or newline-separated JSON
+ * documents, top-level arrays read element by element, or CSV (st's format,
+ * found from the first bytes unless forced). Consumes every complete record
+ * or document at the start of b and removes it from b; what is incomplete
+ * stays for the next call. At end of input (eof), trailing bytes are
+ * rejected as truncated. Oversized or malformed lines are rejected once and
+ * read past to their end, even across calls. *base is the input offset of
+ * b's first byte (for messages), advanced as b is consumed. */
+void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, struct rm_stream *st,
                       uint64_t *base);
 
 /* A revocation of user (plain text) at valid_from_ms that a source learned

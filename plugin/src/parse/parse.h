@@ -7,6 +7,7 @@
 #include "classify.h"
 #include "json_scan.h"
 #include "csv.h"
+#include "csv_records.h"
 #include "records.h"
 #include "aadsts_text.h"
 

@@ -24,6 +24,7 @@ struct rm_source *rm_source_alloc(const char *spec, const struct rm_source_ops *
 
 void rm_source_release(struct rm_source *src)
 {
+	rm_stream_free(&src->stream);
 	free(src->impl);
 	free(src->name);
 	free(src->error);

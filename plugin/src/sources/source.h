@@ -57,7 +57,7 @@ struct rm_source {
 	int up;
 	int unusable;     /* set by poll with its failure: cannot answer until someone acts */
 	char *error;      /* last error, owned */
-	int skipping;     /* stream state for rm_ingest_stream */
+	struct rm_stream stream; /* rm_ingest_stream state of a single-input source */
 	/* Counted by the source itself (the monitor sums them into
 	 * source_throttled and source_errors): 429 answers, and failed requests
 	 * even when a retry then succeeded. A source that counts its errors

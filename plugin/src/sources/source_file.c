@@ -23,6 +23,8 @@ struct tracked {
 	dev_t dev;
 	ino_t ino;
 	int stalled;       /* unchanged since the last poll with a partial record left */
+	int begun;         /* stream holds the file's format (and CSV header) */
+	struct rm_stream stream;
 };
 
 struct file_src {
@@ -32,6 +34,7 @@ struct file_src {
 	size_t n_files;
 	int caught_up;     /* every file read to the size seen at the last look */
 	int stdin_eof;
+	enum rm_format format; /* file_format: forced, or AUTO */
 	struct rm_buf buf;
 	uint64_t base;     /* stdin: input offset of buf's first byte */
 };
@@ -117,6 +120,12 @@ static int walk(struct listing *l, struct rm_ingest *in, const char *dir, int de
 	return rc;
 }
 
+static void tracked_free(struct tracked *t)
+{
+	free(t->path);
+	rm_stream_free(&t->stream);
+}
+
 /* Bring the tracked list in line with what is on disk now: new files join
  * (at offset 0), vanished ones leave, known ones keep their offsets.
  * Returns 0, 1 when the configured path itself is gone, -1 on no memory. */
@@ -147,16 +156,17 @@ static int relist(struct file_src *f, struct rm_ingest *in, struct revmon_error 
 	for (size_t i = 0; i < l.n; i++) {
 		/* both lists are sorted: merge */
 		while (j < f->n_files && strcmp(f->files[j].path, l.paths[i]) < 0)
-			free(f->files[j++].path);
+			tracked_free(&f->files[j++]);
 		if (j < f->n_files && strcmp(f->files[j].path, l.paths[i]) == 0) {
 			nt[i] = f->files[j++];
 			continue;
 		}
 		nt[i].path = l.paths[i];
+		nt[i].stream.format = f->format;
 		l.paths[i] = NULL;
 	}
 	while (j < f->n_files)
-		free(f->files[j++].path);
+		tracked_free(&f->files[j++]);
 	free(f->files);
 	f->files = nt;
 	f->n_files = l.n;
@@ -169,6 +179,24 @@ out:
 	return rc;
 }
 
+/* Start reading t: what its name says (a sign-in download names its kind),
+ * and, when it resumes past its start (a cursor from the state file), its
+ * head again, for its format and CSV header. */
+static void begin(struct tracked *t, int fd, struct rm_ingest *in)
+{
+	char head[65536];
+	const char *base = strrchr(t->path, '/');
+	ssize_t got;
+
+	t->begun = 1;
+	t->stream.name_kind = rm_ingest_name_kind(base ? base + 1 : t->path);
+	if (!t->offset)
+		return;
+	got = pread(fd, head, sizeof head, 0);
+	if (got > 0)
+		rm_ingest_resume(in, &t->stream, head, (size_t)got);
+}
+
 /* Ingest what t has beyond its offset, until the deadline. Returns 1 when
  * it is read to its current size. */
 static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
@@ -176,7 +204,7 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 {
 	struct stat st;
 	uint64_t base;
-	int fd, done = 0, skipping = 0;
+	int fd, done = 0;
 
 	/* O_NONBLOCK: a FIFO at the path must not block the poll in open()
 	 * beyond its budget (see below); a regular file is not affected. */
@@ -207,8 +235,11 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 		return pr > 0;
 	}
 	/* Replaced or truncated (rotation): start it over; ids dedupe. */
-	if ((t->ino && (st.st_ino != t->ino || st.st_dev != t->dev)) || (uint64_t)st.st_size < t->offset)
+	if ((t->ino && (st.st_ino != t->ino || st.st_dev != t->dev)) || (uint64_t)st.st_size < t->offset) {
 		t->offset = 0;
+		t->begun = 0;
+		rm_stream_reset(&t->stream);
+	}
 	t->dev = st.st_dev;
 	t->ino = st.st_ino;
 	t->stalled = t->size == (uint64_t)st.st_size && t->offset < t->size;
@@ -224,6 +255,8 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 		goto out;
 	}
 	in->doc_name = t->path;
+	if (!t->begun)
+		begin(t, fd, in);
 	f->buf.len = 0;
 	base = t->offset;
 	for (;;) {
@@ -249,7 +282,7 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 		/* A partial record at the end stays for the next poll, unless the
 		 * file has stopped growing: then it is a truncated record. */
 		at_end = got == 0 || base + f->buf.len >= t->size;
-		rm_ingest_stream(in, &f->buf, at_end && t->stalled, &skipping, &base);
+		rm_ingest_stream(in, &f->buf, at_end && t->stalled, &t->stream, &base);
 		t->offset = base;
 		if (at_end) {
 			/* A partial record keeps the file unfinished for one more
@@ -301,7 +334,7 @@ static int stdin_poll(struct rm_source *src, struct file_src *f, struct rm_inges
 		}
 		f->buf.len += (size_t)got;
 		f->stdin_eof = got == 0;
-		rm_ingest_stream(in, &f->buf, f->stdin_eof, &src->skipping, &f->base);
+		rm_ingest_stream(in, &f->buf, f->stdin_eof, &src->stream, &f->base);
 	}
 	in->doc_name = NULL;
 	return 0;
@@ -354,7 +387,7 @@ static void file_free(struct rm_source *src)
 
 	if (f) {
 		for (size_t i = 0; i < f->n_files; i++)
-			free(f->files[i].path);
+			tracked_free(&f->files[i]);
 		free(f->files);
 		free(f->path);
 		rm_buf_free(&f->buf);
@@ -428,8 +461,10 @@ static int file_load(struct rm_source *src, const void *buf, size_t len, struct 
 		return -1;
 	}
 	for (size_t k = 0; k < f->n_files; k++)
-		free(f->files[k].path);
+		tracked_free(&f->files[k]);
 	free(f->files);
+	for (size_t k = 0; k < n; k++)
+		nt[k].stream.format = f->format;
 	f->files = nt;
 	f->n_files = n;
 	return 0;
@@ -452,10 +487,11 @@ struct rm_source *rm_source_file_new(const char *spec, const struct rm_settings 
 	const char *path = spec + 5; /* after "file:" */
 	struct file_src *f;
 
-	(void)s;
 	if (!src)
 		return NULL;
 	f = src->impl;
+	f->format = (enum rm_format)s->file_format;
+	src->stream.format = f->format;
 	f->is_stdin = strcmp(path, "-") == 0;
 	f->path = strdup(path);
 	if (!f->path) {

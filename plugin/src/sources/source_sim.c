@@ -42,7 +42,7 @@ static int sim_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadlin
 			rm_errorf(err, "%s: out of memory", src->name);
 			return -1;
 		}
-		rm_ingest_stream(in, &s->buf, 0, &src->skipping, &s->base);
+		rm_ingest_stream(in, &s->buf, 0, &src->stream, &s->base);
 		if (rm_monotonic_ms() >= deadline)
 			break;
 	}

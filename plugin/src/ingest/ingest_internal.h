@@ -1,0 +1,17 @@
+/* Shared by ingest.c and ingest_csv.c; not an interface. */
+#ifndef RM_INGEST_INTERNAL_H
+#define RM_INGEST_INTERNAL_H
+
+#include "ingest.h"
+#include "parse/parse.h"
+
+/* Count and log a malformed record at in->doc_offset (reason static). */
+void rm_ingest_reject(struct rm_ingest *in, const char *reason);
+/* A sink that hands records to the analyzer through in. */
+void rm_ingest_sink(struct rm_ingest *in, struct rm_sink *sink);
+/* The CSV reader over b from pos (format CSV): reads the header first, then
+ * the rows; returns how far b was consumed. */
+size_t rm_ingest_csv(struct rm_ingest *in, struct rm_buf *b, size_t pos, int eof,
+                     struct rm_stream *st, uint64_t base);
+
+#endif
