@@ -8,7 +8,7 @@ import os
 import re
 import sys
 
-ORDER = ["util", "metrics", "sim", "parse", "conf", "analyze", "ingest", "entra", "sources",
+ORDER = ["util", "metrics", "parse", "sim", "conf", "analyze", "ingest", "entra", "sources",
          "monitor"]
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plugin", "src")
 PUBLIC = {"revmon.h"}

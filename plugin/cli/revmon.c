@@ -47,7 +47,7 @@ static void usage(FILE *f)
 	fputs("usage: revmon report   [--source SPEC]... [--config FILE] [--set KEY=VALUE]...\n"
 	      "                       [--json] [--timeout SECONDS] [--stats] [-v] [-q]\n"
 	      "       revmon replay   PATH [report options]\n"
-	      "       revmon simulate [--shape ndjson|graph|eventhub|pt1h] [--out FILE]\n"
+	      "       revmon simulate [--shape SHAPE] [--out FILE]\n"
 	      "                       [--bytes N] [--set KEY=VALUE]...\n"
 	      "       revmon metrics [--markdown|--roff] | keys [--markdown|--roff] | --help | --version\n", f);
 }
@@ -259,16 +259,6 @@ out:
 	return rc;
 }
 
-static int parse_shape(const char *s)
-{
-	static const char *const names[] = {"ndjson", "graph", "eventhub", "pt1h"};
-
-	for (int i = 0; i < 4; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
-}
-
 static void write_failed(const struct opts *o)
 {
 	fprintf(stderr, "revmon: %s: write failed: %s\n", o->out ? o->out : "stdout", strerror(errno));
@@ -325,11 +315,14 @@ static int cmd_simulate(const struct opts *o)
 	struct rm_sim *sim = NULL;
 	struct revmon_error err;
 	FILE *out = stdout;
-	int shape = parse_shape(o->shape), rc = EXIT_USAGE, have_settings = 0;
+	int shape = rm_conf_shape(o->shape), rc = EXIT_USAGE, have_settings = 0;
 	uint64_t written = 0, records = 0;
 
 	if (shape < 0) {
-		fprintf(stderr, "revmon: --shape: '%s' is not a shape (ndjson, graph, eventhub, pt1h)\n", o->shape);
+		char names[160];
+
+		rm_conf_shapes_phrase(names, sizeof names);
+		fprintf(stderr, "revmon: --shape: '%s' is not a shape (%s)\n", o->shape, names);
 		return EXIT_USAGE;
 	}
 	if (load_confs(o, &confs, &n) < 0)

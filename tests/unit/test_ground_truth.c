@@ -206,11 +206,74 @@ static void test_truth_pt1h(void **state)
 	truth_run(RM_SHAPE_PT1H);
 }
 
+/* Every metric of a run in shape, at the checkpoints truth_run uses, equal
+ * to the run in ref's: the shape changes the bytes, never the numbers. The
+ * reference has the records in the same order: record by record (NDJSON),
+ * or a run's sign-ins ahead of its audits (Graph pages). */
+static void same_as(int shape, const char *name, int ref)
+{
+	static const int64_t at_min[] = {-10, 20, 120, 240};
+	struct run a, b;
+	struct compare ca, cb;
+	int64_t mass;
+
+	run_open(&a, ref);
+	run_open(&b, shape);
+	mass = a.s.sim_start_ms + a.s.sim_mass_revocation_ms;
+	for (size_t k = 0; k < sizeof at_min / sizeof at_min[0]; k++) {
+		run_to(&a, mass + at_min[k] * MIN_MS);
+		run_to(&b, mass + at_min[k] * MIN_MS);
+		take(&a, &ca);
+		take(&b, &cb);
+		assert_true(ca.values[RM_M_EVENTS_INGESTED].value > 1000);
+		for (size_t i = 0; i < RM_M_COUNT; i++)
+			if (ca.values[i].known != cb.values[i].known || ca.values[i].value != cb.values[i].value)
+				fail_msg("%s at mass %+lld min: %s %s%g, reference %s%g", name,
+				         (long long)at_min[k], revmon_metric(i)->name,
+				         cb.values[i].known ? "" : "unknown ", cb.values[i].value,
+				         ca.values[i].known ? "" : "unknown ", ca.values[i].value);
+		assert_int_equal(cb.snap.n_stuck, ca.snap.n_stuck);
+		assert_int_equal(cb.snap.n_revocations, ca.snap.n_revocations);
+		release(&ca);
+		release(&cb);
+	}
+	run_close(&a);
+	run_close(&b);
+}
+
+static void test_shapes_graph_eventhub_pt1h(void **state)
+{
+	(void)state;
+	same_as(RM_SHAPE_EVENTHUB, "eventhub", RM_SHAPE_NDJSON);
+	same_as(RM_SHAPE_PT1H, "pt1h", RM_SHAPE_NDJSON);
+	same_as(RM_SHAPE_ARRAY, "array", RM_SHAPE_NDJSON);
+}
+
+/* The Log Analytics shapes: rows, the query API, az CLI, the portal's CSV. */
+static void test_shapes_log_analytics(void **state)
+{
+	(void)state;
+	same_as(RM_SHAPE_LA, "la", RM_SHAPE_NDJSON);
+	same_as(RM_SHAPE_LA_QUERY, "la-query", RM_SHAPE_GRAPH);
+	same_as(RM_SHAPE_AZCLI, "azcli", RM_SHAPE_NDJSON);
+	same_as(RM_SHAPE_CSV, "csv", RM_SHAPE_NDJSON);
+}
+
+/* One of them against the truth itself as well. */
+static void test_truth_csv(void **state)
+{
+	(void)state;
+	truth_run(RM_SHAPE_CSV);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_truth_ndjson),
 		cmocka_unit_test(test_truth_pt1h),
+		cmocka_unit_test(test_truth_csv),
+		cmocka_unit_test(test_shapes_graph_eventhub_pt1h),
+		cmocka_unit_test(test_shapes_log_analytics),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,7 +57,9 @@ static const struct key keys[] = {
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
-static const char *const shape_names[] = {"ndjson", "graph", "eventhub", "pt1h"};
+/* in the order of enum rm_shape (sim.h) */
+static const char *const shape_names[] = {"ndjson", "graph", "eventhub", "pt1h", "array", "la",
+                                          "la-query", "azcli", "csv"};
 /* in the order of enum rm_format (ingest.h) */
 static const char *const format_names[] = {"auto", "json", "csv"};
 
@@ -377,6 +379,20 @@ static int shape_index(const char *v)
 	return NAME_INDEX(v, shape_names);
 }
 
+int rm_conf_shape(const char *name)
+{
+	return shape_index(name);
+}
+
+void rm_conf_shapes_phrase(char *buf, size_t cap)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof shape_names / sizeof shape_names[0] && o < cap; i++)
+		o += (size_t)snprintf(buf + o, cap - o, "%s%s", i ? ", " : "", shape_names[i]);
+}
+
 /* The keys that are neither numbers nor texts. */
 static int check_special(const struct key *k, const char *v, struct revmon_error *err)
 {
@@ -409,7 +425,8 @@ static int check_special(const struct key *k, const char *v, struct revmon_error
 	case K_SHAPE:
 		if (shape_index(v) >= 0)
 			return 0;
-		rm_errorf(err, "%s: '%s' is not a shape (ndjson, graph, eventhub, pt1h)", k->name, v);
+		rm_conf_shapes_phrase(kinds, sizeof kinds);
+		rm_errorf(err, "%s: '%s' is not a shape (%s)", k->name, v, kinds);
 		return -1;
 	case K_FORMAT:
 		if (NAME_INDEX(v, format_names) >= 0)

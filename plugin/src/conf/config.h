@@ -66,6 +66,10 @@ void rm_settings_free(struct rm_settings *s);
 
 /* 1 when name is one of the core's keys (keys.def), else 0. */
 int rm_conf_key_known(const char *name);
+/* The enum rm_shape of a shape's name (sim_shape, revmon simulate
+ * --shape), or -1; the names, comma-separated, into buf. */
+int rm_conf_shape(const char *name);
+void rm_conf_shapes_phrase(char *buf, size_t cap);
 
 /* Parse a duration: seconds ("90"), or integers each with a unit ms, s, m,
  * h or d ("15m", "2h30m", "500ms"). Returns 0 and *ms, or -1. */

@@ -216,16 +216,18 @@ static int array_punct(struct rm_buf *b, size_t *pos, struct rm_stream *st)
 
 /* What the input is, from its first bytes (at pos, after whitespace and a
  * byte-order mark); AUTO while there are too few bytes to tell. */
-static enum rm_format sniff(const char *p, size_t n, int eof)
+enum rm_format rm_ingest_sniff(const char *p, size_t n, int eof)
 {
 	const char *nl = memchr(p, '\n', n);
 
-	if (p[0] == '{' || p[0] == '[' || p[0] == '"')
+	if (p[0] == '{' || p[0] == '[')
 		return RM_FORMAT_JSON;
 	if (!nl && !eof && n < 65536)
 		return RM_FORMAT_AUTO;
-	return rm_csv_looks_like_header(p, nl ? (size_t)(nl - p) + 1 : n) ? RM_FORMAT_CSV
-	                                                                  : RM_FORMAT_NONE;
+	/* a quoted first label ("TimeGenerated [UTC]") or a record in a string */
+	if (rm_csv_looks_like_header(p, nl ? (size_t)(nl - p) + 1 : n))
+		return RM_FORMAT_CSV;
+	return p[0] == '"' ? RM_FORMAT_JSON : RM_FORMAT_NONE;
 }
 
 /* One step of the JSON reader at pos (no whitespace before it). Returns the
@@ -292,7 +294,7 @@ void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, struct rm
 			continue;
 		}
 		if (st->format == RM_FORMAT_AUTO) {
-			st->format = sniff(b->data + pos, b->len - pos, eof);
+			st->format = rm_ingest_sniff(b->data + pos, b->len - pos, eof);
 			if (st->format == RM_FORMAT_AUTO)
 				break;
 			if (st->format == RM_FORMAT_NONE) {

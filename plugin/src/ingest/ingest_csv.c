@@ -98,9 +98,7 @@ void rm_ingest_resume(struct rm_ingest *in, struct rm_stream *st, const char *he
 	if (pos >= n)
 		return;
 	if (st->format == RM_FORMAT_AUTO)
-		st->format = head[pos] == '{' || head[pos] == '[' || head[pos] == '"' ? RM_FORMAT_JSON
-		             : rm_csv_looks_like_header(head + pos, n - pos) ? RM_FORMAT_CSV
-		                                                             : RM_FORMAT_NONE;
+		st->format = rm_ingest_sniff(head + pos, n - pos, 1);
 	if (st->format == RM_FORMAT_JSON && head[pos] == '[')
 		st->in_array = 1; /* the cursor is inside the array, between elements */
 	if (st->format == RM_FORMAT_CSV &&

@@ -172,8 +172,8 @@ static void row_fields(const struct rm_csv_reader *r, const struct rm_csv_field 
 		size_t jn;
 		char *j;
 
-		if (k == K_OTHER)
-			continue;
+		if (k == K_OTHER || f[i].n == 0)
+			continue; /* an empty cell is an absent value */
 		j = cell_json(a, f[i], k, &jn);
 		if (!j) {
 			t->env_err = t->env_err ? t->env_err : "out of memory reading a CSV row";

@@ -248,7 +248,8 @@ static int get_str(struct ctx *c, struct rm_json_iter *it, const char **err, str
 	return 0;
 }
 
-/* A timestamp: anything but a parseable string is an error. */
+/* A timestamp: absent when null (or an empty cell: "", "None"); anything
+ * but a parseable string is an error. */
 static int get_time(struct ctx *c, struct rm_json_iter *it, const char **err, int64_t *ms, unsigned *has,
                     unsigned bit, const char *why)
 {
@@ -256,6 +257,8 @@ static int get_time(struct ctx *c, struct rm_json_iter *it, const char **err, in
 
 	if (walk_value(c, it, &v) < 0)
 		return -1;
+	if (v.type == RM_JSON_NULL || (v.type == RM_JSON_STRING && absent_text(v.s)))
+		return 0;
 	if (v.type == RM_JSON_STRING && rm_time_parse_any(v.s.p, v.s.n, ms) == 0)
 		*has |= bit;
 	else

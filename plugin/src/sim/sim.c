@@ -916,6 +916,9 @@ void rm_sim_free(struct rm_sim *s)
 	free(s->recs);
 	free(s->revs);
 	rm_buf_free(&s->page_signin);
+	rm_buf_free(&s->scratch);
+	rm_buf_free(&s->la_row);
+	rm_buf_free(&s->cell);
 	rm_buf_free(&s->page_audit);
 	free(s);
 }
@@ -942,6 +945,67 @@ static int page_flush(struct rm_buf *page, size_t *n, int audits, struct rm_buf 
 	page->len = 0;
 	*n = 0;
 	return 0;
+}
+
+/* A query answer of the rows gathered for one table (as many rows as a
+ * Graph page holds, so both shapes keep the same order). */
+static int answer_flush(struct rm_sim *s, int audits, size_t *n, struct rm_buf *out)
+{
+	struct rm_buf *rows = audits ? &s->page_audit : &s->page_signin;
+	int e = 0;
+
+	if (!*n)
+		return 0;
+	e |= rm_buf_puts(out, "{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":");
+	e |= rm_sim_la_columns(audits, out);
+	e |= rm_buf_puts(out, ",\"rows\":[");
+	e |= rm_buf_append(out, rows->data, rows->len);
+	e |= rm_buf_puts(out, "]}]}\n");
+	rows->len = 0;
+	*n = 0;
+	return e;
+}
+
+/* One record in one of the Log Analytics shapes; *n counts what the run's
+ * containers hold so far (sign-ins, audits: the query answers' rows). */
+static int emit_la_shape(struct rm_sim *s, const struct rm_sim_rec *r, enum rm_shape shape,
+                         struct rm_buf *out, size_t *n_signin, size_t *n_audit)
+{
+	int audits = r->kind == RM_REC_AUDIT;
+	struct rm_buf *rows = audits ? &s->page_audit : &s->page_signin;
+	size_t *n = audits ? n_audit : n_signin;
+
+	s->la_row.len = 0;
+	if (rm_sim_emit_la(s, r, &s->scratch, &s->la_row) < 0)
+		return -1;
+	switch (shape) {
+	case RM_SHAPE_LA:
+		return rm_buf_append(out, s->la_row.data, s->la_row.len) | rm_buf_puts(out, "\n");
+	case RM_SHAPE_LA_QUERY:
+		if ((rm_buf_puts(rows, (*n)++ ? "," : "") |
+		     rm_sim_la_row(s->la_row.data, s->la_row.len, audits, rows)) < 0)
+			return -1;
+		return *n == PAGE_MAX ? answer_flush(s, audits, n, out) : 0;
+	case RM_SHAPE_AZCLI:
+		return rm_buf_puts(out, (*n_signin)++ ? ",\n" : "[\n") |
+		       rm_sim_la_azcli(s->la_row.data, s->la_row.len, out);
+	default:
+		if (!s->csv_header && rm_sim_csv_header(out) < 0)
+			return -1;
+		s->csv_header = 1;
+		return rm_sim_csv_row(s->la_row.data, s->la_row.len, &s->cell, out);
+	}
+}
+
+/* The end of a run's containers in the Log Analytics shapes. */
+static int la_flush(struct rm_sim *s, enum rm_shape shape, size_t n_signin, size_t n_audit,
+                    struct rm_buf *out)
+{
+	if (shape == RM_SHAPE_AZCLI)
+		return n_signin ? rm_buf_puts(out, "\n]\n") : 0;
+	if (shape != RM_SHAPE_LA_QUERY)
+		return 0;
+	return answer_flush(s, 0, &n_signin, out) | answer_flush(s, 1, &n_audit, out);
 }
 
 long rm_sim_run(struct rm_sim *s, int64_t until_ms, enum rm_shape shape, struct rm_buf *out)
@@ -994,6 +1058,21 @@ long rm_sim_run(struct rm_sim *s, int64_t until_ms, enum rm_shape shape, struct 
 				goto out;
 			}
 			break;
+		case RM_SHAPE_ARRAY:
+			if (rm_buf_puts(out, n_body++ ? ",\n" : "[\n") < 0 || rm_sim_emit_graph(s, r, out) < 0) {
+				rc = -1;
+				goto out;
+			}
+			break;
+		case RM_SHAPE_LA:
+		case RM_SHAPE_LA_QUERY:
+		case RM_SHAPE_AZCLI:
+		case RM_SHAPE_CSV:
+			if (emit_la_shape(s, r, shape, out, &n_signin, &n_audit) < 0) {
+				rc = -1;
+				goto out;
+			}
+			break;
 		default:
 			if (rm_sim_emit_graph(s, r, out) < 0 || rm_buf_append(out, "\n", 1) < 0) {
 				rc = -1;
@@ -1004,9 +1083,12 @@ long rm_sim_run(struct rm_sim *s, int64_t until_ms, enum rm_shape shape, struct 
 		rec_pop(s);
 		count++;
 	}
-	if (page_flush(&s->page_signin, &n_signin, 0, out) < 0 ||
-	    page_flush(&s->page_audit, &n_audit, 1, out) < 0 ||
-	    (n_body && rm_buf_append(out, "]}\n", 3) < 0))
+	if (shape == RM_SHAPE_GRAPH && (page_flush(&s->page_signin, &n_signin, 0, out) < 0 ||
+	                                page_flush(&s->page_audit, &n_audit, 1, out) < 0))
+		rc = -1;
+	if ((shape == RM_SHAPE_EVENTHUB && n_body && rm_buf_append(out, "]}\n", 3) < 0) ||
+	    (shape == RM_SHAPE_ARRAY && n_body && rm_buf_puts(out, "\n]\n") < 0) ||
+	    la_flush(s, shape, n_signin, n_audit, out) < 0)
 		rc = -1;
 out:
 	return rc < 0 ? -1 : count;

@@ -18,6 +18,11 @@ enum rm_shape {
 	                        sign-in and audit pages apart, up to 1000 objects each */
 	RM_SHAPE_EVENTHUB,   /* Event Hubs bodies {"records":[..]}, mixed categories, one per line */
 	RM_SHAPE_PT1H,       /* storage PT1H.json: one Azure Monitor record per line */
+	RM_SHAPE_ARRAY,      /* a top-level JSON array of Graph objects per run (a JSON download) */
+	RM_SHAPE_LA,         /* Log Analytics rows (SigninLogs, AADNonInteractive..., AuditLogs), one per line */
+	RM_SHAPE_LA_QUERY,   /* the query API's answer {"tables":[..]}, one per table and run, a line each */
+	RM_SHAPE_AZCLI,      /* az monitor log-analytics query -o json: an array of stringified rows per run */
+	RM_SHAPE_CSV,        /* the Log Analytics portal's Export to CSV: one header, a row per record */
 };
 
 struct rm_sim_params {

@@ -215,8 +215,10 @@ struct rm_sim {
 	uint64_t signins, signins_interactive;
 	int oom;
 
-	/* Graph pages being filled (RM_SHAPE_GRAPH) */
+	/* Graph pages being filled (RM_SHAPE_GRAPH), query answers' rows */
 	struct rm_buf page_signin, page_audit;
+	struct rm_buf scratch, la_row, cell; /* the Log Analytics shapes' working room */
+	int csv_header; /* written: a CSV export has one header */
 };
 
 /* Append r as a Graph object (beta signIn / v1.0 directoryAudit), or as an
@@ -224,6 +226,18 @@ struct rm_sim {
  * Return 0, or -1 when memory runs out. */
 int rm_sim_emit_graph(const struct rm_sim *s, const struct rm_sim_rec *r, struct rm_buf *out);
 int rm_sim_emit_monitor(const struct rm_sim *s, const struct rm_sim_rec *r, struct rm_buf *out);
+
+/* The Log Analytics shapes (sim_shapes.c); each appends, 0 or -1 on no
+ * memory. A row of r's table (scratch: working room for its Graph object): */
+int rm_sim_emit_la(const struct rm_sim *s, const struct rm_sim_rec *r, struct rm_buf *scratch,
+                   struct rm_buf *out);
+/* From such a row: the query API's columns and one row of cells, az CLI's
+ * stringified object, the portal CSV's header and one row. */
+int rm_sim_la_columns(int audits, struct rm_buf *out);
+int rm_sim_la_row(const char *row, size_t n, int audits, struct rm_buf *out);
+int rm_sim_la_azcli(const char *row, size_t n, struct rm_buf *out);
+int rm_sim_csv_header(struct rm_buf *out);
+int rm_sim_csv_row(const char *row, size_t n, struct rm_buf *scratch, struct rm_buf *out);
 
 /* Format a GUID from a 64-bit seed into out (37 bytes). */
 void rm_sim_guid(uint64_t seed, char *out);

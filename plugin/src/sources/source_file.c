@@ -197,13 +197,62 @@ static void begin(struct tracked *t, int fd, struct rm_ingest *in)
 		rm_ingest_resume(in, &t->stream, head, (size_t)got);
 }
 
+/* Read t from its offset (fd is there) into the ingest, until its end or
+ * the deadline. Returns 1 when it is read to its current size. */
+static int read_on(struct rm_source *src, struct file_src *f, struct tracked *t, int fd,
+                   struct rm_ingest *in, int64_t deadline, struct revmon_error *err, int *failed)
+{
+	uint64_t base = t->offset;
+	int done = 0;
+
+	f->buf.len = 0;
+	for (;;) {
+		size_t want = f->buf.len > READ_MIN ? f->buf.len : READ_MIN;
+		ssize_t got;
+		int at_end;
+
+		if (rm_buf_reserve(&f->buf, want) < 0) {
+			rm_errorf(err, "%s: out of memory", src->name);
+			*failed = 1;
+			break;
+		}
+		got = read(fd, f->buf.data + f->buf.len, want);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rm_errorf(err, "%s: read: %s", t->path, strerror(errno));
+			*failed = 1;
+			done = 1;
+			break;
+		}
+		f->buf.len += (size_t)got;
+		/* A partial record at the end stays for the next poll, unless the
+		 * file has stopped growing: then it is a truncated record. */
+		at_end = got == 0 || base + f->buf.len >= t->size;
+		rm_ingest_stream(in, &f->buf, at_end && t->stalled, &t->stream, &base);
+		t->offset = base;
+		if (at_end) {
+			/* A partial record keeps the file unfinished for one more
+			 * poll, which settles it. */
+			if (t->stalled)
+				t->offset = t->size;
+			done = t->offset >= t->size;
+			break;
+		}
+		if (rm_monotonic_ms() >= deadline)
+			break;
+	}
+	/* Bytes left in the buffer are re-read from offset next time. */
+	f->buf.len = 0;
+	return done;
+}
+
 /* Ingest what t has beyond its offset, until the deadline. Returns 1 when
  * it is read to its current size. */
 static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
                   struct rm_ingest *in, int64_t deadline, struct revmon_error *err, int *failed)
 {
 	struct stat st;
-	uint64_t base;
 	int fd, done = 0;
 
 	/* O_NONBLOCK: a FIFO at the path must not block the poll in open()
@@ -257,46 +306,7 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 	in->doc_name = t->path;
 	if (!t->begun)
 		begin(t, fd, in);
-	f->buf.len = 0;
-	base = t->offset;
-	for (;;) {
-		size_t want = f->buf.len > READ_MIN ? f->buf.len : READ_MIN;
-		ssize_t got;
-		int at_end;
-
-		if (rm_buf_reserve(&f->buf, want) < 0) {
-			rm_errorf(err, "%s: out of memory", src->name);
-			*failed = 1;
-			break;
-		}
-		got = read(fd, f->buf.data + f->buf.len, want);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rm_errorf(err, "%s: read: %s", t->path, strerror(errno));
-			*failed = 1;
-			done = 1;
-			break;
-		}
-		f->buf.len += (size_t)got;
-		/* A partial record at the end stays for the next poll, unless the
-		 * file has stopped growing: then it is a truncated record. */
-		at_end = got == 0 || base + f->buf.len >= t->size;
-		rm_ingest_stream(in, &f->buf, at_end && t->stalled, &t->stream, &base);
-		t->offset = base;
-		if (at_end) {
-			/* A partial record keeps the file unfinished for one more
-			 * poll, which settles it. */
-			if (t->stalled)
-				t->offset = t->size;
-			done = t->offset >= t->size;
-			break;
-		}
-		if (rm_monotonic_ms() >= deadline)
-			break;
-	}
-	/* Bytes left in the buffer are re-read from offset next time. */
-	f->buf.len = 0;
+	done = read_on(src, f, t, fd, in, deadline, err, failed);
 	in->doc_name = NULL;
 out:
 	close(fd);
