@@ -53,8 +53,9 @@ static const char *good(unsigned i)
 	return line;
 }
 
-/* Poll a fresh monitor on spec until done; return its snapshot. */
-static revmon_snapshot *run(const char *spec, int *failed)
+/* Poll a fresh monitor on spec (and key = value when key is set) until
+ * done; return its snapshot. */
+static revmon_snapshot *run_set(const char *spec, const char *key, const char *value, int *failed)
 {
 	struct revmon_error err;
 	struct revmon_hooks hooks = {.log = capture};
@@ -65,6 +66,8 @@ static revmon_snapshot *run(const char *spec, int *failed)
 
 	logbuf[0] = '\0';
 	assert_int_equal(revmon_conf_set(c, "source", spec, &err), 0);
+	if (key)
+		assert_int_equal(revmon_conf_set(c, key, value, &err), 0);
 	m = revmon_open(c, &hooks, &err);
 	if (!m)
 		fail_msg("%s", err.msg);
@@ -78,6 +81,11 @@ static revmon_snapshot *run(const char *spec, int *failed)
 	assert_non_null(s);
 	revmon_close(m);
 	return s;
+}
+
+static revmon_snapshot *run(const char *spec, int *failed)
+{
+	return run_set(spec, NULL, NULL, failed);
 }
 
 static uint64_t count(const revmon_snapshot *s, const char *name)
@@ -308,6 +316,101 @@ static int teardown(void **state)
 	return scratch_remove(dir);
 }
 
+/* Lines that straddle the reader's 1 MiB chunks: a malformed line is one
+ * reject however many chunks it spans, and what follows on it is never
+ * read as a record. */
+static void test_bad_lines_across_chunks(void **state)
+{
+	const size_t mib = 1u << 20;
+	char *all = malloc(6u << 20), spec[128];
+	size_t n = 0;
+	int failed;
+	revmon_snapshot *s;
+
+	(void)state;
+	assert_non_null(all);
+	/* 3 MiB of 'x' on one line, then a good export */
+	memset(all, 'x', 3 * mib);
+	n = 3 * mib;
+	all[n++] = '\n';
+	for (unsigned i = 1; i <= 3; i++) {
+		memcpy(all + n, good(i), strlen(good(i)));
+		n += strlen(good(i));
+	}
+	write_file("xline.ndjson", all, n);
+	snprintf(spec, sizeof spec, "file:%s/xline.ndjson", dir);
+	s = run(spec, &failed);
+	assert_int_equal(count(s, "events_rejected"), 1);
+	assert_int_equal(count(s, "events_ingested"), 3);
+	revmon_snapshot_free(s);
+
+	/* five good records, '#' up to exactly 1 MiB, a sixth on the same line */
+	n = 0;
+	for (unsigned i = 1; i <= 5; i++) {
+		const char *g = good(i);
+
+		memcpy(all + n, g, strlen(g) - 1); /* no newline: one line */
+		n += strlen(g) - 1;
+	}
+	memset(all + n, '#', mib - n);
+	n = mib;
+	memcpy(all + n, good(6), strlen(good(6)));
+	n += strlen(good(6));
+	write_file("hashes.ndjson", all, n);
+	snprintf(spec, sizeof spec, "file:%s/hashes.ndjson", dir);
+	s = run(spec, &failed);
+	assert_int_equal(count(s, "events_ingested"), 5);
+	assert_int_equal(count(s, "events_rejected"), 1);
+	revmon_snapshot_free(s);
+	free(all);
+}
+
+/* max_record_bytes: a longer record is rejected, alone on its line or in
+ * a container; a shorter one passes. */
+static void test_max_record_bytes(void **state)
+{
+	char big[4096], page[12288], spec[128], one[512];
+	int failed;
+	revmon_snapshot *s;
+
+	(void)state;
+	snprintf(big, sizeof big,
+	         "{\"id\":\"big\",\"createdDateTime\":\"2026-01-05T08:00:00Z\",\"userId\":\"u\","
+	         "\"status\":{\"errorCode\":50126,\"failureReason\":\"%03800d\"}}", 0);
+	snprintf(one, sizeof one, "%s", good(1)); /* good() reuses its buffer */
+	snprintf(page, sizeof page, "%s\n{\"value\":[%s,%.*s]}\n%s", big, big,
+	         (int)strlen(one) - 1, one, good(2));
+	write_file("big.ndjson", page, strlen(page));
+	snprintf(spec, sizeof spec, "file:%s/big.ndjson", dir);
+	s = run_set(spec, "max_record_bytes", "1K", &failed);
+	assert_int_equal(count(s, "events_rejected"), 2);
+	assert_int_equal(count(s, "events_ingested"), 2);
+	assert_non_null(strstr(logbuf, "record larger than max_record_bytes"));
+	revmon_snapshot_free(s);
+	s = run_set(spec, "max_record_bytes", "8K", &failed);
+	assert_int_equal(count(s, "events_rejected"), 0);
+	assert_int_equal(count(s, "events_ingested"), 3);
+	assert_int_equal(count(s, "events_duplicate"), 1);
+	revmon_snapshot_free(s);
+}
+
+/* A file that is no log export at all: one clear error, nothing else. */
+static void test_not_an_export(void **state)
+{
+	static const char text[] = "hello\nthis is not a log export\nat all\n";
+	char spec[128];
+	int failed;
+	revmon_snapshot *s;
+
+	(void)state;
+	write_file("notes.txt", text, sizeof text - 1);
+	snprintf(spec, sizeof spec, "file:%s/notes.txt", dir);
+	s = run(spec, &failed);
+	assert_int_equal(count(s, "events_rejected"), 1);
+	assert_non_null(strstr(logbuf, "nor CSV with a header row"));
+	revmon_snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +418,9 @@ int main(void)
 		cmocka_unit_test(test_directory_with_unreadable_entries),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_follow_growth_and_reappearance),
+		cmocka_unit_test(test_bad_lines_across_chunks),
+		cmocka_unit_test(test_max_record_bytes),
+		cmocka_unit_test(test_not_an_export),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

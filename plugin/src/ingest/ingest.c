@@ -227,7 +227,19 @@ enum rm_format rm_ingest_sniff(const char *p, size_t n, int eof)
 	/* a quoted first label ("TimeGenerated [UTC]") or a record in a string */
 	if (rm_csv_looks_like_header(p, nl ? (size_t)(nl - p) + 1 : n))
 		return RM_FORMAT_CSV;
-	return p[0] == '"' ? RM_FORMAT_JSON : RM_FORMAT_NONE;
+	if (p[0] == '"' || !nl)
+		return RM_FORMAT_JSON; /* a first line too long to judge: rejected as one */
+	/* a stray first line before JSON records is one bad line; a file of
+	 * which no line read so far starts like JSON is no export at all */
+	while (nl) {
+		size_t at = (size_t)(nl - p) + 1;
+
+		at = rm_json_skip_ws(p, n, at);
+		if (at < n && (p[at] == '{' || p[at] == '['))
+			return RM_FORMAT_JSON;
+		nl = at < n ? memchr(p + at, '\n', n - at) : NULL;
+	}
+	return RM_FORMAT_NONE;
 }
 
 /* One step of the JSON reader at pos (no whitespace before it). Returns the
