@@ -1,6 +1,7 @@
 /* The state file: a monitor restored from it continues exactly where the
  * saved one stopped; a corrupt or foreign file is refused and replaced. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -236,6 +237,60 @@ static void test_atomic_write_leaves_nothing_behind(void **state)
 	assert_int_equal(access(path, R_OK), 0);
 }
 
+static uint64_t counter_of(revmon *m, const char *name)
+{
+	revmon_snapshot *x = revmon_snapshot_take(m);
+	uint64_t v;
+
+	assert_non_null(x);
+	v = x->values[revmon_metric_find(name)].counter;
+	revmon_snapshot_free(x);
+	return v;
+}
+
+/* Poll m with stdin read from path, then give stdin back. */
+static void poll_with_stdin(revmon *m, const char *path)
+{
+	int saved = dup(STDIN_FILENO), fd = open(path, O_RDONLY);
+
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+	close(fd);
+	poll_round(m);
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+}
+
+/* A state written by a run reading stdin: the next run loads it (a stream
+ * has no cursor to resume) and keeps the analyzer's counts. */
+static void test_stdin_state_loads(void **state)
+{
+	char exp[128], path[128], cmd[512];
+	struct revmon_error err = {{0}};
+	const char *bin = getenv("REVMON_BIN");
+	revmon *a, *b;
+	uint64_t before;
+
+	(void)state;
+	assert_non_null(bin);
+	snprintf(exp, sizeof exp, "%s/stdin.json", dir);
+	snprintf(path, sizeof path, "%s/stdin.state", dir);
+	snprintf(cmd, sizeof cmd, "'%s' simulate -q --set sim_users=100 --set sim_duration=1h --out '%s'", bin, exp);
+	assert_int_equal(system(cmd), 0);
+	a = open_with("file:-", "300");
+	poll_with_stdin(a, exp);
+	before = counter_of(a, "signins");
+	assert_true(before > 0);
+	assert_int_equal(revmon_state_save(a, path, &err), 0);
+	revmon_close(a);
+
+	b = open_with("file:-", "300");
+	if (revmon_state_load(b, path, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(counter_of(b, "signins"), before);
+	revmon_close(b);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -255,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_file_resumes_exactly),
 		cmocka_unit_test(test_corrupt_and_foreign_files),
 		cmocka_unit_test(test_atomic_write_leaves_nothing_behind),
+		cmocka_unit_test(test_stdin_state_loads),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
