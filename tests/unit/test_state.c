@@ -291,6 +291,63 @@ static void test_stdin_state_loads(void **state)
 	revmon_close(b);
 }
 
+/* A configuration of the KEY=VALUE pairs in args (NULL-terminated). */
+static revmon_conf *conf_of(const char *const *args)
+{
+	struct revmon_error err;
+	revmon_conf *c = revmon_conf_new("st", &err);
+
+	assert_non_null(c);
+	for (size_t i = 0; args[i]; i++)
+		if (revmon_conf_set_arg(c, args[i], &err) != 0)
+			fail_msg("%s: %s", args[i], err.msg);
+	return c;
+}
+
+/* The state belongs to what a configuration means: the order of its
+ * options, their spelling and defaults set explicitly do not matter. */
+static void test_fingerprint_is_the_meaning(void **state)
+{
+	static const char *const a[] = {"source=sim", "source=file:/nonexistent/x.json", "sim_users=400",
+	                                "window=600", "window=300", "max_record_bytes=1M",
+	                                "classify=50173:other", "activity=password:Reset password", NULL};
+	static const char *const b[] = {"activity=password:Reset password", "max_record_bytes=1048576",
+	                                "window=5m", "source=file:/nonexistent/x.json", "sim_users=0400",
+	                                "graph_select=yes", "classify=050173:other", "source=sim",
+	                                "settle=10m", NULL};
+	static const char *const other[] = {"source=sim", "source=file:/nonexistent/x.json",
+	                                    "sim_users=400", "window=300", "max_record_bytes=1M",
+	                                    "classify=50173:revoked", "activity=password:Reset password", NULL};
+	revmon_conf *ca = conf_of(a), *cb = conf_of(b), *co = conf_of(other);
+	struct revmon_error err = {{0}};
+	char path[128];
+	revmon *m;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/meaning.state", dir);
+	assert_true(revmon_conf_fingerprint(ca) == revmon_conf_fingerprint(cb));
+	assert_true(revmon_conf_fingerprint(ca) != revmon_conf_fingerprint(co));
+	m = revmon_open(ca, NULL, &err);
+	assert_non_null(m);
+	assert_true(revmon_poll(m, 5000) != 0); /* the file source is down */
+	assert_int_equal(revmon_state_save(m, path, &err), 0);
+	revmon_close(m);
+	/* the sources in another order still find their cursors */
+	m = revmon_open(cb, NULL, &err);
+	assert_non_null(m);
+	if (revmon_state_load(m, path, &err) != 0)
+		fail_msg("%s", err.msg);
+	revmon_close(m);
+	m = revmon_open(co, NULL, &err);
+	assert_non_null(m);
+	assert_int_equal(revmon_state_load(m, path, &err), -1);
+	assert_non_null(strstr(err.msg, "another configuration"));
+	revmon_close(m);
+	revmon_conf_free(ca);
+	revmon_conf_free(cb);
+	revmon_conf_free(co);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -311,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_and_foreign_files),
 		cmocka_unit_test(test_atomic_write_leaves_nothing_behind),
 		cmocka_unit_test(test_stdin_state_loads),
+		cmocka_unit_test(test_fingerprint_is_the_meaning),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -649,3 +649,62 @@ void rm_settings_free(struct rm_settings *s)
 			free(*(char **)((char *)s + keys[i].off));
 	memset(s, 0, sizeof *s);
 }
+
+/* The value of a valid pair of a classifier key, in one spelling, and the
+ * slot it fills: a later pair for the same code or activity replaces it. */
+static int normal_classifier(const struct key *k, const char *v, struct rm_buf *slot,
+                             struct rm_buf *val)
+{
+	const char *colon = strchr(v, ':');
+	char cause[32];
+
+	if (k->type == K_CLASSIFY)
+		return rm_buf_printf(slot, "classify:%ld", strtol(v, NULL, 10)) |
+		       rm_buf_printf(val, "%d", rm_class_parse(colon + 1));
+	/* activity and activity_ignore write the same map */
+	if (k->type == K_ACTIVITY_IGNORE)
+		return rm_buf_printf(slot, "activity:%s", v) | rm_buf_puts(val, "ignore");
+	memcpy(cause, v, (size_t)(colon - v));
+	cause[colon - v] = '\0';
+	return rm_buf_printf(slot, "activity:%s", colon + 1) |
+	       rm_buf_printf(val, "%d", rm_cause_parse(cause));
+}
+
+/* v (valid for k) in one spelling: numbers in base units, booleans 0 or 1,
+ * URLs as set_text keeps them. */
+static int normal_value(const struct key *k, const char *v, struct rm_buf *val)
+{
+	double d = 0;
+	int64_t ms = 0;
+	size_t len = strlen(v);
+
+	switch (k->type) {
+	case K_DURATION: rm_parse_duration(v, &ms); return rm_buf_printf(val, "%lld", (long long)ms);
+	case K_TIME: rm_time_parse(v, len, &ms); return rm_buf_printf(val, "%lld", (long long)ms);
+	case K_U32: case K_U64: return rm_buf_printf(val, "%llu", strtoull(v, NULL, 10));
+	case K_BYTES: parse_bytes(v, &d); return rm_buf_printf(val, "%zu", (size_t)d);
+	case K_SHARE: case K_REAL: parse_real(v, &d); return rm_buf_printf(val, "%.17g", d);
+	case K_BOOL: return rm_buf_printf(val, "%d", parse_bool(v));
+	case K_URL:
+		while (len > 9 && v[len - 1] == '/')
+			len--;
+		return rm_buf_append(val, v, len);
+	default: return rm_buf_puts(val, v);
+	}
+}
+
+int rm_conf_normal(const char *key, const char *value, struct rm_buf *slot, struct rm_buf *val,
+                   struct rm_buf *def)
+{
+	const struct key *k = find_key(key);
+
+	if (!k || check_value(k, value, NULL) < 0)
+		return -1;
+	if (k->type == K_CLASSIFY || k->type == K_ACTIVITY || k->type == K_ACTIVITY_IGNORE)
+		return normal_classifier(k, value, slot, val) ? -1 : 0;
+	if (rm_buf_puts(slot, k->name) < 0 || normal_value(k, value, val) < 0)
+		return -1;
+	if (*k->def && normal_value(k, k->def, def) < 0)
+		return -1;
+	return k->type == K_SOURCE ? 1 : 0;
+}

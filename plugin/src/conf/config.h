@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "parse/parse.h"
+#include "util/util.h"
 #include "revmon.h"
 
 struct rm_pair {
@@ -65,6 +66,21 @@ void rm_settings_free(struct rm_settings *s);
 
 /* 1 when name is one of the core's keys (keys.def), else 0. */
 int rm_conf_key_known(const char *name);
+
+/* A valid pair as its meaning, for identifying a configuration by what it
+ * says rather than how it is spelled: appends to slot what it sets (a later
+ * pair of the same slot replaces it), to val its value in one spelling
+ * (numbers in base units, booleans 0 or 1), and to def the key's default
+ * in that spelling (empty when none). The caller owns the buffers. Returns 0,
+ * 1 for a list key whose pairs add up (source), -1 when the pair is not
+ * valid or memory runs out. */
+int rm_conf_normal(const char *key, const char *value, struct rm_buf *slot, struct rm_buf *val,
+                   struct rm_buf *def);
+
+/* The meaning of c in one text (its name, then "slot=value" lines, sorted,
+ * without the defaults): two configurations that say the same are the same
+ * text. Appends to out (the caller's). 0, or -1 on no memory. */
+int rm_conf_canonical(const struct revmon_conf *c, struct rm_buf *out);
 
 /* Parse a duration: seconds ("90"), or integers each with a unit ms, s, m,
  * h or d ("15m", "2h30m", "500ms"). Returns 0 and *ms, or -1. */

@@ -21,15 +21,23 @@
 #define VERSION 1
 #define MAX_STATE (1ull << 32)
 
-/* The configuration a state belongs to: its name and every pair. */
+/* The configuration a state belongs to: what it means (conf/'s canonical
+ * text), not how its options were ordered or spelled. */
 static uint64_t fingerprint(const struct revmon_conf *c)
 {
+	struct rm_buf b = {0};
 	uint64_t h = rm_hash(c->name, strlen(c->name), 11);
 
-	for (size_t i = 0; i < c->n; i++) {
-		h = rm_hash(c->pairs[i].key, strlen(c->pairs[i].key), h);
-		h = rm_hash(c->pairs[i].value, strlen(c->pairs[i].value), h);
+	if (rm_conf_canonical(c, &b) == 0) {
+		h = rm_hash(b.data, b.len, 13);
+	} else {
+		/* no memory: the spelling, so at worst a state is refused */
+		for (size_t i = 0; i < c->n; i++) {
+			h = rm_hash(c->pairs[i].key, strlen(c->pairs[i].key), h);
+			h = rm_hash(c->pairs[i].value, strlen(c->pairs[i].value), h);
+		}
 	}
+	rm_buf_free(&b);
 	return h;
 }
 
@@ -60,6 +68,52 @@ int rm_state_encode(struct rm_analyzer *an, struct rm_source *const *src, size_t
 	rm_buf_free(&payload);
 	rm_buf_free(&part);
 	return e ? -1 : 0;
+}
+
+/* The first source named name not yet given its cursor (taken[] marks
+ * them): sources are matched by name, as their order in the configuration
+ * does not change what they are. */
+static struct rm_source *source_named(const char *name, struct rm_source *const *src,
+                                      size_t n_src, unsigned char *taken)
+{
+	for (size_t j = 0; name && j < n_src; j++)
+		if (!taken[j] && strcmp(src[j]->name, name) == 0) {
+			taken[j] = 1;
+			return src[j];
+		}
+	return NULL;
+}
+
+/* Each source's cursor, from r. 0, or -1 with err. */
+static int load_sources(struct rm_rd *r, struct rm_source *const *src, size_t n_src,
+                        struct revmon_error *err)
+{
+	unsigned char *taken = calloc(n_src + 1, 1);
+	int rc = -1;
+
+	if (!taken) {
+		rm_errorf(err, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n_src; i++) {
+		char *name = rm_get_str(r);
+		struct rm_source *s = source_named(name, src, n_src, taken);
+		uint64_t blob;
+
+		free(name);
+		blob = rm_get_count(r, 1);
+		if (r->bad || !s) {
+			rm_errorf(err, "corrupt (source %zu)", i);
+			goto out;
+		}
+		if (s->ops->load && s->ops->load(s, r->p + r->pos, blob, err) < 0)
+			goto out;
+		r->pos += blob;
+	}
+	rc = 0;
+out:
+	free(taken);
+	return rc;
 }
 
 int rm_state_decode(const void *buf, size_t len, uint64_t fp, struct rm_analyzer *an,
@@ -105,20 +159,8 @@ int rm_state_decode(const void *buf, size_t len, uint64_t fp, struct rm_analyzer
 		rm_errorf(err, "belongs to another set of sources");
 		return -1;
 	}
-	for (size_t i = 0; i < n_src; i++) {
-		char *name = rm_get_str(&r);
-		int same = name && strcmp(name, src[i]->name) == 0;
-
-		free(name);
-		blob = rm_get_count(&r, 1);
-		if (r.bad || !same) {
-			rm_errorf(err, "corrupt (source %zu)", i);
-			return -1;
-		}
-		if (src[i]->ops->load && src[i]->ops->load(src[i], payload + r.pos, blob, err) < 0)
-			return -1;
-		r.pos += blob;
-	}
+	if (load_sources(&r, src, n_src, err) < 0)
+		return -1;
 	if (r.pos != r.n) {
 		rm_errorf(err, "corrupt (trailing bytes)");
 		return -1;
