@@ -59,6 +59,53 @@ static void test_refusals(void **state)
 	refused("max_record_bytes", "12Q", "not a size");
 }
 
+static void accepted(const char *key, const char *value, const char *stored)
+{
+	struct revmon_error err = {{0}};
+	revmon_conf *c = revmon_conf_new("t", &err);
+	struct rm_settings s;
+
+	assert_non_null(c);
+	if (revmon_conf_set(c, key, value, &err) != 0)
+		fail_msg("%s = %s: %s", key, value, err.msg);
+	assert_int_equal(rm_settings_load(c, &s, &err), 0);
+	if (strcmp(key, "probe_resource") == 0)
+		assert_string_equal(s.probe_resource, stored);
+	else if (strcmp(key, "probe_token_url") == 0)
+		assert_string_equal(s.probe_token_url, stored);
+	else
+		assert_string_equal(s.probe_introspection_url, stored);
+	rm_settings_free(&s);
+	revmon_conf_free(c);
+}
+
+/* Endpoints may carry a query (RFC 6749 3.1, 3.2), never a fragment, and
+ * stay https; a resource indicator is any absolute URI (RFC 8707). */
+static void test_urls_follow_the_rfcs(void **state)
+{
+	(void)state;
+	accepted("probe_token_url", "https://idp.example/token?tenant=a%20b&x=1",
+	         "https://idp.example/token?tenant=a%20b&x=1");
+	accepted("probe_introspection_url", "https://idp.example/introspect?realm=r",
+	         "https://idp.example/introspect?realm=r");
+	accepted("probe_token_url", "https://idp.example/token/", "https://idp.example/token/");
+	accepted("probe_resource", "urn:example:api", "urn:example:api");
+	accepted("probe_resource", "api://a0b1-c2", "api://a0b1-c2");
+	accepted("probe_resource", "https://api.example/v1?tenant=a", "https://api.example/v1?tenant=a");
+	refused("probe_token_url", "https://idp.example/token#frag", "fragment");
+	refused("probe_token_url", "http://idp.example/token?x=1", "TLS is required");
+	refused("probe_resource_url", "https://?x=1", "TLS is required");
+	refused("probe_revocation_url", "https://idp.example/revoke?a=\"b\"", "quotes");
+	refused("probe_resource", "https://api.example/#frag", "fragment");
+	refused("probe_resource", "not a uri", "spaces");
+	refused("probe_resource", "api.example", "absolute URI");
+	refused("probe_resource", "1urn:x", "absolute URI");
+	refused("probe_resource", "urn:", "absolute URI");
+	/* bases are joined with paths: no query there */
+	refused("graph_base", "https://graph.example?x=1", "query");
+	refused("graph_authority", "http://login.example", "TLS is required");
+}
+
 static void test_accepts_and_defaults(void **state)
 {
 	struct revmon_error err;
@@ -370,6 +417,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_urls_follow_the_rfcs),
 		cmocka_unit_test(test_accepts_and_defaults),
 		cmocka_unit_test(test_open_refusals),
 		cmocka_unit_test(test_file_format),

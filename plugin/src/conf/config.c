@@ -25,7 +25,9 @@ enum key_type {
 	K_REAL,
 	K_BOOL,
 	K_IDENT,    /* a tenant or client id: [A-Za-z0-9._-] */
-	K_URL,      /* https://host[:port][/path] */
+	K_URL,      /* https://host[:port][/path]: a base that paths are joined to */
+	K_ENDPOINT, /* https://host[:port][/path][?query]: used as it is (RFC 6749 3.1) */
+	K_URI,      /* any absolute URI without a fragment: an identifier (RFC 8707) */
 	K_PATH,
 	K_ENVNAME,  /* the name of an environment variable */
 	K_USER,     /* a user principal name or object id: [A-Za-z0-9._@+-] */
@@ -212,6 +214,48 @@ static int parse_bool(const char *v)
 	return -1;
 }
 
+/* A character no URL value may hold: it could change a request's meaning
+ * or the text around it (RFC 3986 excludes them all). */
+static int url_unsafe(unsigned char c)
+{
+	return c <= ' ' || c >= 0x7f || strchr("\"<>\\^`{|}#", c);
+}
+
+/* URLs: a base (K_URL) takes paths joined to it, so no query; an endpoint
+ * (K_ENDPOINT) may carry a query (RFC 6749 3.1, 3.2), never a fragment;
+ * both are https, as they receive secrets or tokens and TLS is always
+ * verified. A resource indicator (K_URI) is only a name sent to the token
+ * endpoint: any absolute URI without a fragment (RFC 8707 2). */
+static int check_url(const struct key *k, const char *v, struct revmon_error *err)
+{
+	size_t n = strlen(v), scheme = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-.");
+	const char *host = v + 8;
+
+	for (size_t i = 0; i < n; i++)
+		if (url_unsafe((unsigned char)v[i]) || (k->type == K_URL && strchr("?%", v[i]))) {
+			rm_errorf(err, "%s: '%s' is not a plain %s (no %sfragment, spaces or quotes)", k->name, v,
+			          k->type == K_URI ? "absolute URI" : "https:// URL",
+			          k->type == K_URL ? "query, " : "");
+			return -1;
+		}
+	if (n > 512) {
+		rm_errorf(err, "%s: longer than 512 characters", k->name);
+		return -1;
+	}
+	if (k->type == K_URI) {
+		if (scheme == 0 || v[scheme] != ':' || !((v[0] | 0x20) >= 'a' && (v[0] | 0x20) <= 'z') || !v[scheme + 1]) {
+			rm_errorf(err, "%s: '%s' is not an absolute URI (scheme:rest, RFC 3986)", k->name, v);
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(v, "https://", 8) != 0 || !*host || strchr("/?", *host)) {
+		rm_errorf(err, "%s: '%s' is not an https:// URL (TLS is required)", k->name, v);
+		return -1;
+	}
+	return 0;
+}
+
 /* Values that end up in URLs, paths and variable names: refuse what could
  * change a request's meaning (spaces, quotes, control characters). */
 static int check_text(const struct key *k, const char *v, struct revmon_error *err)
@@ -225,20 +269,10 @@ static int check_text(const struct key *k, const char *v, struct revmon_error *e
 			return -1;
 		}
 		return 0;
-	case K_URL: {
-		const char *host = v + 8;
-
-		if (strncmp(v, "https://", 8) != 0 || !*host || *host == '/' || n > 512) {
-			rm_errorf(err, "%s: '%s' is not an https:// URL (TLS is required)", k->name, v);
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)v[i] <= ' ' || strchr("\"<>\\^`{|}?#%", v[i])) {
-				rm_errorf(err, "%s: '%s' is not a plain https:// URL (no query, fragment, spaces or quotes)", k->name, v);
-				return -1;
-			}
-		return 0;
-	}
+	case K_URL:
+	case K_ENDPOINT:
+	case K_URI:
+		return check_url(k, v, err);
 	case K_PATH:
 		if (n == 0 || n > 4096) {
 			rm_errorf(err, "%s: empty or overlong path", k->name);
@@ -518,7 +552,7 @@ int revmon_conf_set(revmon_conf *c, const char *key, const char *value, struct r
 
 static int is_text(enum key_type t)
 {
-	return t == K_IDENT || t == K_URL || t == K_PATH || t == K_ENVNAME || t == K_USER || t == K_SCOPE;
+	return t == K_IDENT || t == K_URL || t == K_ENDPOINT || t == K_URI || t == K_PATH || t == K_ENVNAME || t == K_USER || t == K_SCOPE;
 }
 
 /* Replace the owned string at f with a copy of v. */

@@ -34,6 +34,8 @@ struct revmon_conf {
 #define RM_KEY_FIELD_BOOL(f) int f;
 #define RM_KEY_FIELD_IDENT(f) char *f;
 #define RM_KEY_FIELD_URL(f) char *f; /* https://host[/path], no trailing slash */
+#define RM_KEY_FIELD_ENDPOINT(f) char *f; /* https://host[/path][?query], as given */
+#define RM_KEY_FIELD_URI(f) char *f; /* an absolute URI, as given */
 #define RM_KEY_FIELD_PATH(f) char *f;
 #define RM_KEY_FIELD_ENVNAME(f) char *f; /* the name of the variable, never its value */
 #define RM_KEY_FIELD_USER(f) char *f;
