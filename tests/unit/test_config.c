@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config.h"
 #include "revmon.h"
+#include "scratch.h"
 
 static void refused(const char *key, const char *value, const char *expect)
 {
@@ -104,6 +106,92 @@ static void test_urls_follow_the_rfcs(void **state)
 	/* bases are joined with paths: no query there */
 	refused("graph_base", "https://graph.example?x=1", "query");
 	refused("graph_authority", "http://login.example", "TLS is required");
+}
+
+/* parse_file on path: NULL when accepted, else the message. */
+static const char *parse_msg(const char *path, struct revmon_error *err)
+{
+	revmon_conf **list = NULL;
+	size_t n = 0;
+	int rc = revmon_conf_parse_file(path, "d", &list, &n, err);
+
+	revmon_conf_list_free(list, n);
+	return rc == 0 ? NULL : err->msg;
+}
+
+static void parse_refused(const char *path, const char *expect)
+{
+	struct revmon_error err = {{0}};
+	const char *msg = parse_msg(path, &err);
+
+	if (!msg)
+		fail_msg("%s was accepted (expected: %s)", path, expect);
+	if (strncmp(msg, path, strlen(path)) != 0 || !strstr(msg, expect))
+		fail_msg("'%s' does not name %s with '%s'", msg, path, expect);
+	/* the check --extra-opts uses says the same */
+	assert_int_equal(revmon_conf_check_file(path, &err), -1);
+}
+
+static void parse_accepted(const char *path)
+{
+	struct revmon_error err = {{0}};
+	const char *msg = parse_msg(path, &err);
+
+	if (msg)
+		fail_msg("%s refused: %s", path, msg);
+	assert_int_equal(revmon_conf_check_file(path, &err), 0);
+}
+
+/* A configuration that someone else could change is refused, as ssh
+ * refuses its own: it could send the secrets to any endpoint. */
+static void test_untrusted_files(void **state)
+{
+	char dir[64], sub[96], path[128], lnk[128];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(scratch_make(dir, sizeof dir, "conftrust"), 0);
+	snprintf(sub, sizeof sub, "%s/etc", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(path, sizeof path, "%s/revmon.conf", sub);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("probe_token_url = https://idp.example/token\n", f);
+	fclose(f);
+	chmod(path, 0644);
+	parse_accepted(path);
+	chmod(path, 0666);
+	parse_refused(path, "writable by group and others");
+	chmod(path, 0646);
+	parse_refused(path, "writable by others");
+	chmod(path, 0660);
+	parse_refused(path, "writable by group");
+	chmod(path, 0600);
+	parse_accepted(path);
+	/* a link to it is the file, and trusted when its owner is */
+	snprintf(lnk, sizeof lnk, "%s/link.conf", dir);
+	assert_int_equal(symlink(path, lnk), 0);
+	parse_accepted(lnk);
+	/* a directory above it that others may write to */
+	chmod(sub, 0777);
+	parse_refused(path, "its directory");
+	parse_refused(lnk, "writable by group and others");
+	chmod(sub, 01777); /* like /tmp: others cannot replace our names */
+	parse_accepted(path);
+	chmod(sub, 0755);
+	if (geteuid() == 0) {
+		/* owners other than root and the running user (CI runs as root) */
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		parse_refused(path, "owned by uid 65534");
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(lchown(lnk, 65534, 65534), 0);
+		parse_refused(lnk, "owned by uid 65534");
+		assert_int_equal(chown(sub, 65534, 65534), 0);
+		parse_refused(path, "its directory");
+		assert_int_equal(chown(sub, 0, 0), 0);
+		parse_accepted(path);
+	}
+	assert_int_equal(scratch_remove(dir), 0);
 }
 
 static void test_accepts_and_defaults(void **state)
@@ -418,6 +506,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_urls_follow_the_rfcs),
+		cmocka_unit_test(test_untrusted_files),
 		cmocka_unit_test(test_accepts_and_defaults),
 		cmocka_unit_test(test_open_refusals),
 		cmocka_unit_test(test_file_format),

@@ -84,6 +84,11 @@ int rm_conf_normal(const char *key, const char *value, struct rm_buf *slot, stru
  * text. Appends to out (the caller's). 0, or -1 on no memory. */
 int rm_conf_canonical(const struct revmon_conf *c, struct rm_buf *out);
 
+/* 0 when the configuration file path, open as fd, and each directory above
+ * it can be changed only by root or the running user (directories with the
+ * sticky bit excepted); else -1 with err naming the file and the reason. */
+int rm_conf_file_trusted(const char *path, int fd, struct revmon_error *err);
+
 /* Parse a duration: seconds ("90"), or integers each with a unit ms, s, m,
  * h or d ("15m", "2h30m", "500ms"). Returns 0 and *ms, or -1. */
 int rm_parse_duration(const char *v, int64_t *ms);
