@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -348,6 +349,46 @@ static void test_fingerprint_is_the_meaning(void **state)
 	revmon_conf_free(co);
 }
 
+/* A state file that is a symbolic link, or someone else's, is refused on
+ * reading and not replaced on writing; the link's target is never touched. */
+static void test_planted_links_and_foreign_owners(void **state)
+{
+	char path[128], target[128], victim[128];
+	struct revmon_error err = {{0}};
+	revmon *m = open_with("sim", "300");
+	struct stat st;
+
+	(void)state;
+	poll_round(m);
+	snprintf(path, sizeof path, "%s/planted.state", dir);
+	snprintf(target, sizeof target, "%s/real.state", dir);
+	snprintf(victim, sizeof victim, "%s/not-yet-there", dir);
+	assert_int_equal(revmon_state_save(m, target, &err), 0);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(revmon_state_load(m, path, &err), -1);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	assert_int_equal(revmon_state_save(m, path, &err), -1);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	/* a dangling link: its target is not created */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(revmon_state_save(m, path, &err), -1);
+	assert_int_equal(lstat(victim, &st), -1);
+	assert_int_equal(unlink(path), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(target, 65534, 65534), 0);
+		assert_int_equal(revmon_state_load(m, target, &err), -1);
+		assert_non_null(strstr(err.msg, "owned by uid 65534"));
+		assert_int_equal(revmon_state_save(m, target, &err), -1);
+		assert_non_null(strstr(err.msg, "owned by uid 65534"));
+		assert_int_equal(chown(target, 0, 0), 0);
+	}
+	revmon_close(m);
+	m = open_with("sim", "300");
+	assert_int_equal(revmon_state_load(m, target, &err), 0);
+	revmon_close(m);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -369,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_atomic_write_leaves_nothing_behind),
 		cmocka_unit_test(test_stdin_state_loads),
 		cmocka_unit_test(test_fingerprint_is_the_meaning),
+		cmocka_unit_test(test_planted_links_and_foreign_owners),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -211,6 +211,40 @@ out:
 	free(copy2);
 }
 
+/* NULL when st, a state file or the file at its name, is this user's (or
+ * root's), else why it is refused: a state another user wrote could be
+ * anything, and in a shared directory it may have been planted. */
+static const char *foreign(const struct stat *st, char *why, size_t cap)
+{
+	if (st->st_uid == 0 || st->st_uid == geteuid())
+		return NULL;
+	snprintf(why, cap, "owned by uid %u, not by the running user (uid %u) or root",
+	         (unsigned)st->st_uid, (unsigned)geteuid());
+	return why;
+}
+
+/* 0 when what is at path may be replaced by a state file: nothing, or a
+ * regular file of this user's. rename() would replace a planted link
+ * rather than follow it, but a link or someone else's file there means
+ * the directory is not what the caller thinks: say so. -1 with err. */
+static int replaceable(const char *path, struct revmon_error *err)
+{
+	struct stat st;
+	char why[96];
+
+	if (lstat(path, &st) < 0)
+		return 0; /* nothing there (or a directory we cannot search: mkstemp says) */
+	if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
+		rm_errorf(err, "%s: %s: not replaced", path, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+		return -1;
+	}
+	if (foreign(&st, why, sizeof why)) {
+		rm_errorf(err, "%s: %s: not replaced", path, why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Write data to path atomically: a temporary file in the same directory,
  * fsync, rename over path, fsync the directory. */
 int rm_write_atomic(const char *path, const void *data, size_t len, struct revmon_error *err)
@@ -222,6 +256,11 @@ int rm_write_atomic(const char *path, const void *data, size_t len, struct revmo
 
 	if (!tmp) {
 		rm_errorf(err, "%s: out of memory", path);
+		goto out;
+	}
+	if (replaceable(path, err) < 0) {
+		free(tmp);
+		tmp = NULL;
 		goto out;
 	}
 	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
@@ -281,20 +320,27 @@ out:
 	return rc;
 }
 
-/* Read a whole file; 0, 1 when it does not exist, -1 with err. */
+/* Read a whole file; 0, 1 when it does not exist, -1 with err. A symbolic
+ * link is not followed (O_NOFOLLOW), a FIFO does not block the open. */
 int rm_read_file(const char *path, struct rm_buf *out, size_t max, struct revmon_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY), rc = -1;
 	struct stat st;
+	char why[96];
 
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 1;
-		rm_errorf(err, "%s: %s", path, strerror(errno));
+		rm_errorf(err, "%s: %s", path,
+		          errno == ELOOP ? "a symbolic link: refused (not followed)" : strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		rm_errorf(err, "%s: not a regular file of at most %zu bytes", path, max);
+		goto out;
+	}
+	if (foreign(&st, why, sizeof why)) {
+		rm_errorf(err, "%s: %s: refused", path, why);
 		goto out;
 	}
 	for (;;) {
