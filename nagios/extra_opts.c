@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "revmon.h"
+
 /* Where monitoring-plugins look when no file is named. */
 static const char *const default_dirs[] = {
 	"/etc/nagios", "/usr/local/nagios/etc", "/usr/local/etc/nagios", "/etc/opt/nagios",
@@ -237,6 +239,7 @@ char **eo_load(const char *spec, const char *plugin, char *why, size_t whylen)
 	const char *at = strchr(spec, '@');
 	char *section = at ? dup_trim(spec, at) : strdup(spec), *file = NULL, *buf = NULL;
 	char **opts = NULL;
+	struct revmon_error err = {{0}};
 	size_t len;
 
 	why[0] = '\0';
@@ -251,6 +254,12 @@ char **eo_load(const char *spec, const char *plugin, char *why, size_t whylen)
 	file = at ? strdup(at + 1) : find_default();
 	if (!file) {
 		snprintf(why, whylen, at ? "out of memory" : "no plugins.ini found (NAGIOS_CONFIG_PATH or the standard places)");
+		goto out;
+	}
+	/* Its options can name endpoints and secret files: trusted as
+	 * revmon's own configuration files are, or refused. */
+	if (access(file, F_OK) == 0 && revmon_conf_check_file(file, &err) < 0) {
+		snprintf(why, whylen, "%s", err.msg);
 		goto out;
 	}
 	buf = slurp(file, &len);

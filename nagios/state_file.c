@@ -43,18 +43,31 @@ static int default_state_path(const revmon_conf *c, char *out, size_t cap)
 }
 
 /* Hold an exclusive lock on PATH.lock; a second check on the same state
- * waits its turn (bounded by the timeout's alarm). */
-static int lock_state(const char *path)
+ * waits its turn (bounded by the timeout's alarm). The lock file is opened
+ * without following a link (one planted in a shared directory would make
+ * the check create its target) and must be this user's (or root's). -1
+ * with why set. */
+static int lock_state(const char *path, char *why, size_t cap)
 {
 	char lock[4300];
+	struct stat st;
 	int fd;
 
 	snprintf(lock, sizeof lock, "%s.lock", path);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
+	if (fd < 0) {
+		snprintf(why, cap, "%s: %s", lock, errno == ELOOP ? "a symbolic link: refused (not followed)"
+		                                                  : strerror(errno));
 		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid())) {
+		snprintf(why, cap, "%s: not a regular file of this user or root: refused", lock);
+		close(fd);
+		return -1;
+	}
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
+			snprintf(why, cap, "%s: %s", lock, strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -86,6 +99,7 @@ out:
 int state_open(const struct opts *o, const revmon_conf *c, revmon *m, struct check_state *st)
 {
 	struct revmon_error err;
+	char why[4400];
 	int rc = -1;
 
 	st->lockfd = -1;
@@ -95,9 +109,9 @@ int state_open(const struct opts *o, const revmon_conf *c, revmon *m, struct che
 	if (choose_path(o, c, st) < 0)
 		goto out;
 	phase(o, "waiting for the lock on %s (another check is using it)", st->path);
-	st->lockfd = lock_state(st->path);
+	st->lockfd = lock_state(st->path, why, sizeof why);
 	if (st->lockfd < 0) {
-		printf(SERVICE " UNKNOWN - %s.lock: %s\n", st->path, strerror(errno));
+		printf(SERVICE " UNKNOWN - %s\n", why);
 		goto out;
 	}
 	phase(o, "reading the state file %s", st->path);

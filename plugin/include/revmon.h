@@ -122,8 +122,9 @@ REVMON_API int revmon_conf_set_arg(revmon_conf *c, const char *key_eq_value, str
  * change, and their counters). */
 REVMON_API int revmon_conf_equal(const revmon_conf *a, const revmon_conf *b);
 
-/* A 64-bit fingerprint of the configuration (name and pairs), e.g. to name
- * a per-configuration state file. */
+/* A 64-bit fingerprint of what the configuration means (its name and the
+ * value each key ends up with: the order and spelling of the pairs do not
+ * matter), e.g. to name a per-configuration state file. */
 REVMON_API uint64_t revmon_conf_fingerprint(const revmon_conf *c);
 
 /* Parse a configuration file:
@@ -136,9 +137,17 @@ REVMON_API uint64_t revmon_conf_fingerprint(const revmon_conf *c);
  * section at all the file describes one monitor called default_name.
  * On success returns 0 and *out (an array of *n configurations; the caller
  * owns the array and each element: free with revmon_conf_list_free). On error
- * returns -1 and err says "path:line: key: reason". */
+ * returns -1 and err says "path:line: key: reason", or names the file and why
+ * it is not trusted (revmon_conf_check_file). */
 REVMON_API int revmon_conf_parse_file(const char *path, const char *default_name,
                                       revmon_conf ***out, size_t *n, struct revmon_error *err);
+/* 0 when the file at path may be trusted as a configuration, as ssh trusts
+ * its own: the file, and each directory above it (but for those with the
+ * sticky bit, like /tmp), owned by root or the running user and writable by
+ * neither group nor others. Else -1 and err names the file and the reason.
+ * revmon_conf_parse_file applies it; a host reading files of its own that
+ * can name endpoints or secrets (e.g. --extra-opts) calls it. */
+REVMON_API int revmon_conf_check_file(const char *path, struct revmon_error *err);
 /* Same, over a buffer; origin names it in messages. */
 REVMON_API int revmon_conf_parse_buffer(const char *buf, size_t len, const char *origin,
                                         const char *default_name, revmon_conf ***out,

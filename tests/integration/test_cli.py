@@ -161,6 +161,34 @@ def t_silent_stdin_never_hangs():
     assert b"timed out after 1 s" in msg, msg
 
 
+def t_symlink_loops_end_quickly():
+    """Two links to "." make 2^33 paths through a tree: each directory is
+    read once, so the report ends well within its --timeout, every record
+    once, and the loop is logged once."""
+    import time
+    with tempfile.TemporaryDirectory() as d:
+        tree = os.path.join(d, "d")
+        os.makedirs(os.path.join(tree, "sub"))
+        run("simulate", "--shape", "pt1h", "--out", os.path.join(tree, "sub", "PT1H.json"), "-q",
+            "--set", "sim_users=40", "--set", "sim_duration=1h")
+        want = counters(report_json("--source", "file:" + os.path.join(tree, "sub")))
+        os.symlink(".", os.path.join(tree, "s1"))
+        os.symlink(".", os.path.join(tree, "s2"))
+        os.symlink("..", os.path.join(tree, "sub", "up"))
+        t0 = time.monotonic()
+        try:
+            p = subprocess.run([BIN, "report", "--json", "--timeout", "4", "--source", "file:" + tree],
+                               capture_output=True, timeout=30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("still running 30 s later, despite --timeout 4")
+        took = time.monotonic() - t0
+        assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
+        got = counters(json.loads(p.stdout))
+    assert took < 4, f"{took:.1f} s"
+    assert got["events_ingested"] == want["events_ingested"] and got["events_duplicate"] == 0, got
+    assert p.stderr.count(b"already read") == 1, p.stderr[-2000:]
+
+
 def t_readme_tables_match_the_code():
     import re
     readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
@@ -174,6 +202,6 @@ def t_readme_tables_match_the_code():
 for t in (t_version_help, t_readme_tables_match_the_code, t_silent_stdin_never_hangs, t_default_report_says_simulated,
           t_json_has_every_metric_and_is_deterministic, t_simulate_replay_every_shape,
           t_refusals_name_the_key, t_config_file_with_two_monitors,
-          t_verbose_lists_revocations_and_stuck_clients):
+          t_verbose_lists_revocations_and_stuck_clients, t_symlink_loops_end_quickly):
     TALLY.run(t)
 sys.exit(TALLY.summary())

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config.h"
 #include "revmon.h"
+#include "scratch.h"
 
 static void refused(const char *key, const char *value, const char *expect)
 {
@@ -57,6 +59,139 @@ static void test_refusals(void **state)
 	refused("sim_start", "yesterday", "not an RFC 3339 timestamp");
 	refused("sim_shape", "xml", "not a shape");
 	refused("max_record_bytes", "12Q", "not a size");
+}
+
+static void accepted(const char *key, const char *value, const char *stored)
+{
+	struct revmon_error err = {{0}};
+	revmon_conf *c = revmon_conf_new("t", &err);
+	struct rm_settings s;
+
+	assert_non_null(c);
+	if (revmon_conf_set(c, key, value, &err) != 0)
+		fail_msg("%s = %s: %s", key, value, err.msg);
+	assert_int_equal(rm_settings_load(c, &s, &err), 0);
+	if (strcmp(key, "probe_resource") == 0)
+		assert_string_equal(s.probe_resource, stored);
+	else if (strcmp(key, "probe_token_url") == 0)
+		assert_string_equal(s.probe_token_url, stored);
+	else
+		assert_string_equal(s.probe_introspection_url, stored);
+	rm_settings_free(&s);
+	revmon_conf_free(c);
+}
+
+/* Endpoints may carry a query (RFC 6749 3.1, 3.2), never a fragment, and
+ * stay https; a resource indicator is any absolute URI (RFC 8707). */
+static void test_urls_follow_the_rfcs(void **state)
+{
+	(void)state;
+	accepted("probe_token_url", "https://idp.example/token?tenant=a%20b&x=1",
+	         "https://idp.example/token?tenant=a%20b&x=1");
+	accepted("probe_introspection_url", "https://idp.example/introspect?realm=r",
+	         "https://idp.example/introspect?realm=r");
+	accepted("probe_token_url", "https://idp.example/token/", "https://idp.example/token/");
+	accepted("probe_resource", "urn:example:api", "urn:example:api");
+	accepted("probe_resource", "api://a0b1-c2", "api://a0b1-c2");
+	accepted("probe_resource", "https://api.example/v1?tenant=a", "https://api.example/v1?tenant=a");
+	refused("probe_token_url", "https://idp.example/token#frag", "fragment");
+	refused("probe_token_url", "http://idp.example/token?x=1", "TLS is required");
+	refused("probe_resource_url", "https://?x=1", "TLS is required");
+	refused("probe_revocation_url", "https://idp.example/revoke?a=\"b\"", "quotes");
+	refused("probe_resource", "https://api.example/#frag", "fragment");
+	refused("probe_resource", "not a uri", "spaces");
+	refused("probe_resource", "api.example", "absolute URI");
+	refused("probe_resource", "1urn:x", "absolute URI");
+	refused("probe_resource", "urn:", "absolute URI");
+	/* bases are joined with paths: no query there */
+	refused("graph_base", "https://graph.example?x=1", "query");
+	refused("graph_authority", "http://login.example", "TLS is required");
+}
+
+/* parse_file on path: NULL when accepted, else the message. */
+static const char *parse_msg(const char *path, struct revmon_error *err)
+{
+	revmon_conf **list = NULL;
+	size_t n = 0;
+	int rc = revmon_conf_parse_file(path, "d", &list, &n, err);
+
+	revmon_conf_list_free(list, n);
+	return rc == 0 ? NULL : err->msg;
+}
+
+static void parse_refused(const char *path, const char *expect)
+{
+	struct revmon_error err = {{0}};
+	const char *msg = parse_msg(path, &err);
+
+	if (!msg)
+		fail_msg("%s was accepted (expected: %s)", path, expect);
+	if (strncmp(msg, path, strlen(path)) != 0 || !strstr(msg, expect))
+		fail_msg("'%s' does not name %s with '%s'", msg, path, expect);
+	/* the check --extra-opts uses says the same */
+	assert_int_equal(revmon_conf_check_file(path, &err), -1);
+}
+
+static void parse_accepted(const char *path)
+{
+	struct revmon_error err = {{0}};
+	const char *msg = parse_msg(path, &err);
+
+	if (msg)
+		fail_msg("%s refused: %s", path, msg);
+	assert_int_equal(revmon_conf_check_file(path, &err), 0);
+}
+
+/* A configuration that someone else could change is refused, as ssh
+ * refuses its own: it could send the secrets to any endpoint. */
+static void test_untrusted_files(void **state)
+{
+	char dir[64], sub[96], path[128], lnk[128];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(scratch_make(dir, sizeof dir, "conftrust"), 0);
+	snprintf(sub, sizeof sub, "%s/etc", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(path, sizeof path, "%s/revmon.conf", sub);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("probe_token_url = https://idp.example/token\n", f);
+	fclose(f);
+	chmod(path, 0644);
+	parse_accepted(path);
+	chmod(path, 0666);
+	parse_refused(path, "writable by group and others");
+	chmod(path, 0646);
+	parse_refused(path, "writable by others");
+	chmod(path, 0660);
+	parse_refused(path, "writable by group");
+	chmod(path, 0600);
+	parse_accepted(path);
+	/* a link to it is the file, and trusted when its owner is */
+	snprintf(lnk, sizeof lnk, "%s/link.conf", dir);
+	assert_int_equal(symlink(path, lnk), 0);
+	parse_accepted(lnk);
+	/* a directory above it that others may write to */
+	chmod(sub, 0777);
+	parse_refused(path, "its directory");
+	parse_refused(lnk, "writable by group and others");
+	chmod(sub, 01777); /* like /tmp: others cannot replace our names */
+	parse_accepted(path);
+	chmod(sub, 0755);
+	if (geteuid() == 0) {
+		/* owners other than root and the running user (CI runs as root) */
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		parse_refused(path, "owned by uid 65534");
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(lchown(lnk, 65534, 65534), 0);
+		parse_refused(lnk, "owned by uid 65534");
+		assert_int_equal(chown(sub, 65534, 65534), 0);
+		parse_refused(path, "its directory");
+		assert_int_equal(chown(sub, 0, 0), 0);
+		parse_accepted(path);
+	}
+	assert_int_equal(scratch_remove(dir), 0);
 }
 
 static void test_accepts_and_defaults(void **state)
@@ -370,6 +505,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_urls_follow_the_rfcs),
+		cmocka_unit_test(test_untrusted_files),
 		cmocka_unit_test(test_accepts_and_defaults),
 		cmocka_unit_test(test_open_refusals),
 		cmocka_unit_test(test_file_format),

@@ -304,6 +304,80 @@ static void test_follow_growth_and_reappearance(void **state)
 	revmon_close(m);
 }
 
+/* A tree of n good records in two files, with the given links to "." in
+ * its root and in its subdirectory; returns its spec in spec. */
+static void loop_tree(const char *name, const char *const *links, char *spec, size_t cap)
+{
+	char path[256], all[8192];
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/%s/sub", dir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+	for (unsigned i = 0; i < 10; i++) {
+		memcpy(all + n, good(100 + i), strlen(good(100 + i)));
+		n += strlen(good(100 + i));
+	}
+	snprintf(path, sizeof path, "%s/a.json", name);
+	write_file(path, all, n);
+	snprintf(path, sizeof path, "%s/sub/b.json", name);
+	write_file(path, good(120), strlen(good(120)));
+	for (size_t i = 0; links[i]; i++) {
+		snprintf(path, sizeof path, "%s/%s/%s", dir, name, links[i]);
+		assert_int_equal(symlink(".", path), 0);
+	}
+	snprintf(spec, cap, "file:%s/%s", dir, name);
+}
+
+static size_t occurrences(const char *hay, const char *needle)
+{
+	size_t k = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		k++;
+	return k;
+}
+
+/* "ln -s . d/self": each file is read once, and the loop is said once. */
+static void test_symlink_to_itself(void **state)
+{
+	static const char *const links[] = {"self", "sub/up", NULL};
+	char spec[160];
+	int failed;
+	revmon_snapshot *s;
+
+	(void)state;
+	loop_tree("selfloop", links, spec, sizeof spec);
+	s = run(spec, &failed);
+	assert_false(failed);
+	assert_int_equal(count(s, "events_ingested"), 11);
+	assert_int_equal(count(s, "events_duplicate"), 0);
+	assert_int_equal(occurrences(logbuf, "already read"), 1);
+	revmon_snapshot_free(s);
+}
+
+/* Two links to "." make 2^33 paths: the walk must still end, quickly (an
+ * alarm ends the test program otherwise). */
+static void test_two_symlink_loops_end(void **state)
+{
+	static const char *const links[] = {"s1", "s2", "sub/s3", NULL};
+	char spec[160];
+	int failed;
+	revmon_snapshot *s;
+
+	(void)state;
+	loop_tree("twoloops", links, spec, sizeof spec);
+	alarm(60);
+	s = run(spec, &failed);
+	alarm(0);
+	assert_false(failed);
+	assert_int_equal(count(s, "events_ingested"), 11);
+	assert_int_equal(count(s, "events_duplicate"), 0);
+	assert_int_equal(occurrences(logbuf, "already read"), 1);
+	revmon_snapshot_free(s);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -421,6 +495,8 @@ int main(void)
 		cmocka_unit_test(test_bad_lines_across_chunks),
 		cmocka_unit_test(test_max_record_bytes),
 		cmocka_unit_test(test_not_an_export),
+		cmocka_unit_test(test_symlink_to_itself),
+		cmocka_unit_test(test_two_symlink_loops_end),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

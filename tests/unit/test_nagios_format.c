@@ -6,12 +6,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "extra_opts.h"
 #include "perfdata.h"
 #include "range.h"
+#include "scratch.h"
 
 static int alerts(const char *range, double v)
 {
@@ -161,6 +163,33 @@ static void test_extra_opts(void **state)
 	assert_non_null(strstr(why, "can't read config file"));
 }
 
+/* An ini file others may change could point the check's --set options at
+ * any endpoint: refused, as revmon's own configuration files are. */
+static void test_extra_opts_untrusted(void **state)
+{
+	char dir[64], path[96], spec[128], why[400];
+	char **o;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(scratch_make(dir, sizeof dir, "eotrust"), 0);
+	snprintf(path, sizeof path, "%s/plugins.ini", dir);
+	snprintf(spec, sizeof spec, "check_revocation@%s", path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[check_revocation]\nset=probe_token_url=https://evil.example/token\n", f);
+	fclose(f);
+	chmod(path, 0644);
+	o = eo_load(spec, "check_revocation", why, sizeof why);
+	assert_non_null(o);
+	eo_free(o);
+	chmod(path, 0666);
+	assert_null(eo_load(spec, "check_revocation", why, sizeof why));
+	if (!strstr(why, path) || !strstr(why, "writable by group and others"))
+		fail_msg("%s", why);
+	assert_int_equal(scratch_remove(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_range_refusals),
 		cmocka_unit_test(test_perfdata),
 		cmocka_unit_test(test_extra_opts),
+		cmocka_unit_test(test_extra_opts_untrusted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

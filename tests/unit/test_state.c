@@ -1,6 +1,7 @@
 /* The state file: a monitor restored from it continues exactly where the
  * saved one stopped; a corrupt or foreign file is refused and replaced. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -236,6 +238,157 @@ static void test_atomic_write_leaves_nothing_behind(void **state)
 	assert_int_equal(access(path, R_OK), 0);
 }
 
+static uint64_t counter_of(revmon *m, const char *name)
+{
+	revmon_snapshot *x = revmon_snapshot_take(m);
+	uint64_t v;
+
+	assert_non_null(x);
+	v = x->values[revmon_metric_find(name)].counter;
+	revmon_snapshot_free(x);
+	return v;
+}
+
+/* Poll m with stdin read from path, then give stdin back. */
+static void poll_with_stdin(revmon *m, const char *path)
+{
+	int saved = dup(STDIN_FILENO), fd = open(path, O_RDONLY);
+
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+	close(fd);
+	poll_round(m);
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+}
+
+/* A state written by a run reading stdin: the next run loads it (a stream
+ * has no cursor to resume) and keeps the analyzer's counts. */
+static void test_stdin_state_loads(void **state)
+{
+	char exp[128], path[128], cmd[512];
+	struct revmon_error err = {{0}};
+	const char *bin = getenv("REVMON_BIN");
+	revmon *a, *b;
+	uint64_t before;
+
+	(void)state;
+	assert_non_null(bin);
+	snprintf(exp, sizeof exp, "%s/stdin.json", dir);
+	snprintf(path, sizeof path, "%s/stdin.state", dir);
+	snprintf(cmd, sizeof cmd, "'%s' simulate -q --set sim_users=100 --set sim_duration=1h --out '%s'", bin, exp);
+	assert_int_equal(system(cmd), 0);
+	a = open_with("file:-", "300");
+	poll_with_stdin(a, exp);
+	before = counter_of(a, "signins");
+	assert_true(before > 0);
+	assert_int_equal(revmon_state_save(a, path, &err), 0);
+	revmon_close(a);
+
+	b = open_with("file:-", "300");
+	if (revmon_state_load(b, path, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(counter_of(b, "signins"), before);
+	revmon_close(b);
+}
+
+/* A configuration of the KEY=VALUE pairs in args (NULL-terminated). */
+static revmon_conf *conf_of(const char *const *args)
+{
+	struct revmon_error err;
+	revmon_conf *c = revmon_conf_new("st", &err);
+
+	assert_non_null(c);
+	for (size_t i = 0; args[i]; i++)
+		if (revmon_conf_set_arg(c, args[i], &err) != 0)
+			fail_msg("%s: %s", args[i], err.msg);
+	return c;
+}
+
+/* The state belongs to what a configuration means: the order of its
+ * options, their spelling and defaults set explicitly do not matter. */
+static void test_fingerprint_is_the_meaning(void **state)
+{
+	static const char *const a[] = {"source=sim", "source=file:/nonexistent/x.json", "sim_users=400",
+	                                "window=600", "window=300", "max_record_bytes=1M",
+	                                "classify=50173:other", "activity=password:Reset password", NULL};
+	static const char *const b[] = {"activity=password:Reset password", "max_record_bytes=1048576",
+	                                "window=5m", "source=file:/nonexistent/x.json", "sim_users=0400",
+	                                "graph_select=yes", "classify=050173:other", "source=sim",
+	                                "settle=10m", NULL};
+	static const char *const other[] = {"source=sim", "source=file:/nonexistent/x.json",
+	                                    "sim_users=400", "window=300", "max_record_bytes=1M",
+	                                    "classify=50173:revoked", "activity=password:Reset password", NULL};
+	revmon_conf *ca = conf_of(a), *cb = conf_of(b), *co = conf_of(other);
+	struct revmon_error err = {{0}};
+	char path[128];
+	revmon *m;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/meaning.state", dir);
+	assert_true(revmon_conf_fingerprint(ca) == revmon_conf_fingerprint(cb));
+	assert_true(revmon_conf_fingerprint(ca) != revmon_conf_fingerprint(co));
+	m = revmon_open(ca, NULL, &err);
+	assert_non_null(m);
+	assert_true(revmon_poll(m, 5000) != 0); /* the file source is down */
+	assert_int_equal(revmon_state_save(m, path, &err), 0);
+	revmon_close(m);
+	/* the sources in another order still find their cursors */
+	m = revmon_open(cb, NULL, &err);
+	assert_non_null(m);
+	if (revmon_state_load(m, path, &err) != 0)
+		fail_msg("%s", err.msg);
+	revmon_close(m);
+	m = revmon_open(co, NULL, &err);
+	assert_non_null(m);
+	assert_int_equal(revmon_state_load(m, path, &err), -1);
+	assert_non_null(strstr(err.msg, "another configuration"));
+	revmon_close(m);
+	revmon_conf_free(ca);
+	revmon_conf_free(cb);
+	revmon_conf_free(co);
+}
+
+/* A state file that is a symbolic link, or someone else's, is refused on
+ * reading and not replaced on writing; the link's target is never touched. */
+static void test_planted_links_and_foreign_owners(void **state)
+{
+	char path[128], target[128], victim[128];
+	struct revmon_error err = {{0}};
+	revmon *m = open_with("sim", "300");
+	struct stat st;
+
+	(void)state;
+	poll_round(m);
+	snprintf(path, sizeof path, "%s/planted.state", dir);
+	snprintf(target, sizeof target, "%s/real.state", dir);
+	snprintf(victim, sizeof victim, "%s/not-yet-there", dir);
+	assert_int_equal(revmon_state_save(m, target, &err), 0);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(revmon_state_load(m, path, &err), -1);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	assert_int_equal(revmon_state_save(m, path, &err), -1);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	/* a dangling link: its target is not created */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(revmon_state_save(m, path, &err), -1);
+	assert_int_equal(lstat(victim, &st), -1);
+	assert_int_equal(unlink(path), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(target, 65534, 65534), 0);
+		assert_int_equal(revmon_state_load(m, target, &err), -1);
+		assert_non_null(strstr(err.msg, "owned by uid 65534"));
+		assert_int_equal(revmon_state_save(m, target, &err), -1);
+		assert_non_null(strstr(err.msg, "owned by uid 65534"));
+		assert_int_equal(chown(target, 0, 0), 0);
+	}
+	revmon_close(m);
+	m = open_with("sim", "300");
+	assert_int_equal(revmon_state_load(m, target, &err), 0);
+	revmon_close(m);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -255,6 +408,9 @@ int main(void)
 		cmocka_unit_test(test_file_resumes_exactly),
 		cmocka_unit_test(test_corrupt_and_foreign_files),
 		cmocka_unit_test(test_atomic_write_leaves_nothing_behind),
+		cmocka_unit_test(test_stdin_state_loads),
+		cmocka_unit_test(test_fingerprint_is_the_meaning),
+		cmocka_unit_test(test_planted_links_and_foreign_owners),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

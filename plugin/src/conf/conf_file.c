@@ -337,6 +337,8 @@ int revmon_conf_parse_file_host(const char *path, const char *default_name,
 		rm_errorf(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (rm_conf_file_trusted(path, fileno(f), err) < 0)
+		goto out;
 	for (;;) {
 		size_t got;
 

@@ -25,7 +25,9 @@ enum key_type {
 	K_REAL,
 	K_BOOL,
 	K_IDENT,    /* a tenant or client id: [A-Za-z0-9._-] */
-	K_URL,      /* https://host[:port][/path] */
+	K_URL,      /* https://host[:port][/path]: a base that paths are joined to */
+	K_ENDPOINT, /* https://host[:port][/path][?query]: used as it is (RFC 6749 3.1) */
+	K_URI,      /* any absolute URI without a fragment: an identifier (RFC 8707) */
 	K_PATH,
 	K_ENVNAME,  /* the name of an environment variable */
 	K_USER,     /* a user principal name or object id: [A-Za-z0-9._@+-] */
@@ -217,6 +219,48 @@ static int parse_bool(const char *v)
 	return -1;
 }
 
+/* A character no URL value may hold: it could change a request's meaning
+ * or the text around it (RFC 3986 excludes them all). */
+static int url_unsafe(unsigned char c)
+{
+	return c <= ' ' || c >= 0x7f || strchr("\"<>\\^`{|}#", c);
+}
+
+/* URLs: a base (K_URL) takes paths joined to it, so no query; an endpoint
+ * (K_ENDPOINT) may carry a query (RFC 6749 3.1, 3.2), never a fragment;
+ * both are https, as they receive secrets or tokens and TLS is always
+ * verified. A resource indicator (K_URI) is only a name sent to the token
+ * endpoint: any absolute URI without a fragment (RFC 8707 2). */
+static int check_url(const struct key *k, const char *v, struct revmon_error *err)
+{
+	size_t n = strlen(v), scheme = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-.");
+	const char *host = v + 8;
+
+	for (size_t i = 0; i < n; i++)
+		if (url_unsafe((unsigned char)v[i]) || (k->type == K_URL && strchr("?%", v[i]))) {
+			rm_errorf(err, "%s: '%s' is not a plain %s (no %sfragment, spaces or quotes)", k->name, v,
+			          k->type == K_URI ? "absolute URI" : "https:// URL",
+			          k->type == K_URL ? "query, " : "");
+			return -1;
+		}
+	if (n > 512) {
+		rm_errorf(err, "%s: longer than 512 characters", k->name);
+		return -1;
+	}
+	if (k->type == K_URI) {
+		if (scheme == 0 || v[scheme] != ':' || !((v[0] | 0x20) >= 'a' && (v[0] | 0x20) <= 'z') || !v[scheme + 1]) {
+			rm_errorf(err, "%s: '%s' is not an absolute URI (scheme:rest, RFC 3986)", k->name, v);
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(v, "https://", 8) != 0 || !*host || strchr("/?", *host)) {
+		rm_errorf(err, "%s: '%s' is not an https:// URL (TLS is required)", k->name, v);
+		return -1;
+	}
+	return 0;
+}
+
 /* Values that end up in URLs, paths and variable names: refuse what could
  * change a request's meaning (spaces, quotes, control characters). */
 static int check_text(const struct key *k, const char *v, struct revmon_error *err)
@@ -230,20 +274,10 @@ static int check_text(const struct key *k, const char *v, struct revmon_error *e
 			return -1;
 		}
 		return 0;
-	case K_URL: {
-		const char *host = v + 8;
-
-		if (strncmp(v, "https://", 8) != 0 || !*host || *host == '/' || n > 512) {
-			rm_errorf(err, "%s: '%s' is not an https:// URL (TLS is required)", k->name, v);
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)v[i] <= ' ' || strchr("\"<>\\^`{|}?#%", v[i])) {
-				rm_errorf(err, "%s: '%s' is not a plain https:// URL (no query, fragment, spaces or quotes)", k->name, v);
-				return -1;
-			}
-		return 0;
-	}
+	case K_URL:
+	case K_ENDPOINT:
+	case K_URI:
+		return check_url(k, v, err);
 	case K_PATH:
 		if (n == 0 || n > 4096) {
 			rm_errorf(err, "%s: empty or overlong path", k->name);
@@ -550,7 +584,7 @@ int revmon_conf_set(revmon_conf *c, const char *key, const char *value, struct r
 
 static int is_text(enum key_type t)
 {
-	return t == K_IDENT || t == K_URL || t == K_PATH || t == K_ENVNAME || t == K_USER || t == K_SCOPE;
+	return t == K_IDENT || t == K_URL || t == K_ENDPOINT || t == K_URI || t == K_PATH || t == K_ENVNAME || t == K_USER || t == K_SCOPE;
 }
 
 /* Replace the owned string at f with a copy of v. */
@@ -681,4 +715,63 @@ void rm_settings_free(struct rm_settings *s)
 		if (is_text(keys[i].type))
 			free(*(char **)((char *)s + keys[i].off));
 	memset(s, 0, sizeof *s);
+}
+
+/* The value of a valid pair of a classifier key, in one spelling, and the
+ * slot it fills: a later pair for the same code or activity replaces it. */
+static int normal_classifier(const struct key *k, const char *v, struct rm_buf *slot,
+                             struct rm_buf *val)
+{
+	const char *colon = strchr(v, ':');
+	char cause[32];
+
+	if (k->type == K_CLASSIFY)
+		return rm_buf_printf(slot, "classify:%ld", strtol(v, NULL, 10)) |
+		       rm_buf_printf(val, "%d", rm_class_parse(colon + 1));
+	/* activity and activity_ignore write the same map */
+	if (k->type == K_ACTIVITY_IGNORE)
+		return rm_buf_printf(slot, "activity:%s", v) | rm_buf_puts(val, "ignore");
+	memcpy(cause, v, (size_t)(colon - v));
+	cause[colon - v] = '\0';
+	return rm_buf_printf(slot, "activity:%s", colon + 1) |
+	       rm_buf_printf(val, "%d", rm_cause_parse(cause));
+}
+
+/* v (valid for k) in one spelling: numbers in base units, booleans 0 or 1,
+ * URLs as set_text keeps them. */
+static int normal_value(const struct key *k, const char *v, struct rm_buf *val)
+{
+	double d = 0;
+	int64_t ms = 0;
+	size_t len = strlen(v);
+
+	switch (k->type) {
+	case K_DURATION: rm_parse_duration(v, &ms); return rm_buf_printf(val, "%lld", (long long)ms);
+	case K_TIME: rm_time_parse(v, len, &ms); return rm_buf_printf(val, "%lld", (long long)ms);
+	case K_U32: case K_U64: return rm_buf_printf(val, "%llu", strtoull(v, NULL, 10));
+	case K_BYTES: parse_bytes(v, &d); return rm_buf_printf(val, "%zu", (size_t)d);
+	case K_SHARE: case K_REAL: parse_real(v, &d); return rm_buf_printf(val, "%.17g", d);
+	case K_BOOL: return rm_buf_printf(val, "%d", parse_bool(v));
+	case K_URL:
+		while (len > 9 && v[len - 1] == '/')
+			len--;
+		return rm_buf_append(val, v, len);
+	default: return rm_buf_puts(val, v);
+	}
+}
+
+int rm_conf_normal(const char *key, const char *value, struct rm_buf *slot, struct rm_buf *val,
+                   struct rm_buf *def)
+{
+	const struct key *k = find_key(key);
+
+	if (!k || check_value(k, value, NULL) < 0)
+		return -1;
+	if (k->type == K_CLASSIFY || k->type == K_ACTIVITY || k->type == K_ACTIVITY_IGNORE)
+		return normal_classifier(k, value, slot, val) ? -1 : 0;
+	if (rm_buf_puts(slot, k->name) < 0 || normal_value(k, value, val) < 0)
+		return -1;
+	if (*k->def && normal_value(k, k->def, def) < 0)
+		return -1;
+	return k->type == K_SOURCE ? 1 : 0;
 }

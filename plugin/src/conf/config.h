@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "parse/parse.h"
+#include "util/util.h"
 #include "revmon.h"
 
 struct rm_pair {
@@ -33,6 +34,8 @@ struct revmon_conf {
 #define RM_KEY_FIELD_BOOL(f) int f;
 #define RM_KEY_FIELD_IDENT(f) char *f;
 #define RM_KEY_FIELD_URL(f) char *f; /* https://host[/path], no trailing slash */
+#define RM_KEY_FIELD_ENDPOINT(f) char *f; /* https://host[/path][?query], as given */
+#define RM_KEY_FIELD_URI(f) char *f; /* an absolute URI, as given */
 #define RM_KEY_FIELD_PATH(f) char *f;
 #define RM_KEY_FIELD_ENVNAME(f) char *f; /* the name of the variable, never its value */
 #define RM_KEY_FIELD_USER(f) char *f;
@@ -70,6 +73,26 @@ int rm_conf_key_known(const char *name);
  * --shape), or -1; the names, comma-separated, into buf. */
 int rm_conf_shape(const char *name);
 void rm_conf_shapes_phrase(char *buf, size_t cap);
+
+/* A valid pair as its meaning, for identifying a configuration by what it
+ * says rather than how it is spelled: appends to slot what it sets (a later
+ * pair of the same slot replaces it), to val its value in one spelling
+ * (numbers in base units, booleans 0 or 1), and to def the key's default
+ * in that spelling (empty when none). The caller owns the buffers. Returns 0,
+ * 1 for a list key whose pairs add up (source), -1 when the pair is not
+ * valid or memory runs out. */
+int rm_conf_normal(const char *key, const char *value, struct rm_buf *slot, struct rm_buf *val,
+                   struct rm_buf *def);
+
+/* The meaning of c in one text (its name, then "slot=value" lines, sorted,
+ * without the defaults): two configurations that say the same are the same
+ * text. Appends to out (the caller's). 0, or -1 on no memory. */
+int rm_conf_canonical(const struct revmon_conf *c, struct rm_buf *out);
+
+/* 0 when the configuration file path, open as fd, and each directory above
+ * it can be changed only by root or the running user (directories with the
+ * sticky bit excepted); else -1 with err naming the file and the reason. */
+int rm_conf_file_trusted(const char *path, int fd, struct revmon_error *err);
 
 /* Parse a duration: seconds ("90"), or integers each with a unit ms, s, m,
  * h or d ("15m", "2h30m", "500ms"). Returns 0 and *ms, or -1. */

@@ -21,15 +21,23 @@
 #define VERSION 1
 #define MAX_STATE (1ull << 32)
 
-/* The configuration a state belongs to: its name and every pair. */
+/* The configuration a state belongs to: what it means (conf/'s canonical
+ * text), not how its options were ordered or spelled. */
 static uint64_t fingerprint(const struct revmon_conf *c)
 {
+	struct rm_buf b = {0};
 	uint64_t h = rm_hash(c->name, strlen(c->name), 11);
 
-	for (size_t i = 0; i < c->n; i++) {
-		h = rm_hash(c->pairs[i].key, strlen(c->pairs[i].key), h);
-		h = rm_hash(c->pairs[i].value, strlen(c->pairs[i].value), h);
+	if (rm_conf_canonical(c, &b) == 0) {
+		h = rm_hash(b.data, b.len, 13);
+	} else {
+		/* no memory: the spelling, so at worst a state is refused */
+		for (size_t i = 0; i < c->n; i++) {
+			h = rm_hash(c->pairs[i].key, strlen(c->pairs[i].key), h);
+			h = rm_hash(c->pairs[i].value, strlen(c->pairs[i].value), h);
+		}
 	}
+	rm_buf_free(&b);
 	return h;
 }
 
@@ -60,6 +68,52 @@ int rm_state_encode(struct rm_analyzer *an, struct rm_source *const *src, size_t
 	rm_buf_free(&payload);
 	rm_buf_free(&part);
 	return e ? -1 : 0;
+}
+
+/* The first source named name not yet given its cursor (taken[] marks
+ * them): sources are matched by name, as their order in the configuration
+ * does not change what they are. */
+static struct rm_source *source_named(const char *name, struct rm_source *const *src,
+                                      size_t n_src, unsigned char *taken)
+{
+	for (size_t j = 0; name && j < n_src; j++)
+		if (!taken[j] && strcmp(src[j]->name, name) == 0) {
+			taken[j] = 1;
+			return src[j];
+		}
+	return NULL;
+}
+
+/* Each source's cursor, from r. 0, or -1 with err. */
+static int load_sources(struct rm_rd *r, struct rm_source *const *src, size_t n_src,
+                        struct revmon_error *err)
+{
+	unsigned char *taken = calloc(n_src + 1, 1);
+	int rc = -1;
+
+	if (!taken) {
+		rm_errorf(err, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n_src; i++) {
+		char *name = rm_get_str(r);
+		struct rm_source *s = source_named(name, src, n_src, taken);
+		uint64_t blob;
+
+		free(name);
+		blob = rm_get_count(r, 1);
+		if (r->bad || !s) {
+			rm_errorf(err, "corrupt (source %zu)", i);
+			goto out;
+		}
+		if (s->ops->load && s->ops->load(s, r->p + r->pos, blob, err) < 0)
+			goto out;
+		r->pos += blob;
+	}
+	rc = 0;
+out:
+	free(taken);
+	return rc;
 }
 
 int rm_state_decode(const void *buf, size_t len, uint64_t fp, struct rm_analyzer *an,
@@ -105,20 +159,8 @@ int rm_state_decode(const void *buf, size_t len, uint64_t fp, struct rm_analyzer
 		rm_errorf(err, "belongs to another set of sources");
 		return -1;
 	}
-	for (size_t i = 0; i < n_src; i++) {
-		char *name = rm_get_str(&r);
-		int same = name && strcmp(name, src[i]->name) == 0;
-
-		free(name);
-		blob = rm_get_count(&r, 1);
-		if (r.bad || !same) {
-			rm_errorf(err, "corrupt (source %zu)", i);
-			return -1;
-		}
-		if (src[i]->ops->load && src[i]->ops->load(src[i], payload + r.pos, blob, err) < 0)
-			return -1;
-		r.pos += blob;
-	}
+	if (load_sources(&r, src, n_src, err) < 0)
+		return -1;
 	if (r.pos != r.n) {
 		rm_errorf(err, "corrupt (trailing bytes)");
 		return -1;
@@ -169,6 +211,40 @@ out:
 	free(copy2);
 }
 
+/* NULL when st, a state file or the file at its name, is this user's (or
+ * root's), else why it is refused: a state another user wrote could be
+ * anything, and in a shared directory it may have been planted. */
+static const char *foreign(const struct stat *st, char *why, size_t cap)
+{
+	if (st->st_uid == 0 || st->st_uid == geteuid())
+		return NULL;
+	snprintf(why, cap, "owned by uid %u, not by the running user (uid %u) or root",
+	         (unsigned)st->st_uid, (unsigned)geteuid());
+	return why;
+}
+
+/* 0 when what is at path may be replaced by a state file: nothing, or a
+ * regular file of this user's. rename() would replace a planted link
+ * rather than follow it, but a link or someone else's file there means
+ * the directory is not what the caller thinks: say so. -1 with err. */
+static int replaceable(const char *path, struct revmon_error *err)
+{
+	struct stat st;
+	char why[96];
+
+	if (lstat(path, &st) < 0)
+		return 0; /* nothing there (or a directory we cannot search: mkstemp says) */
+	if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
+		rm_errorf(err, "%s: %s: not replaced", path, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+		return -1;
+	}
+	if (foreign(&st, why, sizeof why)) {
+		rm_errorf(err, "%s: %s: not replaced", path, why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Write data to path atomically: a temporary file in the same directory,
  * fsync, rename over path, fsync the directory. */
 int rm_write_atomic(const char *path, const void *data, size_t len, struct revmon_error *err)
@@ -180,6 +256,11 @@ int rm_write_atomic(const char *path, const void *data, size_t len, struct revmo
 
 	if (!tmp) {
 		rm_errorf(err, "%s: out of memory", path);
+		goto out;
+	}
+	if (replaceable(path, err) < 0) {
+		free(tmp);
+		tmp = NULL;
 		goto out;
 	}
 	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
@@ -239,20 +320,27 @@ out:
 	return rc;
 }
 
-/* Read a whole file; 0, 1 when it does not exist, -1 with err. */
+/* Read a whole file; 0, 1 when it does not exist, -1 with err. A symbolic
+ * link is not followed (O_NOFOLLOW), a FIFO does not block the open. */
 int rm_read_file(const char *path, struct rm_buf *out, size_t max, struct revmon_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY), rc = -1;
 	struct stat st;
+	char why[96];
 
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 1;
-		rm_errorf(err, "%s: %s", path, strerror(errno));
+		rm_errorf(err, "%s: %s", path,
+		          errno == ELOOP ? "a symbolic link: refused (not followed)" : strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		rm_errorf(err, "%s: not a regular file of at most %zu bytes", path, max);
+		goto out;
+	}
+	if (foreign(&st, why, sizeof why)) {
+		rm_errorf(err, "%s: %s: refused", path, why);
 		goto out;
 	}
 	for (;;) {

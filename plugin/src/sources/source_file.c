@@ -33,6 +33,8 @@ struct file_src {
 	struct tracked *files; /* sorted by path; owned */
 	size_t n_files;
 	int caught_up;     /* every file read to the size seen at the last look */
+	int walk_cut;      /* the last walk of the tree ran out of time */
+	int loop_said;     /* a directory met twice has been logged */
 	int stdin_eof;
 	enum rm_format format; /* file_format: forced, or AUTO */
 	struct rm_buf buf;
@@ -71,52 +73,124 @@ static void list_free(struct listing *l)
 	free(l->paths);
 }
 
-/* Collect the regular files under dir. Unreadable entries are reported and
- * skipped: the rest still gets read. */
-static int walk(struct listing *l, struct rm_ingest *in, const char *dir, int depth,
-                struct revmon_error *err, int *failed)
+/* One walk of the tree: what it found and what bounds it. */
+struct walk {
+	struct listing l;
+	struct rm_table seen;   /* struct seen: what the walk listed or entered */
+	struct rm_ingest *in;
+	struct revmon_error *err;
+	int64_t deadline;
+	int *loop_said;         /* the source's: a second way into a directory is logged once */
+	int failed;             /* 1: an entry failed; 2: unusable (permissions) */
+	int cut;                /* the deadline came first: the listing is partial */
+};
+
+struct seen {
+	uint64_t key;
+	uint64_t dev, ino;
+};
+
+/* 1 when the object of st was met before in this walk (through a symbolic
+ * link loop, a second link, a bind mount), else 0 and it is remembered;
+ * -1 on no memory. Each directory is entered once, so a walk is bounded by
+ * the tree, whatever its links. */
+static int met_before(struct walk *w, const struct stat *st)
 {
-	DIR *d;
+	uint64_t id[2] = {(uint64_t)st->st_dev, (uint64_t)st->st_ino};
+	int created = 0;
+	struct seen *r = rm_table_upsert(&w->seen, rm_key_of(rm_hash(id, sizeof id, 7)), &created);
+
+	if (!r)
+		return -1;
+	if (!created)
+		return r->dev == id[0] && r->ino == id[1];
+	r->dev = id[0];
+	r->ino = id[1];
+	return 0;
+}
+
+/* The names in dir, sorted: the walk takes the same path to each file at
+ * every poll, so its cursor stays under one name. 0, 1 when dir cannot be
+ * read (err and failed set), -1 on no memory. */
+static int read_names(struct walk *w, const char *dir, struct listing *names)
+{
+	DIR *d = opendir(dir);
 	struct dirent *de;
 	int rc = 0;
 
-	if (depth > 32) {
-		rm_ingest_log(in, REVMON_LOG_WARNING, "%s: directories nested too deeply, not read", dir);
-		return 0;
-	}
-	d = opendir(dir);
 	if (!d) {
-		rm_errorf(err, "%s: %s", dir, strerror(errno));
-		*failed = errno == EACCES || errno == EPERM ? 2 : 1; /* 2: unusable */
+		rm_errorf(w->err, "%s: %s", dir, strerror(errno));
+		w->failed = errno == EACCES || errno == EPERM ? 2 : 1;
+		return 1;
+	}
+	while ((de = readdir(d)) && rc == 0)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			rc = list_add(names, de->d_name);
+	closedir(d);
+	if (names->n)
+		qsort(names->paths, names->n, sizeof *names->paths, cmp_str);
+	return rc;
+}
+
+/* One entry of a directory being walked: a file joins the listing, a
+ * directory is walked, once each. 0, or -1 on no memory. */
+static int walk_dir(struct walk *w, const char *dir, int depth);
+
+static int walk_entry(struct walk *w, const char *p, int depth)
+{
+	struct stat st;
+	int again;
+
+	if (stat(p, &st) < 0) {
+		rm_errorf(w->err, "%s: %s", p, strerror(errno));
+		w->failed = 1;
 		return 0;
 	}
-	while ((de = readdir(d))) {
-		struct stat st;
-		size_t n;
-		char *p;
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return 0;
+	again = met_before(w, &st);
+	if (again < 0)
+		return -1;
+	if (again && S_ISDIR(st.st_mode) && !*w->loop_said) {
+		*w->loop_said = 1;
+		rm_ingest_log(w->in, REVMON_LOG_WARNING,
+		              "%s: a directory already read (a symbolic link loop or a second link to it): "
+		              "not read again (said once)", p);
+	}
+	if (again)
+		return 0;
+	return S_ISDIR(st.st_mode) ? walk_dir(w, p, depth + 1) : list_add(&w->l, p);
+}
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		n = strlen(dir) + strlen(de->d_name) + 2;
-		p = malloc(n);
-		if (!p) {
+/* Collect the regular files under dir, until the deadline. Unreadable
+ * entries are reported and skipped: the rest still gets read. */
+static int walk_dir(struct walk *w, const char *dir, int depth)
+{
+	struct listing names = {0};
+	int rc;
+
+	if (depth > 32) {
+		rm_ingest_log(w->in, REVMON_LOG_WARNING, "%s: directories nested too deeply, not read", dir);
+		return 0;
+	}
+	rc = read_names(w, dir, &names);
+	if (rc > 0)
+		rc = 0;
+	for (size_t i = 0; i < names.n && rc == 0 && !w->cut; i++) {
+		size_t n = strlen(dir) + strlen(names.paths[i]) + 2;
+		char *p = malloc(n);
+
+		if (rm_monotonic_ms() >= w->deadline) {
+			w->cut = 1;
+		} else if (!p) {
 			rc = -1;
-			break;
-		}
-		snprintf(p, n, "%s/%s", dir, de->d_name);
-		if (stat(p, &st) < 0) {
-			rm_errorf(err, "%s: %s", p, strerror(errno));
-			*failed = 1;
-		} else if (S_ISDIR(st.st_mode)) {
-			rc = walk(l, in, p, depth + 1, err, failed);
-		} else if (S_ISREG(st.st_mode)) {
-			rc = list_add(l, p);
+		} else {
+			snprintf(p, n, "%s/%s", dir, names.paths[i]);
+			rc = walk_entry(w, p, depth);
 		}
 		free(p);
-		if (rc < 0)
-			break;
 	}
-	closedir(d);
+	list_free(&names);
 	return rc;
 }
 
@@ -126,15 +200,63 @@ static void tracked_free(struct tracked *t)
 	rm_stream_free(&t->stream);
 }
 
+/* The files under the directory dir (whose stat is st) into w->l, sorted.
+ * 0, or -1 on no memory. */
+static int walk(struct walk *w, const char *dir, const struct stat *st)
+{
+	rm_table_init(&w->seen, sizeof(struct seen), NULL, NULL);
+	if (met_before(w, st) < 0 || walk_dir(w, dir, 0) < 0) {
+		rm_table_free(&w->seen);
+		return -1;
+	}
+	rm_table_free(&w->seen);
+	if (w->l.n)
+		qsort(w->l.paths, w->l.n, sizeof *w->l.paths, cmp_str);
+	return 0;
+}
+
+/* The tracked list for listing l: known files keep their cursors, new ones
+ * start at 0; those l lacks leave, unless keep_old (a partial listing).
+ * Both lists are sorted; so is the result. NULL on no memory. */
+static struct tracked *merge(struct file_src *f, struct listing *l, int keep_old, size_t *n)
+{
+	struct tracked *nt = calloc(l->n + f->n_files + 1, sizeof *nt);
+	size_t i = 0, j = 0, k = 0;
+
+	if (!nt)
+		return NULL;
+	while (i < l->n || j < f->n_files) {
+		int c = i == l->n ? -1 : j == f->n_files ? 1 : strcmp(f->files[j].path, l->paths[i]);
+
+		if (c < 0 && !keep_old) {
+			tracked_free(&f->files[j++]);
+			continue;
+		}
+		if (c <= 0)
+			nt[k++] = f->files[j++];
+		if (c == 0)
+			i++;
+		if (c > 0) {
+			nt[k].stream.format = f->format;
+			nt[k++].path = l->paths[i];
+			l->paths[i++] = NULL;
+		}
+	}
+	free(f->files);
+	f->files = NULL;
+	*n = k;
+	return nt;
+}
+
 /* Bring the tracked list in line with what is on disk now: new files join
  * (at offset 0), vanished ones leave, known ones keep their offsets.
  * Returns 0, 1 when the configured path itself is gone, -1 on no memory. */
-static int relist(struct file_src *f, struct rm_ingest *in, struct revmon_error *err, int *failed)
+static int relist(struct file_src *f, struct rm_ingest *in, int64_t deadline,
+                  struct revmon_error *err, int *failed)
 {
-	struct listing l = {0};
+	struct walk w = {.in = in, .err = err, .deadline = deadline, .loop_said = &f->loop_said};
 	struct stat st;
-	struct tracked *nt = NULL;
-	size_t j = 0;
+	struct tracked *nt;
 	int rc = -1;
 
 	if (stat(f->path, &st) < 0) {
@@ -142,40 +264,20 @@ static int relist(struct file_src *f, struct rm_ingest *in, struct revmon_error 
 		*failed = 1;
 		return 1; /* keep the cursors: it may come back */
 	}
-	if (S_ISDIR(st.st_mode)) {
-		if (walk(&l, in, f->path, 0, err, failed) < 0)
-			goto oom;
-		if (l.n)
-			qsort(l.paths, l.n, sizeof *l.paths, cmp_str);
-	} else if (list_add(&l, f->path) < 0) {
-		goto oom;
-	}
-	nt = calloc(l.n ? l.n : 1, sizeof *nt);
+	if (S_ISDIR(st.st_mode) ? walk(&w, f->path, &st) < 0 : list_add(&w.l, f->path) < 0)
+		goto out;
+	if (w.failed > *failed)
+		*failed = w.failed;
+	f->walk_cut = w.cut;
+	nt = merge(f, &w.l, w.cut, &f->n_files);
 	if (!nt)
-		goto oom;
-	for (size_t i = 0; i < l.n; i++) {
-		/* both lists are sorted: merge */
-		while (j < f->n_files && strcmp(f->files[j].path, l.paths[i]) < 0)
-			tracked_free(&f->files[j++]);
-		if (j < f->n_files && strcmp(f->files[j].path, l.paths[i]) == 0) {
-			nt[i] = f->files[j++];
-			continue;
-		}
-		nt[i].path = l.paths[i];
-		nt[i].stream.format = f->format;
-		l.paths[i] = NULL;
-	}
-	while (j < f->n_files)
-		tracked_free(&f->files[j++]);
-	free(f->files);
+		goto out;
 	f->files = nt;
-	f->n_files = l.n;
 	rc = 0;
-	goto out;
-oom:
-	rm_errorf(err, "%s: out of memory", f->path);
 out:
-	list_free(&l);
+	if (rc < 0)
+		rm_errorf(err, "%s: out of memory", f->path);
+	list_free(&w.l);
 	return rc;
 }
 
@@ -358,7 +460,7 @@ static int file_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadli
 
 	if (f->is_stdin)
 		return stdin_poll(src, f, in, deadline, err);
-	switch (relist(f, in, err, &failed)) {
+	switch (relist(f, in, deadline, err, &failed)) {
 	case -1:
 		return -1;
 	case 1:
@@ -374,7 +476,7 @@ static int file_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadli
 		}
 		all &= follow(src, f, &f->files[i], in, deadline, err, &failed);
 	}
-	f->caught_up = all;
+	f->caught_up = all && !f->walk_cut;
 	return failed ? -1 : 0;
 }
 
@@ -463,13 +565,16 @@ static int file_load(struct rm_source *src, const void *buf, size_t len, struct 
 		if (!nt[i].path || (i && strcmp(nt[i - 1].path, nt[i].path) >= 0) || nt[i].offset > nt[i].size)
 			r.bad = 1;
 	}
-	if (r.bad || r.pos != r.n || f->is_stdin) {
+	if (r.bad || r.pos != r.n || (f->is_stdin && n)) {
 		for (size_t k = 0; k < n; k++)
 			free(nt[k].path);
 		free(nt);
 		rm_errorf(err, "corrupt (cursor of %s)", src->name);
 		return -1;
 	}
+	/* A stream has no position to resume: stdin saves an empty cursor, and
+	 * the next run reads what its own stdin brings (the analyzer's state is
+	 * what carries over). */
 	for (size_t k = 0; k < f->n_files; k++)
 		tracked_free(&f->files[k]);
 	free(f->files);

@@ -19,6 +19,10 @@ it reports its source down when the file is gone, and it recovers: source up
 with more events ingested (a poll stuck in open() on the FIFO never would).
 SIGHUP (subagent) and SIGTERM are sent while the FIFO is in place.
 
+A third block/row, "loopy", reads a directory with two symbolic links to
+itself (2^33 paths): its reads must complete, count every record once, log
+the loop once, and SIGTERM must still stop the daemon.
+
 Prints one line per phase; exit 0 when all passed, 77 when a tool is missing."""
 import os
 import shutil
@@ -70,11 +74,23 @@ def hang(path):
 PHASES = ("hang", "random", "truncated", "gone")
 
 
+def loop_tree(tmp):
+    """A directory of one export with two links to itself."""
+    tree = os.path.join(tmp, "loopy")
+    os.makedirs(tree)
+    simulate(opts.revmon, os.path.join(tree, "export.json"), "sim_users=40", "sim_duration=30m",
+             "sim_seed=7")
+    os.symlink(".", os.path.join(tree, "s1"))
+    os.symlink(".", os.path.join(tree, "s2"))
+    return tree
+
+
 # ---- collectd ---------------------------------------------------------------
 
 def collectd_main(tmp):
     victim = os.path.join(tmp, "victim.json")
     fresh_export(victim)
+    loopy = loop_tree(tmp)
     blocks = f"""
   <Source "steady">
     Source "sim"
@@ -85,6 +101,11 @@ def collectd_main(tmp):
   </Source>
   <Source "victim">
     Source "file:{victim}"
+    Interval 1
+    ReadBudget 0.5
+  </Source>
+  <Source "loopy">
+    Source "file:{loopy}"
     Interval 1
     ReadBudget 0.5
   </Source>"""
@@ -105,6 +126,16 @@ def collectd_main(tmp):
 
         d.wait("both blocks up", lambda: up("steady") == 1 and up("victim") == 1 and ingested() > 0, 30)
         print("ok   start: both blocks up", flush=True)
+
+        def loopy_counts():
+            rows = [d.csv_rows("loopy", "derive", m) for m in ("events_ingested", "events_duplicate")]
+            return tuple(r[-1][1] if r else None for r in rows)
+        d.wait("the looping directory read once (each directory entered once)",
+               lambda: up("loopy") == 1 and (loopy_counts()[0] or 0) > 0, 30)
+        check(loopy_counts()[1] == 0, "loopy: records read twice: %s" % (loopy_counts(),))
+        said = [l for l in d.log().splitlines() if "[loopy]" in l and "already read" in l]
+        check(len(said) == 1, "loopy: the loop logged %d times" % len(said))
+        print("ok   loopy: %s events once each, the loop logged once" % loopy_counts()[0], flush=True)
         for phase in PHASES:
             t0 = time.time()
             before = ingested()
@@ -138,7 +169,7 @@ def collectd_main(tmp):
         t0 = time.time()
         rc = d.stop(timeout=20)
         check(rc == 0, "SIGTERM with a FIFO source: exit %d\n%s" % (rc, d.log()[-2000:]))
-        print("ok   SIGTERM with the FIFO in place: exit 0 in %.1f s" % (time.time() - t0))
+        print("ok   SIGTERM with the FIFO and the loops in place: exit 0 in %.1f s" % (time.time() - t0))
         crit = [l for l in d.log().splitlines() if "revmon" in l.lower() and
                 ("crash" in l.lower() or "signal" in l.lower() and "received" not in l.lower())]
         check(not crit, "suspicious log lines: %s" % crit[:3])
@@ -159,9 +190,11 @@ def snmp_main(rig):
     ev = reg["events_ingested"][1]
     victim = os.path.join(rig.tmp, "victim.json")
     fresh_export(victim)
+    loopy = loop_tree(rig.tmp)
     sections = [("steady", "source = sim\nsim_users = 50\nsim_duration = 12h\nsim_step = 60\n"
                            "poll_interval = 300ms\n"),
-                ("victim", "source = file:%s\npoll_interval = 300ms\npoll_budget = 200ms\n" % victim)]
+                ("victim", "source = file:%s\npoll_interval = 300ms\npoll_budget = 200ms\n" % victim),
+                ("loopy", "source = file:%s\npoll_interval = 300ms\npoll_budget = 200ms\n" % loopy)]
     rig.write_agent_conf(sections)
     rig.start_master()
     rig.start_agent()
@@ -180,6 +213,12 @@ def snmp_main(rig):
 
     rig.wait_for("both rows up", lambda: row(1)[0] == 1 and row(2)[0] == 1 and (row(2)[3] or 0) > 0)
     print("ok   start: both rows up", flush=True)
+    dup = reg["events_duplicate"][1]
+    rig.wait_for("row 3 (the looping directory) up, read once",
+                 lambda: row(3)[0] == 1 and (row(3)[3] or 0) > 0, timeout=30)
+    dups = rig.cells(3, dup)[0]
+    check(dups is not None and dups[1] == 0, "row 3: records read twice: %s" % (dups,))
+    print("ok   loopy: row 3 up, %s events once each" % row(3)[3], flush=True)
     for phase in PHASES:
         t0 = time.time()
         before = row(2)[3]
@@ -213,7 +252,10 @@ def snmp_main(rig):
     t0 = time.time()
     rc = rig.stop_agent(timeout=20)
     check(rc == 0, "SIGTERM with a FIFO source: exit %d\n%s" % (rc, rig.log("agent.log")))
-    print("ok   SIGTERM with the FIFO in place: exit 0 in %.1f s" % (time.time() - t0))
+    with open(os.path.join(rig.tmp, "agent.log"), errors="replace") as f:
+        said = [l for l in f.read().splitlines() if "already read" in l]
+    check(len(said) == 1, "row 3: the loop logged %d times" % len(said))
+    print("ok   SIGTERM with the FIFO and the loops in place: exit 0 in %.1f s" % (time.time() - t0))
     return True
 
 

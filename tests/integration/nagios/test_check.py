@@ -276,12 +276,44 @@ def t_extra_opts_and_config_file():
     assert code == 2, out
 
 
+def t_planted_lock_and_state_links_are_not_followed():
+    """With --state-file in a shared directory, a planted X.state.lock link
+    must not make the check create its target; a planted state link is not
+    read; a lock or state file of another user is refused."""
+    shared = os.path.join(TMP, "shared")
+    os.makedirs(shared)
+    os.chmod(shared, 0o1777)
+    state = os.path.join(shared, "x.state")
+    target = os.path.join(TMP, "created-by-the-check")
+    os.symlink(target, state + ".lock")
+    code, out, _ = check("--state-file", state, "--source", fixture("ok.ndjson"))
+    assert not os.path.lexists(target), "the lock link's target was created"
+    assert code == 3 and "x.state.lock" in out and "symbolic link" in out, out
+    os.unlink(state + ".lock")
+    code, out, _ = check("--state-file", state, "--source", fixture("ok.ndjson"))
+    assert code == 0, out
+    if os.geteuid() == 0:
+        os.chown(state + ".lock", 65534, 65534)
+        code, out, _ = check("--state-file", state, "--source", fixture("ok.ndjson"))
+        assert code == 3 and "x.state.lock" in out and "refused" in out, out
+        os.chown(state + ".lock", 0, 0)
+        os.chown(state, 65534, 65534)
+        code, out, _ = check("--state-file", state, "--source", fixture("ok.ndjson"))
+        assert code == 3 and "owned by uid 65534" in out, out
+        os.chown(state, 0, 0)
+    os.rename(state, state + ".real")
+    os.symlink(state + ".real", state)
+    code, out, _ = check("--state-file", state, "--source", fixture("ok.ndjson"))
+    assert code == 3 and "symbolic link" in out, out
+    assert os.path.islink(state)
+
+
 for t in (t_fixtures_drive_each_state, t_source_down_is_critical_and_unusable_is_unknown,
           t_perfdata_matches_registry_and_report, t_thresholds_on_any_metric,
           t_bad_arguments_are_unknown_with_usage, t_help_and_version,
           t_simulator_default_is_deterministic_and_says_so, t_state_file_incremental_corrupt_and_locked,
           t_state_survives_kill_and_full_disk, t_default_state_dir_per_configuration,
-          t_extra_opts_and_config_file):
+          t_extra_opts_and_config_file, t_planted_lock_and_state_links_are_not_followed):
     TALLY.run(t)
 subprocess.run(["rm", "-rf", TMP])
 sys.exit(TALLY.summary())
