@@ -7,7 +7,10 @@
  * possibly with a CAE insufficient_claims challenge, and/or RFC 7662
  * introspection, answering active:false) and with the old refresh token
  * (the token endpoint, answering invalid_grant / AADSTS50173) until each is
- * refused, and records both lags. Lags are measured from the moment the
+ * refused, and records both lags. Before revoking, each old token must be
+ * accepted once (the resource or introspection, and a refresh): a token
+ * refused from the start would give a "lag" that measures nothing, so
+ * that drill fails with the reason instead. Lags are measured from the moment the
  * revocation request was sent to the moment the first refused request was
  * sent; their resolution is the gap to the previous accepted poll (the poll
  * period when polled steadily).
@@ -21,19 +24,33 @@
  * probe_interval and never overlap; one that has not seen both refusals
  * probe_max_wait after the revocation ends as failed.
  *
+ * A host that runs once per measurement (the Nagios check, with a state
+ * file) may end before the drill does: save() then keeps the drill, and
+ * the next run carries it on from where it was, so a drill longer than
+ * the check's -t is still measured (its resolution then includes the gap
+ * between runs, which the lags' resolution shows). A drill cut short
+ * before its revocation was confirmed starts again at the next run (nothing
+ * to measure was lost, and a drill must never vanish).
+ *
  * Secrets (client secrets, the canary's password, refresh and access
- * tokens) are never logged, put in errors or saved, and are wiped when
- * dropped. */
+ * tokens) are never logged, put in errors or saved in clear, and are wiped
+ * when dropped. Carrying a drill needs its old tokens in the next process:
+ * the state file holds them sealed (probe_seal.h) under a key derived from
+ * the source's own secrets, which never go there, and only while that
+ * drill goes on; a file from which they cannot be unsealed fails the drill
+ * visibly. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "entra/entra.h"
 #include "parse/parse.h"
+#include "probe_seal.h"
 #include "source.h"
 #include "util/util.h"
 
-#define STATE_VERSION 1
+/* 2 adds the drill in progress; 1 (without it) is still read. */
+#define STATE_VERSION 2
 #define CONNECT_TIMEOUT_MS 5000
 /* A poll answered 429 or 5xx without Retry-After waits 5 s, then twice as
  * long each time in a row (Microsoft's resilience guidance), at most 60 s. */
@@ -42,7 +59,11 @@
 
 static const char cp1_claims[] = "{\"access_token\":{\"xms_cc\":{\"values\":[\"cp1\"]}}}";
 
-enum phase { P_IDLE, P_ACQUIRE, P_REVOKE, P_POLL };
+/* P_PRESENT: the old tokens presented once before the revocation. */
+enum phase { P_IDLE, P_ACQUIRE, P_PRESENT, P_REVOKE, P_POLL };
+
+/* What the state file says of the drill under way when the run ended. */
+enum carry { CARRY_NONE, CARRY_RESTART, CARRY_POLL };
 
 enum check { C_ACCEPTED, C_REFUSED, C_ERROR, C_AGAIN };
 
@@ -76,10 +97,16 @@ struct probe {
 	char *at, *rt;              /* the drill's tokens (secrets) */
 	int64_t at_expires_wall;
 	int64_t revoked_mono, revoke_sent_mono;
+	int64_t phase_mono;         /* when this phase's polling began (P_PRESENT, P_POLL) */
 	struct watch access, refresh;
 	int cae_challenge;
 	char refresh_why[96];
 	char last[300];             /* the latest failure of a poll during the drill */
+	char early[300];            /* an old token refused before the revocation: why */
+
+	/* From the state file: the drill's times are still wall-clock ms until
+	 * the first poll turns them into monotonic ones; what to log then. */
+	int carried, restarted, log_failure;
 
 	uint64_t drills;
 	struct rm_probe_results res;
@@ -230,6 +257,8 @@ static void drop_tokens(struct probe *p)
 	wipe_str(&p->rt);
 }
 
+/* End the drill, ok or failed (why). in may be NULL (the state's load):
+ * the failure is then logged by the next poll. */
 static void finish(struct rm_source *src, struct probe *p, struct rm_ingest *in, int ok,
                    const char *why)
 {
@@ -245,7 +274,9 @@ static void finish(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 		p->res.have_access = p->res.have_refresh = 0;
 		snprintf(p->status, sizeof p->status, "drill %llu failed: %.360s",
 		         (unsigned long long)p->drills, why);
-		rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", src->name, p->status);
+		p->log_failure = !in;
+		if (in)
+			rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", src->name, p->status);
 		return;
 	}
 	p->last_unusable = 0;
@@ -576,13 +607,39 @@ static enum check judge_refresh(struct rm_source *src, struct probe *p, struct w
 	return C_ERROR;
 }
 
+/* An old token refused before anything was revoked: say where, and what
+ * to fix (a resource the token is not meant for, another scope...). */
+static void refused_early(struct probe *p, const struct watch *w)
+{
+	if (w == &p->refresh)
+		snprintf(p->early, sizeof p->early, "the token endpoint refused the canary's refresh "
+		         "token before the revocation (%.95s): no lag can be measured against it",
+		         p->refresh_why);
+	else if (w->stage == 0)
+		snprintf(p->early, sizeof p->early, "the resource (probe_resource_url) refused the "
+		         "canary's access token before the revocation (HTTP 401): no lag can be measured "
+		         "against it; it must accept the canary's token: its audience and scope");
+	else
+		snprintf(p->early, sizeof p->early, "introspection (probe_introspection_url) said the "
+		         "canary's access token was inactive before the revocation: no lag can be "
+		         "measured against it");
+}
+
 /* Record one poll of an old token, sent at t: an error, the latest
- * acceptance, or the refusal the drill waits for. */
-static void note_check(struct rm_source *src, const struct probe *p, struct watch *w,
-                       enum check c, int64_t t)
+ * acceptance, or the refusal the drill waits for. Before the revocation,
+ * the one acceptance each token needs (a refusal fails the drill). */
+static void note_check(struct rm_source *src, struct probe *p, struct watch *w, enum check c,
+                       int64_t t)
 {
 	if (c == C_ERROR)
 		src->errors++;
+	if (p->phase == P_PRESENT) {
+		if (c == C_ACCEPTED)
+			w->done = 1;
+		else if (c == C_REFUSED)
+			refused_early(p, w);
+		return;
+	}
 	if (c == C_ACCEPTED)
 		w->ok_mono = t;
 	if (c == C_REFUSED) {
@@ -640,22 +697,26 @@ static void start_due(struct probe *p, struct watch *w, int64_t now)
 	}
 }
 
-/* The drill is over when both old tokens were refused, or the refresh one
- * in the non-CAE regime when nobody waits for the access token's expiry. */
-static int drill_over(const struct probe *p)
+/* The phase's polling is over: before the revocation, when both old
+ * tokens were accepted once; after it, when both were refused, or the
+ * refresh one in the non-CAE regime when nobody waits for the access
+ * token's expiry. */
+static int polled_enough(const struct probe *p)
 {
+	if (p->phase == P_PRESENT)
+		return p->refresh.done && p->access.done;
 	return p->refresh.done && (p->access.done || (!p->cae && !p->wait_expiry));
 }
 
 /* One step of polling the old tokens: start the polls that are due, wait
  * for an answer, the next due poll or the deadline, judge what came.
- * Returns 1 when the drill finished. */
+ * Returns 1 when the phase has polled enough (polled_enough). */
 static int poll_step(struct rm_source *src, struct probe *p, struct rm_ingest *in,
                      int64_t deadline)
 {
 	struct watch *w[2] = {&p->access, &p->refresh};
 	/* A long pause asked for by a server must not outlast the drill. */
-	int64_t now = rm_monotonic_ms(), until = p->revoked_mono + p->max_wait_ms + 1;
+	int64_t now = rm_monotonic_ms(), until = p->phase_mono + p->max_wait_ms + 1;
 	int busy = 0;
 
 	if (deadline < until)
@@ -673,27 +734,33 @@ static int poll_step(struct rm_source *src, struct probe *p, struct rm_ingest *i
 		rm_sleep_ms(until - now);
 	for (int i = 0; i < 2; i++)
 		collect(src, p, in, w[i]);
-	if (drill_over(p)) {
-		finish(src, p, in, 1, NULL);
-		return 1;
+	return polled_enough(p);
+}
+
+/* Begin a phase of polling the old tokens (presenting them, or waiting
+ * for their refusals) at t: both due at once, nothing seen yet. */
+static void begin_polling(struct probe *p, enum phase ph, int64_t t)
+{
+	struct watch *w[2] = {&p->access, &p->refresh};
+
+	p->phase = ph;
+	p->phase_mono = t;
+	p->last[0] = '\0';
+	for (int i = 0; i < 2; i++) {
+		w[i]->done = 0;
+		w[i]->ok_mono = w[i]->hold_ms = 0;
+		w[i]->pushbacks = 0;
+		w[i]->next_mono = t;
 	}
-	return 0;
 }
 
 /* A new drill: its watches and messages reset. */
 static void start_drill(struct rm_source *src, struct probe *p, struct rm_ingest *in)
 {
-	struct watch *w[2] = {&p->access, &p->refresh};
-
 	p->phase = P_ACQUIRE;
 	p->next_drill_wall = wall_now(p) + p->interval_ms;
 	p->cae_challenge = 0;
-	for (int i = 0; i < 2; i++) {
-		w[i]->done = 0;
-		w[i]->ok_mono = w[i]->hold_ms = 0;
-		w[i]->pushbacks = 0;
-	}
-	p->refresh_why[0] = p->last[0] = '\0';
+	p->refresh_why[0] = p->last[0] = p->early[0] = '\0';
 	rm_ingest_log(in, REVMON_LOG_DEBUG, "%s: drill %llu: signing the canary in",
 	              src->name, (unsigned long long)p->drills + 1);
 }
@@ -717,32 +784,234 @@ static int advance(struct rm_source *src, struct probe *p, struct rm_ingest *in,
 		return 0;
 	case P_ACQUIRE:
 		r = acquire(src, p, deadline, why, cap);
-		if (!r)
-			p->phase = P_REVOKE;
+		if (!r) {
+			begin_polling(p, P_PRESENT, now);
+			rm_ingest_log(in, REVMON_LOG_DEBUG, "%s: drill %llu: signed in; presenting the "
+			              "tokens once before revoking them", src->name,
+			              (unsigned long long)p->drills + 1);
+		}
 		return r;
 	case P_REVOKE:
 		r = revoke(src, p, deadline, why, cap);
 		if (!r) {
-			p->phase = P_POLL;
-			p->access.next_mono = p->refresh.next_mono = p->revoked_mono;
+			begin_polling(p, P_POLL, p->revoked_mono);
 			rm_ingest_log(in, REVMON_LOG_DEBUG,
 			              "%s: drill %llu: revoked; polling every %.3f s (the lags' resolution)",
 			              src->name, (unsigned long long)p->drills + 1, (double)p->poll_ms / 1000.0);
 		}
 		return r;
+	case P_PRESENT:
 	case P_POLL:
 		break;
 	}
 	/* Polling: give up after probe_max_wait. */
-	if (now - p->revoked_mono > p->max_wait_ms) {
-		snprintf(why, cap, "%s refused within probe_max_wait (%lld s)%s%.200s",
+	if (now - p->phase_mono > p->max_wait_ms) {
+		snprintf(why, cap, "%s %s within probe_max_wait (%lld s)%s%.200s",
 		         p->access.done ? "the refresh token was not"
 		         : p->refresh.done ? "the access token was not" : "neither token was",
+		         p->phase == P_PRESENT ? "accepted before the revocation" : "refused",
 		         (long long)(p->max_wait_ms / 1000),
 		         p->last[0] ? "; last error: " : "", p->last);
 		return -1;
 	}
-	return poll_step(src, p, in, deadline);
+	r = poll_step(src, p, in, deadline);
+	if (p->early[0]) {
+		snprintf(why, cap, "%s", p->early);
+		return -1;
+	}
+	if (r && p->phase == P_PRESENT) {
+		p->phase = P_REVOKE; /* both old tokens work: now revoke them */
+		return 0;
+	}
+	if (r)
+		finish(src, p, in, 1, NULL);
+	return r;
+}
+
+/* --- a drill carried from one run to the next (the state file) --- */
+
+/* Move every instant of the drill under way by d ms (0 stays "none"):
+ * between the wall clock of the state file and this process's monotonic
+ * clock. */
+static void shift_times(struct probe *p, int64_t d)
+{
+	struct watch *w[2] = {&p->access, &p->refresh};
+
+	p->revoked_mono += d;
+	p->phase_mono += d;
+	for (int i = 0; i < 2; i++) {
+		if (w[i]->ok_mono)
+			w[i]->ok_mono += d;
+		w[i]->next_mono += d;
+		w[i]->sent_mono = w[i]->next_mono;
+	}
+}
+
+/* At the first poll of a run: take over what the state file carried. */
+static void take_over(struct rm_source *src, struct probe *p, struct rm_ingest *in)
+{
+	unsigned long long n = (unsigned long long)p->drills + 1;
+
+	if (p->carried) {
+		shift_times(p, p->mono0 - p->wall0);
+		p->carried = 0;
+		rm_ingest_log(in, REVMON_LOG_INFO, "%s: drill %llu: carried on from the previous run "
+		              "(revoked %.3f s ago; the lags' resolution includes the gap between runs)",
+		              src->name, n, (double)(p->mono0 - p->revoked_mono) / 1000.0);
+	}
+	if (p->restarted)
+		rm_ingest_log(in, REVMON_LOG_WARNING, "%s: drill %llu: the previous run ended before "
+		              "its revocation was confirmed; starting it again", src->name, n);
+	if (p->log_failure)
+		rm_ingest_log(in, REVMON_LOG_ERR, "%s: %s", src->name, p->status);
+	p->restarted = p->log_failure = 0;
+}
+
+/* What the seal of a drill's tokens is bound to: this source, this drill
+ * and its revocation (a sealed blob moved elsewhere does not open). */
+static void seal_context(const struct rm_source *src, const struct probe *p, int64_t revoked_wall,
+                         char *out, size_t cap)
+{
+	snprintf(out, cap, "revmon probe drill|%s|%llu|%lld", src->name,
+	         (unsigned long long)p->drills + 1, (long long)revoked_wall);
+}
+
+/* The key material: every secret the source holds, each with its length. */
+static int seal_secret(const struct probe *p, struct rm_buf *k)
+{
+	const struct rm_buf *part[3] = {&p->client_secret, &p->password, &p->stored_rt};
+	int e = rm_buf_reserve(k, 64 + p->client_secret.len + p->password.len + p->stored_rt.len);
+
+	for (int i = 0; i < 3 && !e; i++) {
+		e |= rm_put_u32(k, (uint32_t)part[i]->len);
+		e |= rm_buf_append(k, part[i]->data ? part[i]->data : "", part[i]->len);
+	}
+	return e ? -1 : 0;
+}
+
+/* Append the old tokens still needed (the access one until refused, the
+ * refresh one until refused), sealed. */
+static int seal_tokens(const struct rm_source *src, const struct probe *p, int64_t revoked_wall,
+                       struct rm_buf *out)
+{
+	struct rm_buf plain = {0}, key = {0}, sealed = {0};
+	const char *at = p->access.done ? NULL : p->at, *rt = p->refresh.done ? NULL : p->rt;
+	char ctx[400];
+	int e;
+
+	seal_context(src, p, revoked_wall, ctx, sizeof ctx);
+	e = rm_buf_reserve(&plain, 16 + (at ? strlen(at) : 0) + (rt ? strlen(rt) : 0));
+	e |= rm_put_str(&plain, at);
+	e |= rm_put_str(&plain, rt);
+	e |= seal_secret(p, &key);
+	if (!e)
+		e = rm_probe_seal(key.data, key.len, ctx, plain.data, plain.len, &sealed);
+	e |= rm_put_u64(out, sealed.len);
+	e |= rm_buf_append(out, sealed.data, sealed.len);
+	rm_buf_wipe(&plain);
+	rm_buf_wipe(&key);
+	rm_buf_free(&sealed);
+	return e ? -1 : 0;
+}
+
+/* The drill under way: none, one to start again (nothing revoked yet, or
+ * the revocation's answer not seen), or one polling, with its instants on
+ * the wall clock and its tokens sealed. */
+static int save_drill(const struct rm_source *src, const struct probe *p, struct rm_buf *out)
+{
+	const struct watch *w[2] = {&p->access, &p->refresh};
+	/* monotonic to wall: this run's offset, unless the times are still the loaded ones */
+	int64_t d = p->carried ? 0 : p->wall0 - p->mono0;
+	enum carry k = p->phase == P_POLL ? CARRY_POLL : p->phase == P_IDLE ? CARRY_NONE : CARRY_RESTART;
+	int e = rm_put_u32(out, (uint32_t)k);
+
+	if (k != CARRY_POLL)
+		return e;
+	e |= rm_put_i64(out, p->revoked_mono + d);
+	e |= rm_put_i64(out, p->at_expires_wall);
+	e |= rm_put_u32(out, (uint32_t)p->cae_challenge);
+	e |= rm_put_str(out, p->refresh_why);
+	for (int i = 0; i < 2; i++) {
+		e |= rm_put_u32(out, (uint32_t)w[i]->done);
+		e |= rm_put_i64(out, w[i]->lag);
+		e |= rm_put_i64(out, w[i]->res);
+		e |= rm_put_i64(out, w[i]->ok_mono ? w[i]->ok_mono + d : 0);
+		e |= rm_put_i64(out, w[i]->next_mono + d);
+		e |= rm_put_u32(out, w[i]->pushbacks);
+	}
+	e |= seal_tokens(src, p, p->revoked_mono + d, out);
+	return e ? -1 : 0;
+}
+
+/* Unseal the carried tokens into p. 0, or -1 (they cannot be read back). */
+static int unseal_tokens(const struct rm_source *src, struct probe *p, int64_t revoked_wall,
+                         const void *sealed, size_t len)
+{
+	struct rm_buf plain = {0}, key = {0};
+	struct rm_rd r;
+	char ctx[400];
+	int rc = -1;
+
+	seal_context(src, p, revoked_wall, ctx, sizeof ctx);
+	if (seal_secret(p, &key) < 0 || rm_probe_unseal(key.data, key.len, ctx, sealed, len, &plain) < 0)
+		goto out;
+	r = (struct rm_rd){(const unsigned char *)plain.data, plain.len, 0, 0};
+	p->at = rm_get_str(&r);
+	p->rt = rm_get_str(&r);
+	if (r.bad || r.pos != r.n || (!p->access.done && !p->at) || (!p->refresh.done && !p->rt))
+		goto out;
+	rc = 0;
+out:
+	rm_buf_wipe(&plain);
+	rm_buf_wipe(&key);
+	return rc;
+}
+
+/* Read what save_drill wrote. -1 when malformed; a drill whose tokens
+ * cannot be unsealed (a secret changed, the file was altered) fails here,
+ * counted and said at the next poll, never silently dropped. */
+static int load_drill(struct rm_source *src, struct probe *p, struct rm_rd *r)
+{
+	struct watch *w[2] = {&p->access, &p->refresh};
+	uint32_t k = rm_get_u32(r);
+	uint64_t n;
+	char *why;
+	int64_t revoked_wall;
+
+	if (k == CARRY_RESTART) {
+		p->next_drill_wall = 0; /* due at once */
+		p->restarted = 1;
+	}
+	if (k != CARRY_POLL)
+		return k <= CARRY_RESTART && !r->bad ? 0 : -1;
+	revoked_wall = rm_get_i64(r);
+	p->revoked_mono = p->phase_mono = revoked_wall;
+	p->at_expires_wall = rm_get_i64(r);
+	p->cae_challenge = rm_get_u32(r) != 0;
+	why = rm_get_str(r);
+	snprintf(p->refresh_why, sizeof p->refresh_why, "%s", why ? why : "");
+	free(why);
+	for (int i = 0; i < 2; i++) {
+		w[i]->done = rm_get_u32(r) != 0;
+		w[i]->lag = rm_get_i64(r);
+		w[i]->res = rm_get_i64(r);
+		w[i]->ok_mono = rm_get_i64(r);
+		w[i]->next_mono = rm_get_i64(r);
+		w[i]->pushbacks = rm_get_u32(r);
+	}
+	n = rm_get_count(r, 1);
+	if (r->bad)
+		return -1;
+	p->phase = P_POLL;
+	p->carried = 1;
+	if (unseal_tokens(src, p, revoked_wall, r->p + r->pos, (size_t)n) < 0) {
+		finish(src, p, NULL, 0, "carried over from the previous run, but its tokens could not "
+		       "be unsealed from the state file (a secret of the source changed, or the file "
+		       "was altered); the next drill starts at probe_interval");
+		p->carried = 0;
+	}
+	r->pos += (size_t)n;
+	return 0;
 }
 
 static int probe_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline,
@@ -754,6 +1023,7 @@ static int probe_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 
 	p->wall0 = in->wall_ms;
 	p->mono0 = rm_monotonic_ms();
+	take_over(src, p, in);
 	while (!(r = advance(src, p, in, deadline, why, sizeof why)))
 		;
 	if (r < 0) {
@@ -795,7 +1065,8 @@ static void probe_results(const struct rm_source *src, struct rm_probe_results *
 	*out = p->res;
 }
 
-/* The schedule and the results; never a token or a secret. */
+/* The schedule, the results and the drill under way; never a token or a
+ * secret in clear (save_drill seals the old tokens a carried drill needs). */
 static int probe_save(const struct rm_source *src, struct rm_buf *out)
 {
 	const struct probe *p = src->impl;
@@ -812,15 +1083,35 @@ static int probe_save(const struct rm_source *src, struct rm_buf *out)
 	e |= rm_put_u64(out, p->drills);
 	e |= rm_put_u64(out, src->throttled);
 	e |= rm_put_u64(out, src->errors);
+	/* A failed drill keeps the source down with its reason in later runs too. */
+	e |= rm_put_u32(out, (uint32_t)p->last_failed);
+	e |= rm_put_u32(out, (uint32_t)p->last_unusable);
+	e |= rm_put_str(out, p->status);
+	e |= save_drill(src, p, out);
 	return e ? -1 : 0;
+}
+
+/* What version 2 adds: the latest drill's end and the drill under way. */
+static int load_v2(struct rm_source *src, struct probe *p, struct rm_rd *r)
+{
+	char *status;
+
+	p->last_failed = rm_get_u32(r) != 0;
+	p->last_unusable = rm_get_u32(r) != 0;
+	status = rm_get_str(r);
+	if (status)
+		snprintf(p->status, sizeof p->status, "%s", status);
+	free(status);
+	return r->bad ? -1 : load_drill(src, p, r);
 }
 
 static int probe_load(struct rm_source *src, const void *buf, size_t len, struct revmon_error *err)
 {
 	struct probe *p = src->impl;
 	struct rm_rd r = {buf, len, 0, 0};
+	uint32_t v = rm_get_u32(&r);
 
-	if (rm_get_u32(&r) != STATE_VERSION)
+	if (v != 1 && v != STATE_VERSION)
 		goto bad;
 	p->next_drill_wall = rm_get_i64(&r);
 	p->res.have_access = rm_get_u32(&r) != 0;
@@ -832,6 +1123,8 @@ static int probe_load(struct rm_source *src, const void *buf, size_t len, struct
 	p->drills = rm_get_u64(&r);
 	src->throttled = rm_get_u64(&r);
 	src->errors = rm_get_u64(&r);
+	if (v == STATE_VERSION && load_v2(src, p, &r) < 0)
+		goto bad;
 	if (r.bad || r.pos != r.n)
 		goto bad;
 	return 0;

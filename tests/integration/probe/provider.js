@@ -11,6 +11,10 @@
 //     N requests to path P are answered S (429, 503...), with Retry-After R;
 //   - POST /admin/slow?path=P&ms=N: every later request to path P waits N ms
 //     before it is handled (a slow resource or token endpoint);
+//   - POST /admin/refuse?path=P[&grant=G]: every later request to path P is
+//     refused whatever its token (a resource that needs another scope: 401
+//     invalid_token), or, with grant=refresh_token on the Entra-like token
+//     path, every refresh (400 invalid_grant) while sign-ins still work;
 //   - GET /resource: the CAE style (401 with an insufficient_claims challenge
 //     for tokens issued before the user's revocation, or no longer valid);
 //     GET /resource-plain: accepts a token until it expires;
@@ -40,7 +44,11 @@ const caeTokens = new Set();      // access tokens issued with cp1 (Entra-like)
 const log = [];
 const pushbacks = new Map();      // path -> { count, status, retryAfter } (POST /admin/pushback)
 const slow = new Map();           // path -> ms every request waits (POST /admin/slow)
+const refuse = new Map();         // path -> grant refused ('' = every request) (POST /admin/refuse)
 const issued = new Map();         // Entra-like: what each access token said when issued
+// When each access token was issued, in ms (iat has whole seconds only: a
+// token issued just after a revocation, in the same second, is not revoked).
+const issuedMs = new Map();       // token value or jti -> ms
 
 const server = https.createServer({ cert: fs.readFileSync(env.CERT), key: fs.readFileSync(env.KEY) });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -84,6 +92,9 @@ provider.proxy = false;
 function remember(v) { if (env.TOKENS_FILE && v) fs.appendFileSync(env.TOKENS_FILE, v + '\n'); }
 for (const ev of ['access_token.saved', 'access_token.issued', 'refresh_token.saved']) {
   provider.on(ev, (t) => remember(t.jti));
+}
+for (const ev of ['access_token.saved', 'access_token.issued']) {
+  provider.on(ev, (t) => { if (!issuedMs.has(t.jti)) issuedMs.set(t.jti, Date.now()); });
 }
 
 // The resource-owner password grant.
@@ -163,11 +174,11 @@ async function tokenInfo(tok) {
   if (tok.split('.').length === 3) {
     try {
       const p = JSON.parse(Buffer.from(tok.split('.')[1], 'base64url').toString());
-      return { sub: p.sub, iat: p.iat, exp: p.exp, jwt: true };
+      return { sub: p.sub, iat: p.iat, exp: p.exp, jwt: true, ms: issuedMs.get(p.jti) };
     } catch { return null; }
   }
   const at = await provider.AccessToken.find(tok);
-  return at ? { sub: at.accountId, iat: at.iat, exp: at.exp } : null;
+  return at ? { sub: at.accountId, iat: at.iat, exp: at.exp, ms: issuedMs.get(tok) } : null;
 }
 
 const claimsChallenge = (nbf) => {
@@ -181,7 +192,7 @@ async function resource(req, res, cae) {
   const now = Math.floor(Date.now() / 1000);
   const info = tok ? await tokenInfo(tok) : null;
   const rev = info && revokedAt.get(info.sub);
-  if (info && cae && rev && info.iat * 1000 <= rev) {
+  if (info && cae && rev && (info.ms ?? info.iat * 1000) <= rev) {
     send(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'revoked' } },
       { 'www-authenticate': claimsChallenge(Math.floor(rev / 1000)) });
     return;
@@ -211,7 +222,7 @@ function forward(path, form) {
   });
 }
 
-async function entraToken(req, res) {
+async function entraToken(req, res, url) {
   const form = new URLSearchParams(await body(req));
   const gt = form.get('grant_type');
   if (gt === 'client_credentials') {
@@ -225,6 +236,10 @@ async function entraToken(req, res) {
     send(res, 200, { token_type: 'Bearer', expires_in: 3599, access_token: t });
     return;
   }
+  if (refuse.get(url.pathname) === gt) {
+    send(res, 400, { error: 'invalid_grant', error_description: 'AADSTS700082: The refresh token has expired due to inactivity.', error_codes: [700082] });
+    return;
+  }
   let cae = false;
   try { cae = JSON.stringify(JSON.parse(form.get('claims') || '{}')).includes('cp1'); } catch { cae = false; }
   const out = new URLSearchParams();
@@ -236,7 +251,7 @@ async function entraToken(req, res) {
   if (r.status === 200) {
     remember(j.access_token); remember(j.refresh_token);
     const at = await provider.AccessToken.find(j.access_token);
-    if (at) issued.set(j.access_token, { sub: at.accountId, iat: at.iat, exp: at.exp });
+    if (at) issued.set(j.access_token, { sub: at.accountId, iat: at.iat, exp: at.exp, ms: issuedMs.get(j.access_token) ?? Date.now() });
     if (cae) caeTokens.add(j.access_token);
     send(res, 200, j);
   } else if (j.error === 'invalid_grant' && gt === 'refresh_token') {
@@ -269,6 +284,13 @@ server.on('request', async (req, res) => {
       slow.set(url.searchParams.get('path'), Number(url.searchParams.get('ms') || 0));
       return send(res, 200, {});
     }
+    if (url.pathname === '/admin/refuse' && req.method === 'POST') {
+      refuse.set(url.searchParams.get('path'), url.searchParams.get('grant') || '');
+      return send(res, 200, {});
+    }
+    if (refuse.get(url.pathname) === '') {
+      return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    }
     const wait = slow.get(url.pathname);
     if (wait) await new Promise((r) => setTimeout(r, wait));
     const pb = pushbacks.get(url.pathname);
@@ -282,7 +304,7 @@ server.on('request', async (req, res) => {
     }
     if (url.pathname === '/resource') return await resource(req, res, true);
     if (url.pathname === '/resource-plain') return await resource(req, res, false);
-    if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname) && req.method === 'POST') return await entraToken(req, res);
+    if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname) && req.method === 'POST') return await entraToken(req, res, url);
     let m = /^\/v1\.0\/users\/([^/]+)\/revokeSignInSessions$/.exec(url.pathname);
     if (m && req.method === 'POST') {
       if (!appTokens.has(bearer(req))) return send(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'no app token' } });

@@ -86,6 +86,17 @@ class Provider:
         with urllib.request.urlopen(urllib.request.Request(url, method="POST"), context=ctx) as r:
             r.read()
 
+    def refuse(self, path, grant=None):
+        """Have every later request to path refused (401), or with grant
+        (refresh_token, on the Entra-like token path) every such grant."""
+        q = {"path": path}
+        if grant:
+            q["grant"] = grant
+        ctx = ssl.create_default_context(cafile=self.ca)
+        url = self.base + "/admin/refuse?" + urllib.parse.urlencode(q)
+        with urllib.request.urlopen(urllib.request.Request(url, method="POST"), context=ctx) as r:
+            r.read()
+
     def stop(self):
         if self.p.poll() is None:
             self.p.kill()

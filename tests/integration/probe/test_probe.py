@@ -75,11 +75,134 @@ def lag_ok(v, delay, poll=1.0):
     return v is not None and delay - 0.05 <= v <= delay + poll + 0.6
 
 
+def perf(out, name):
+    """A metric's value in the check's performance data; None when U."""
+    m = re.search(r"\b%s=([0-9.]+|U)" % name, out)
+    return None if not m or m.group(1) == "U" else float(m.group(1))
+
+
+def check_args(pv, state, timeout, *extra):
+    args = [CHECK, "--state-file", state, "-t", str(timeout), "--source", "probe"]
+    for s in generic(pv, "probe_resource_url=" + pv.base + "/resource", "probe_interval=1h", *extra):
+        args += ["--set", s]
+    return args
+
+
+def refused_before_revocation():
+    """10. A resource or token endpoint that refuses the canary's tokens
+    before anything is revoked (another scope, a refresh the client may not
+    do): the drill fails with that reason instead of reporting a lag it
+    never measured, and revokes nothing."""
+    pv = Provider(delay_ms=1000)
+    try:
+        pv.refuse("/resource")
+        p, doc = report(generic(pv, "probe_resource_url=" + pv.base + "/resource"))
+        err = (doc["sources"][0].get("error") if doc else None) or p.stderr[-300:]
+        revokes = sum(1 for x in pv.log() if x["path"] == "/token/revocation")
+        check(metric(doc, "probe_access_lag") is None and metric(doc, "probe_refresh_lag") is None
+              and metric(doc, "probe_failures") == 1,
+              "resource refusing from the start: no lag, a failure (access lag %s, failures %s)"
+              % (metric(doc, "probe_access_lag"), metric(doc, "probe_failures")))
+        check("access token" in err and "before the revocation" in err,
+              "resource refusing from the start: the reason says so (%s)" % err)
+        check(revokes == 0, "resource refusing from the start: nothing revoked (%d revocations)" % revokes)
+        pv.refuse("/contoso/oauth2/v2.0/token", "refresh_token")
+        p = run([CHECK, "--no-state", "-t", "30", "--source", "probe"]
+                + [a for s in entra(pv) for a in ("--set", s)])
+        revokes = sum(1 for x in pv.log() if x["path"].endswith("/revokeSignInSessions"))
+        check(p.returncode == 2 and perf(p.stdout, "probe_refresh_lag") is None
+              and perf(p.stdout, "probe_failures") == 1,
+              "refresh refused from the start: CRITICAL, no lag, a failure (exit %d: %s)"
+              % (p.returncode, p.stdout[:300]))
+        check("refresh token" in p.stdout and "before the revocation" in p.stdout and revokes == 0,
+              "refresh refused from the start: the check says why, nothing revoked (%d)" % revokes)
+    finally:
+        pv.stop()
+
+
+def drill_across_checks():
+    """11. A drill longer than the check's -t: each run (-t 3) carries it on
+    from the state file and the run that sees both refusals reports the
+    lags; one revocation in all. A drill that never sees its refusals fails
+    visibly in a later run (counted, the source down), never forgotten."""
+    pv = Provider(delay_ms=6000)
+    try:
+        state = os.path.join(TMP, "carry.state")
+        args = check_args(pv, state, 3)
+        runs, mode = [], None
+        for _ in range(12):
+            runs.append(run(args))
+            if len(runs) == 1 and os.path.exists(state):
+                with open(state, "rb") as f:
+                    LOGGED.append(f.read().decode("latin-1"))
+                mode = os.stat(state).st_mode & 0o777
+            if perf(runs[-1].stdout, "probe_access_lag") is not None:
+                break
+            time.sleep(0.5)
+        last = runs[-1].stdout
+        a, r = perf(last, "probe_access_lag"), perf(last, "probe_refresh_lag")
+        revokes = sum(1 for x in pv.log() if x["path"] == "/token/revocation")
+        print("     across checks: %d runs (exits %s), access lag %s, refresh lag %s"
+              % (len(runs), [x.returncode for x in runs], a, r))
+        check(len(runs) >= 3 and a is not None and 6.0 - 0.05 <= a <= 6.0 + 4.0
+              and r is not None and 6.0 - 0.05 <= r <= 6.0 + 4.0,
+              "a 6 s drill through checks with -t 3: lags measured (%s, %s; %s)" % (a, r, last[:200]))
+        check(revokes == 1, "across checks: one drill, one revocation (%d)" % revokes)
+        check(all(x.returncode != 0 and " OK " not in x.stdout.split("|")[0] for x in runs[:-1]),
+              "across checks: no run says OK while the drill is under way (%s)"
+              % [x.stdout.split("|")[0] for x in runs[:-1]])
+        check(runs[-1].returncode == 0 and perf(last, "probe_failures") == 0,
+              "across checks: the run that completes it is OK, no failure (%s)" % last[:200])
+        check(mode == 0o600, "across checks: the state file is private (%o)" % mode)
+    finally:
+        pv.stop()
+    # The carried tokens are sealed under the source's own secrets: with
+    # the canary's password changed between runs they cannot be read back,
+    # and the drill fails visibly instead of vanishing.
+    pv = Provider(delay_ms=6000)
+    try:
+        state = os.path.join(TMP, "carry-sealed.state")
+        args = check_args(pv, state, 3)
+        p1 = run(args)
+        provider_rig.secret_file(TMP, "canary.password", "pw-another-one")
+        p2 = run(args)
+        check(p1.returncode == 3 and p2.returncode == 2 and "could not be unsealed" in p2.stdout
+              and perf(p2.stdout, "probe_failures") == 1,
+              "carried tokens unreadable (a secret changed): the drill fails visibly (%s)"
+              % p2.stdout[:250])
+    finally:
+        provider_rig.secret_file(TMP, "canary.password", SECRETS["CANARY_PASSWORD"])
+        pv.stop()
+    pv = Provider(delay_ms=60000)
+    try:
+        state = os.path.join(TMP, "carry-fail.state")
+        args = check_args(pv, state, 3, "probe_max_wait=4")
+        runs = []
+        for _ in range(8):
+            runs.append(run(args))
+            if perf(runs[-1].stdout, "probe_failures"):
+                break
+            time.sleep(0.5)
+        runs.append(run(args))
+        fails = [perf(x.stdout, "probe_failures") for x in runs]
+        check(fails[-2] == 1 and "probe_max_wait" in runs[-2].stdout and runs[-2].returncode == 2,
+              "a drill cut short by -t that never ends: it fails visibly in a later run (%s; %s)"
+              % (fails, runs[-2].stdout[:200]))
+        check(runs[-1].returncode == 2 and fails[-1] == 1,
+              "and the next run still says the source is down (%s)" % runs[-1].stdout[:200])
+    finally:
+        pv.stop()
+
+
 def main():
     FILES["client"] = provider_rig.secret_file(TMP, "client.secret", SECRETS["CLIENT_SECRET"])
     FILES["password"] = provider_rig.secret_file(TMP, "canary.password", SECRETS["CANARY_PASSWORD"])
     FILES["graph"] = provider_rig.secret_file(TMP, "graph.secret", SECRETS["GRAPH_SECRET"])
     PASSWORD = FILES["password"]
+    if os.environ.get("PROBE_ONLY") == "new":  # for development: the newest sections only
+        refused_before_revocation()
+        drill_across_checks()
+        sys.exit(TALLY.summary())
 
     # 1. CAE-style resource, opaque tokens, RFC 7009 with a 3 s propagation delay.
     pv = Provider(delay_ms=3000)
@@ -254,6 +377,9 @@ def main():
               % metric(doc, "source_errors"))
     finally:
         pv.stop()
+
+    refused_before_revocation()
+    drill_across_checks()
 
     # No secret or token in anything revmon wrote.
     everything = "\n".join(LOGGED)
