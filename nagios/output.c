@@ -148,6 +148,13 @@ static void long_output(const struct opts *o, const revmon_snapshot *s, const st
 		printf("Data come from the built-in tenant simulator, not from a real tenant.\n");
 	list_stuck(o, s, max);
 	list_revocations(o, s, max);
+	if (s->n_unclassified) {
+		/* for the classification table: classify=CODE:CLASS */
+		printf("Unclassified failure codes:");
+		for (size_t i = 0; i < s->n_unclassified; i++)
+			printf(" %d x%" PRIu64, (int)s->unclassified[i].code, s->unclassified[i].count);
+		printf("\n");
+	}
 	if (o->verbose >= 2) {
 		for (size_t i = 0; i < s->n_sources; i++)
 			printf("Source %s: %s%s%s\n", s->sources[i].name, s->sources[i].up ? "up" : "DOWN",

@@ -119,6 +119,13 @@ void render_table(FILE *out, const revmon_snapshot *s, int verbose)
 		}
 		fprintf(out, "    %s  %-12s %s  %s\n", t, revmon_cause_name(r->cause), r->user, lag);
 	}
+	if (s->n_unclassified) {
+		/* codes the classification table lacks: for classify=CODE:CLASS */
+		fputs("\n  unclassified failure codes (most frequent first):", out);
+		for (size_t i = 0; i < s->n_unclassified; i++)
+			fprintf(out, " %d x%" PRIu64, (int)s->unclassified[i].code, s->unclassified[i].count);
+		fputc('\n', out);
+	}
 }
 
 static void json_str(FILE *out, const char *s)
@@ -195,6 +202,10 @@ static void json_monitor(FILE *out, const revmon_snapshot *s)
 		             ",\"cae\":%d}",
 		        revmon_cause_name(r->cause), r->revoked_ms, r->enforced_ms, r->cae);
 	}
+	fputs("],\"unclassified_codes\":[", out);
+	for (size_t i = 0; i < s->n_unclassified; i++)
+		fprintf(out, "%s{\"code\":%d,\"count\":%" PRIu64 "}", i ? "," : "",
+		        (int)s->unclassified[i].code, s->unclassified[i].count);
 	fputs("]}", out);
 }
 

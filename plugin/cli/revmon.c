@@ -38,6 +38,7 @@ struct opts {
 	int quiet;
 	double timeout_s;
 	const char *shape;
+	char format_set[48]; /* --format as the file_format key */
 	const char *out;
 	uint64_t bytes;
 };
@@ -45,7 +46,8 @@ struct opts {
 static void usage(FILE *f)
 {
 	fputs("usage: revmon report   [--source SPEC]... [--config FILE] [--set KEY=VALUE]...\n"
-	      "                       [--json] [--timeout SECONDS] [--stats] [-v] [-q]\n"
+	      "                       [--json] [--timeout SECONDS] [--format auto|json|csv]\n"
+	      "                       [--stats] [-v] [-q]\n"
 	      "       revmon replay   PATH [report options]\n"
 	      "       revmon simulate [--shape SHAPE] [--out FILE]\n"
 	      "                       [--bytes N] [--set KEY=VALUE]...\n"
@@ -62,12 +64,15 @@ static void help(void)
 	      "simulate  Write the built-in tenant simulator's logs as an export file (stdout\n"
 	      "          by default), for replays, demos and benchmarks. sim_duration sets the\n"
 	      "          simulated span; --bytes keeps going until at least N bytes are written.\n"
+	      "          SHAPE: ndjson, graph, eventhub, pt1h, array, la (Log Analytics rows),\n"
+	      "          la-query (the query API's answer), azcli, csv (the portal's export).\n"
 	      "metrics   List the metric registry: name, kind, unit, SNMP column, collectd type.\n"
 	      "keys      List the configuration keys with their defaults.\n"
 	      "\n"
 	      "--config FILE reads key = value lines with [name] sections, one monitor per\n"
 	      "section; --source and --set apply to every monitor and come after the file's\n"
-	      "own keys.\n", stdout);
+	      "own keys. --format forces how files are read (file_format); by default\n"
+	      "each file is recognised by itself: JSON in any of its shapes, or CSV.\n", stdout);
 	printf("\nSources (--source SPEC, repeatable):\n%s", revmon_source_kinds_help());
 }
 
@@ -395,6 +400,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"quiet", no_argument, NULL, 'q'},
 		{"timeout", required_argument, NULL, 't'},
 		{"shape", required_argument, NULL, 'f'},
+		{"format", required_argument, NULL, 'F'},
 		{"out", required_argument, NULL, 'o'},
 		{"bytes", required_argument, NULL, 'b'},
 		{"help", no_argument, NULL, 'h'},
@@ -432,6 +438,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'f': o->shape = optarg; break;
+		case 'F':
+			/* the file source's file_format, checked with the other keys */
+			if (strlen(optarg) > 16) {
+				fprintf(stderr, "revmon: --format: '%s' is not a format (auto, json or csv)\n", optarg);
+				rc = EXIT_USAGE;
+				break;
+			}
+			snprintf(o->format_set, sizeof o->format_set, "file_format=%s", optarg);
+			if (push(&o->sets, &o->n_sets, o->format_set) < 0)
+				rc = EXIT_USAGE;
+			break;
 		case 'o': o->out = optarg; break;
 		case 'b':
 			errno = 0;

@@ -328,6 +328,13 @@ struct revmon_revocation {
 	int cae;              /* regime of that refusal: 1 CAE, 0 non-CAE, -1 unknown */
 };
 
+/* A failure code the classification table does not list (classify=CODE:CLASS
+ * adds one), and how often it was seen. */
+struct revmon_code_count {
+	int32_t code;
+	uint64_t count;
+};
+
 typedef struct revmon_snapshot {
 	char *monitor;          /* the monitor's name */
 	int simulated;          /* 1 when any source is the simulator: say so to people */
@@ -340,6 +347,8 @@ typedef struct revmon_snapshot {
 	struct revmon_stuck_client *stuck;
 	size_t n_revocations;   /* most recent first, at most 100 */
 	struct revmon_revocation *revocations;
+	size_t n_unclassified;  /* most frequent first, at most 10 */
+	struct revmon_code_count *unclassified;
 } revmon_snapshot;
 
 /* Take a snapshot. Returns NULL only when memory runs out. The caller owns the

@@ -468,6 +468,34 @@ static void test_max_record_bytes(void **state)
 	revmon_snapshot_free(s);
 }
 
+/* Failure codes the classification table lacks are listed, most frequent
+ * first, for classify=CODE:CLASS. */
+static void test_unclassified_codes(void **state)
+{
+	char all[4096], spec[128];
+	size_t n = 0;
+	int failed;
+	revmon_snapshot *s;
+	static const int codes[] = {7000215, 7000215, 12345, 7000215, 50173, 0, 12345, 99};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		n += (size_t)snprintf(all + n, sizeof all - n,
+		                      "{\"id\":\"c%zu\",\"createdDateTime\":\"2026-01-05T08:00:%02zuZ\","
+		                      "\"userId\":\"u\",\"status\":{\"errorCode\":%d}}\n",
+		                      i, i, codes[i]);
+	write_file("codes.ndjson", all, n);
+	snprintf(spec, sizeof spec, "file:%s/codes.ndjson", dir);
+	s = run(spec, &failed);
+	assert_int_equal(s->n_unclassified, 3);
+	assert_int_equal(s->unclassified[0].code, 7000215);
+	assert_int_equal(s->unclassified[0].count, 3);
+	assert_int_equal(s->unclassified[1].code, 12345);
+	assert_int_equal(s->unclassified[1].count, 2);
+	assert_int_equal(s->unclassified[2].code, 99);
+	revmon_snapshot_free(s);
+}
+
 /* A file that is no log export at all: one clear error, nothing else. */
 static void test_not_an_export(void **state)
 {
@@ -495,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines_across_chunks),
 		cmocka_unit_test(test_max_record_bytes),
 		cmocka_unit_test(test_not_an_export),
+		cmocka_unit_test(test_unclassified_codes),
 		cmocka_unit_test(test_symlink_to_itself),
 		cmocka_unit_test(test_two_symlink_loops_end),
 	};

@@ -399,6 +399,19 @@ static int note_interactive(struct rm_analyzer *a, uint64_t user, int64_t t, int
 	return 0;
 }
 
+/* Count a code the classification table does not list (the first
+ * RM_OTHER_CODES distinct ones; real tenants show a handful). */
+static void note_other_code(struct rm_analyzer *a, int32_t code)
+{
+	for (size_t i = 0; i < a->n_other; i++)
+		if (a->other[i].code == code) {
+			a->other[i].n++;
+			return;
+		}
+	if (a->n_other < RM_OTHER_CODES)
+		a->other[a->n_other++] = (struct code_count){code, 1};
+}
+
 /* Make R the user's latest revocation. */
 static int set_revocation(struct rm_analyzer *a, struct user *u, int64_t r, int cause, uint64_t corr)
 {
@@ -603,7 +616,10 @@ static int on_signin(struct rm_analyzer *a, const struct rm_event *ev)
 	case RM_CLASS_POLICY: a->m[RM_M_FAIL_POLICY]++; break;
 	case RM_CLASS_ACCOUNT: a->m[RM_M_FAIL_ACCOUNT]++; break;
 	case RM_CLASS_STORM: a->m[RM_M_FAIL_STORM]++; break;
-	default: a->m[RM_M_FAIL_OTHER]++; break;
+	default:
+		a->m[RM_M_FAIL_OTHER]++;
+		note_other_code(a, ev->error_code);
+		break;
 	}
 	if (ev->error_code == 50196)
 		a->m[RM_M_LOOP_DETECTED]++;
@@ -908,6 +924,35 @@ static int fill_recent(struct rm_analyzer *a, struct revmon_snapshot *snap)
 	return 0;
 }
 
+static int cmp_count(const void *x, const void *y)
+{
+	const struct revmon_code_count *a = x, *b = y;
+
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	return (a->code > b->code) - (a->code < b->code);
+}
+
+/* The most frequent unclassified codes; the snapshot owns the list. */
+static int fill_unclassified(const struct rm_analyzer *a, struct revmon_snapshot *snap)
+{
+	struct revmon_code_count all[RM_OTHER_CODES];
+
+	snap->n_unclassified = 0;
+	snap->unclassified = NULL;
+	if (!a->n_other)
+		return 0;
+	for (size_t i = 0; i < a->n_other; i++)
+		all[i] = (struct revmon_code_count){a->other[i].code, a->other[i].n};
+	qsort(all, a->n_other, sizeof all[0], cmp_count);
+	snap->n_unclassified = a->n_other < 10 ? a->n_other : 10;
+	snap->unclassified = malloc(snap->n_unclassified * sizeof all[0]);
+	if (!snap->unclassified)
+		return snap->n_unclassified = 0, -1;
+	memcpy(snap->unclassified, all, snap->n_unclassified * sizeof all[0]);
+	return 0;
+}
+
 int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
 {
 	/* Counters first: they are always known. */
@@ -930,6 +975,8 @@ int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot 
 	fill_rates(a, now - a->s->settle_ms, snap);
 	if (a->wm)
 		set_gauge(snap, RM_M_INGEST_DELAY, now > a->wm ? (double)(now - a->wm) / 1000.0 : 0.0);
+	if (fill_unclassified(a, snap) < 0)
+		return -1;
 	return fill_recent(a, snap);
 }
 

@@ -88,6 +88,8 @@ struct bucket {
 	uint32_t cae_flagged; /* successful sign-ins carrying the flag */
 };
 
+#define RM_OTHER_CODES 64 /* distinct unclassified codes remembered */
+
 struct rm_analyzer {
 	const struct rm_settings *s;
 	int64_t wm; /* newest event time */
@@ -113,6 +115,14 @@ struct rm_analyzer {
 	double alpha;
 
 	uint64_t m[RM_M_COUNT]; /* counters */
+
+	/* AADSTS codes the classification table does not list, with their
+	 * counts, so that the table can grow from real data */
+	struct code_count {
+		int32_t code;
+		uint64_t n;
+	} other[RM_OTHER_CODES];
+	size_t n_other;
 };
 
 #endif

@@ -8,7 +8,7 @@
 #include "analyzer_internal.h"
 #include "util/util.h"
 
-#define FORMAT 1
+#define FORMAT 2 /* 2: the unclassified codes at the end; 1 still loads */
 
 /* The savers below write one part each; rm_analyzer_load's loaders read
  * them back in the same order. Each returns nonzero when memory ran out. */
@@ -152,6 +152,17 @@ static int save_lists(const struct rm_analyzer *a, struct rm_buf *b)
 	return e;
 }
 
+static int save_codes(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	int e = rm_put_u64(b, a->n_other);
+
+	for (size_t i = 0; i < a->n_other; i++) {
+		e |= rm_put_u32(b, (uint32_t)a->other[i].code);
+		e |= rm_put_u64(b, a->other[i].n);
+	}
+	return e;
+}
+
 int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 {
 	int e = save_header(a, b);
@@ -161,6 +172,7 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 	e |= save_stale(a, b);
 	e |= save_seen_inter(a, b);
 	e |= save_lists(a, b);
+	e |= save_codes(a, b);
 	return e ? -1 : 0;
 }
 
@@ -184,11 +196,12 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
  * stop now (a record without a key, or no memory). */
 
 /* Format, registry, counters, watermark and the window's ring. */
-static int load_header(struct rm_analyzer *a, struct rm_rd *r, const char **why)
+static int load_header(struct rm_analyzer *a, struct rm_rd *r, const char **why, uint32_t *version)
 {
 	uint32_t n;
 
-	if (rm_get_u32(r) != FORMAT) {
+	*version = rm_get_u32(r);
+	if (*version != FORMAT && *version != 1) {
 		*why = "analyzer state of another format version";
 		return -1;
 	}
@@ -359,15 +372,31 @@ static int load_lists(struct rm_analyzer *a, struct rm_rd *r)
 	return 0;
 }
 
+static void load_codes(struct rm_analyzer *a, struct rm_rd *r)
+{
+	uint64_t n = rm_get_count(r, 12);
+
+	if (n > RM_OTHER_CODES)
+		r->bad = 1;
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		a->other[i].code = (int32_t)rm_get_u32(r);
+		a->other[i].n = rm_get_u64(r);
+	}
+	a->n_other = r->bad ? 0 : (size_t)n;
+}
+
 int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const char **why)
 {
 	struct rm_rd r = {buf, len, 0, 0};
+	uint32_t version = 0;
 	int rc = -1;
 
 	*why = "truncated or inconsistent analyzer state";
-	if (load_header(a, &r, why) < 0 || load_users(a, &r) < 0 || load_clients(a, &r) < 0 ||
+	if (load_header(a, &r, why, &version) < 0 || load_users(a, &r) < 0 || load_clients(a, &r) < 0 ||
 	    load_stale(a, &r) < 0 || load_seen_inter(a, &r) < 0 || load_lists(a, &r) < 0)
 		goto out;
+	if (version >= 2)
+		load_codes(a, &r);
 	/* user positions must point inside the list they index */
 	for (size_t k = 0; !r.bad && k < a->users.cap; k++) {
 		struct user *u = (struct user *)(a->users.slots + k * a->users.rec);

@@ -305,6 +305,7 @@ void revmon_snapshot_free(revmon_snapshot *s)
 	for (size_t i = 0; i < s->n_revocations; i++)
 		free(s->revocations[i].user);
 	free(s->revocations);
+	free(s->unclassified);
 	free(s);
 }
 

@@ -24,6 +24,7 @@ static const struct rm_code_override default_codes[] = {
 	{50133, RM_CLASS_REVOKED},   /* SsoArtifactRevoked */
 	{50140, RM_CLASS_BENIGN},    /* KMSI interrupt */
 	{50144, RM_CLASS_EXPIRY},    /* on-prem password expired */
+	{50158, RM_CLASS_POLICY},    /* ExternalSecurityChallenge: an external MFA provider's step not satisfied */
 	{50173, RM_CLASS_REVOKED},   /* grant revoked: the canonical stale-token signal */
 	{50196, RM_CLASS_STORM},     /* LoopDetected */
 	{53000, RM_CLASS_POLICY},    /* DeviceNotCompliant */
