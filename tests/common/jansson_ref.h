@@ -4,13 +4,33 @@
  * parsed, mine_doc runs rm_doc_parse, and both flatten what they find into
  * a struct outcome that outcome_diff compares.
  *
- * The reference reads timestamps, an export's resultType and the 50173 text
- * from jansson's compact encoding of the string: what revmon reads raw when
- * the document is jansson's own re-serialisation. Other strings are compared
- * decoded. A modified property whose inner JSON (decoded from its string)
- * holds an escape, a nest deeper than revmon's or a value jansson refuses
- * sets unsure: the same raw/decoded or limit differences one level down, so
- * the outcome is not to be compared.
+ * The reference mirrors the rules of records.h over jansson's DOM, written
+ * from them rather than from revmon's tables: member names matched ASCII
+ * case-insensitively (and walked in document order, so of two names that
+ * differ only in case the later plain value wins, the first properties and
+ * the first User target), dynamic values as objects, arrays or their JSON
+ * text in a string (decoded with jansson, up to three levels), containers
+ * ("value", "records", a top-level array, the query API's "tables"), records
+ * wrapped in strings, and the kinds by table, category, then content.
+ *
+ * It reads timestamps, resultType, status.errorCode strings and the 50173
+ * text from jansson's compact encoding of the string: what revmon reads raw
+ * when the document is jansson's own re-serialisation. Other strings are
+ * compared decoded. It sets unsure, and the outcome is not to be compared,
+ * where it does not model revmon:
+ *  - JSON text in a string (a dynamic value, a wrapped record, a modified
+ *    property's newValue) that jansson refuses where revmon's scanner would
+ *    not (an unpaired surrogate, a number beyond int64, NUL in a key, a key
+ *    repeated exactly), that holds a NUL byte, or that nests deeper than
+ *    RM_JSON_MAX_DEPTH;
+ *  - broken JSON text in properties or signInEventTypes when the record's
+ *    kind then rests on its content (revmon has read part of it);
+ *  - one of the raw-read strings above inside JSON text that is not written
+ *    as jansson would write it (an escape jansson would not use);
+ *  - a modified property's inner JSON holding an escape (the same raw and
+ *    decoded difference one level down).
+ * Keys repeated exactly in the document itself are the caller's to leave
+ * out (jansson keeps only the last).
  *
  * Ownership: an outcome owns its events' strings and its next link; start
  * from a zeroed one and release it with outcome_free. ref_doc only reads

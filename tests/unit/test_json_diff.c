@@ -21,6 +21,10 @@
  * A newline is appended to every input: at the very end of a buffer a bare
  * top-level number is INCOMPLETE for the scanner by design.
  *
+ * Documents with a key repeated exactly are left out of (b) as well (JSON
+ * does not say which one wins; jansson keeps the last); names differing
+ * only in case are compared.
+ *
  * Also left out of (b) by construction: revmon parses timestamps (and an
  * export's resultType) from the raw string contents, the reference from
  * jansson's encoding of them; they differ only when such a value is written
@@ -49,7 +53,7 @@
 #endif
 
 struct stats {
-	size_t inputs, both_accept, both_reject, known_diff, compared_records;
+	size_t inputs, both_accept, both_reject, known_diff, compared_records, dup_keys, unsure;
 };
 
 static int scanner_accepts(const char *b, size_t n)
@@ -89,14 +93,30 @@ static void check(const char *in, size_t len, const char *what, struct stats *st
 	if (j) {
 		struct outcome a, r;
 		char why[1024];
+		json_t *strict;
 
 		st->both_accept++;
+		/* keys repeated exactly: JSON leaves which one wins open, and
+		 * jansson keeps only the last (names differing in case are compared) */
+		strict = json_loadb(b, len + 1, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, NULL);
+		if (!strict) {
+			st->known_diff++;
+			st->dup_keys++;
+			json_decref(j);
+			free(b);
+			return;
+		}
+		json_decref(strict);
 		memset(&a, 0, sizeof a);
 		memset(&r, 0, sizeof r);
 		mine_doc(b, len + 1, &a);
 		ref_doc(j, &r);
-		if (r.unsure)
+		if (r.unsure) {
 			st->known_diff++;
+			st->unsure++;
+			if (getenv("JSON_DIFF_SHOW_UNSURE"))
+				print_message("unsure: %s: %.*s\n", what, (int)len, in);
+		}
 		else if (outcome_diff(&a, &r, why, sizeof why))
 			fail_msg("%s: %s", what, why);
 		else
@@ -200,8 +220,9 @@ static void fixtures_and_mutations(void **state)
 	closedir(d);
 	assert_true(files >= 6);
 	print_message("%zu files, %zu inputs: %zu accepted by both (%zu records compared), "
-	              "%zu rejected by both, %zu known differences\n",
-	              files, st.inputs, st.both_accept, st.compared_records, st.both_reject, st.known_diff);
+	              "%zu rejected by both, %zu known differences (%zu duplicate keys, %zu unsure)\n",
+	              files, st.inputs, st.both_accept, st.compared_records, st.both_reject, st.known_diff,
+	              st.dup_keys, st.unsure);
 }
 
 static void edge_cases(void **state)
@@ -216,6 +237,35 @@ static void edge_cases(void **state)
 		/* escaped keys are decoded before they are matched */
 		"{\"i\\u0064\":\"x\",\"createdDateTime\":\"2025-03-04T10:05:00Z\",\"st\\u0061tus\":"
 		"{\"errorCode\":0}}",
+		/* JSON text nested deeper than revmon decodes */
+		"\"{\\\"category\\\":\\\"AuditLogs\\\",\\\"properties\\\":\\\"{\\\\\\\"id\\\\\\\":\\\\"
+		"\\\"p\\\\\\\",\\\\\\\"activityDateTime\\\\\\\":\\\\\\\"2025-03-04T10:05:00Z\\\\\\\",\\"
+		"\\\\\"initiatedBy\\\\\\\":\\\\\\\"{\\\\\\\\\\\\\\\"app\\\\\\\\\\\\\\\":\\\\\\\\\\\\\\"
+		"\"{}\\\\\\\\\\\\\\\"}\\\\\\\"}\\\"}\"",
+		/* the first properties wins */
+		"{\"time\":\"2025-03-04T10:05:00Z\",\"category\":\"SignInLogs\",\"Properties\":{\"id\":"
+		"\"one\",\"createdDateTime\":\"2025-03-04T10:05:00Z\",\"status\":{\"errorCode\":0}},\"p"
+		"roperties\":{\"id\":\"two\"}}",
+		/* a query answer's rows before, between and after its columns */
+		"{\"tables\":[{\"rows\":[[\"c1\",\"2025-03-04T10:05:00Z\",null]],\"columns\":[{\"name\""
+		":\"Id\"}],\"Rows\":[[\"b1\",\"2025-03-04T10:05:00Z\",\"x\"]],\"COLUMNS\":[{\"ColumnNam"
+		"e\":\"CreatedDateTime\"},{\"name\":5,\"ColumnName\":\"Type\"}]},7,{\"columns\":[{\"nam"
+		"e\":\"id\"},{\"name\":\"activityDateTime\"}],\"rows\":[[\"d\",\"2025-03-04T10:05:00Z\""
+		"],5]}]}",
+		/* two containers and two next links */
+		"{\"@odata.nextLink\":\"https://a/1\",\"value\":[{\"id\":\"v\",\"createdDateTime\":\"20"
+		"25-03-04T10:05:00Z\",\"status\":{\"errorCode\":0}}],\"records\":[\"{\\\"id\\\":\\\"r\\"
+		"\",\\\"activityDateTime\\\":\\\"2025-03-04T10:05:00Z\\\"}\",\"[1]\",3],\"@ODATA.NEXTLI"
+		"NK\":\"https://a/2\"}",
+		/* service principal event types, but interactive */
+		"{\"id\":\"x\",\"createdDateTime\":\"2025-03-04T10:05:00Z\",\"signInEventTypes\":\"[\\"
+		"\"servicePrincipal\\\"]\",\"isInteractive\":true,\"status\":{\"errorCode\":0}}",
+		/* errors in an ignored record */
+		"{\"Type\":\"AADServicePrincipalSignInLogs\",\"Id\":5,\"CreatedDateTime\":null}",
+		/* the first "Is CAE Token" decides */
+		"{\"id\":\"x\",\"createdDateTime\":\"2025-03-04T10:05:00Z\",\"status\":{\"errorCode\":0"
+		"},\"authenticationProcessingDetails\":[{\"Key\":\"Is CAE Token\",\"VALUE\":\"false\"},"
+		"{\"key\":\"Is CAE Token\",\"value\":\"true\"}]}",
 	};
 	struct stats st = {0};
 
@@ -224,11 +274,181 @@ static void edge_cases(void **state)
 		check(cases[i], strlen(cases[i]), cases[i], &st);
 }
 
+/* The shapes of records.h, each compared exactly (the reference must be
+ * sure of it) and with the counts it should give; then its mutations, as
+ * the fixtures' are. */
+static void new_shapes(void **state)
+{
+	static const struct {
+		const char *what, *doc;
+		size_t records, skipped, rejected;
+	} cases[] = {
+		{"Log Analytics SigninLogs row, Status an object",
+		 "{\"TenantId\":\"t\",\"TimeGenerated\":\"2025-03-04T10:05:01Z\",\"Type\":\"SigninLogs\""
+		 ",\"Id\":\"s1\",\"CreatedDateTime\":\"2025-03-04T10:05:00Z\",\"UserId\":\"u1\",\"UserPr"
+		 "incipalName\":\"a@b.example\",\"AppId\":\"app1\",\"AppDisplayName\":\"Office\",\"Corre"
+		 "lationId\":\"c1\",\"ResultType\":\"50173\",\"ResultDescription\":\"x\",\"Status\":{\"e"
+		 "rrorCode\":50173,\"failureReason\":\"AADSTS50173: The grant was issued on '2025-03-04T"
+		 "09:00:00Z' and the TokensValidFrom date (before which tokens are not valid) for this u"
+		 "ser is '2025-03-04T10:00:00Z'.\"},\"IsInteractive\":true,\"DeviceDetail\":{\"deviceId"
+		 "\":\"d1\"}}",
+		 1, 0, 0},
+		{"AADNonInteractiveUserSignInLogs row, dynamic columns as JSON text",
+		 "{\"TimeGenerated\":\"2025-03-04T10:05:01Z\",\"Type\":\"AADNonInteractiveUserSignInLogs"
+		 "\",\"Id\":\"n1\",\"CreatedDateTime\":\"2025-03-04T10:05:00Z\",\"UserId\":\"u1\",\"AppI"
+		 "d\":\"app1\",\"ResultType\":\"0\",\"Status\":\"{\\\"errorCode\\\":0,\\\"additionalDeta"
+		 "ils\\\":\\\"MFA requirement satisfied\\\"}\",\"DeviceDetail\":\"{\\\"deviceId\\\":\\\""
+		 "d1\\\",\\\"operatingSystem\\\":\\\"Windows\\\"}\",\"AuthenticationProcessingDetails\":"
+		 "\"[{\\\"key\\\":\\\"Legacy TLS\\\",\\\"value\\\":\\\"False\\\"},{\\\"key\\\":\\\"Is CA"
+		 "E Token\\\",\\\"value\\\":\\\"True\\\"}]\",\"SignInEventTypes\":\"[\\\"nonInteractiveU"
+		 "ser\\\"]\"}",
+		 1, 0, 0},
+		{"az CLI rows, every value a string",
+		 "[{\"TimeGenerated\":\"2025-03-04T10:05:01Z\",\"Type\":\"SigninLogs\",\"Id\":\"z1\",\"C"
+		 "reatedDateTime\":\"2025-03-04T10:05:00Z\",\"UserId\":\"u1\",\"UserPrincipalName\":\"a@"
+		 "b.example\",\"AppId\":\"app1\",\"ResultType\":\"50126\",\"Status\":\"{\\\"errorCode\\"
+		 "\":50126,\\\"failureReason\\\":\\\"Invalid username or password.\\\"}\",\"IsInteractiv"
+		 "e\":\"True\",\"DeviceDetail\":\"None\",\"AuthenticationProcessingDetails\":\"None\",\""
+		 "SignInEventTypes\":\"None\",\"CorrelationId\":\"c1\",\"TableName\":\"PrimaryResult\"},"
+		 "{\"TimeGenerated\":\"2025-03-04T10:05:01Z\",\"Type\":\"AADNonInteractiveUserSignInLogs"
+		 "\",\"Id\":\"z2\",\"CreatedDateTime\":\"3/4/2025, 10:05:00.000 AM\",\"UserId\":\"u1\","
+		 "\"AppId\":\"app1\",\"ResultType\":\"0\",\"Status\":\"{\\\"errorCode\\\":\\\"0\\\"}\","
+		 "\"IsInteractive\":\"False\",\"DeviceDetail\":\"\",\"AuthenticationProcessingDetails\":"
+		 "\"null\",\"TableName\":\"PrimaryResult\"},{\"TimeGenerated\":\"2025-03-04T10:05:01Z\","
+		 "\"Type\":\"SigninLogs\",\"Id\":\"z3\",\"CreatedDateTime\":\"2025-03-04T10:05:00Z\",\"R"
+		 "esultType\":\"0\",\"Status\":\"None\",\"IsInteractive\":\"maybe\"}]",
+		 2, 0, 1},
+		{"query API answer",
+		 "{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":[{\"name\":\"TimeGenerated\",\"ty"
+		 "pe\":\"datetime\"},{\"name\":\"Id\",\"type\":\"string\"},{\"name\":\"CreatedDateTime\""
+		 ",\"type\":\"datetime\"},{\"name\":\"UserId\",\"type\":\"string\"},{\"name\":\"AppId\","
+		 "\"type\":\"string\"},{\"name\":\"Status\",\"type\":\"dynamic\"},{\"name\":\"IsInteract"
+		 "ive\",\"type\":\"bool\"},{\"name\":\"Type\",\"type\":\"string\"}],\"rows\":[[\"2025-03"
+		 "-04T10:05:01Z\",\"q1\",\"2025-03-04T10:05:00Z\",\"u1\",\"app1\",{\"errorCode\":0},true"
+		 ",\"SigninLogs\"],[\"2025-03-04T10:05:01Z\",\"q2\",\"2025-03-04T10:05:00Z\",\"u2\",\"ap"
+		 "p1\",\"{\\\"errorCode\\\":50126}\",false,\"SigninLogs\"],[\"2025-03-04T10:05:01Z\",\"q"
+		 "3\",\"2025-03-04T10:05:00Z\",\"u3\",\"app1\",{\"errorCode\":0},false,\"AADServicePrinc"
+		 "ipalSignInLogs\"],\"not a row\"]}]}",
+		 2, 1, 1},
+		{"query API answer (ARM route), rows before columns",
+		 "{\"Tables\":[{\"TableName\":\"Table_0\",\"Rows\":[[\"2025-03-04T10:05:01Z\",\"r1\",\"A"
+		 "uditLogs\",\"2025-03-04T10:05:00Z\",\"Add member to group\",\"[{\\\"id\\\":\\\"u9\\\","
+		 "\\\"type\\\":\\\"User\\\",\\\"userPrincipalName\\\":\\\"c@b.example\\\"}]\"]],\"Column"
+		 "s\":[{\"ColumnName\":\"TimeGenerated\",\"DataType\":\"DateTime\"},{\"ColumnName\":\"Id"
+		 "\",\"DataType\":\"String\"},{\"ColumnName\":\"Type\",\"DataType\":\"String\"},{\"Colum"
+		 "nName\":\"ActivityDateTime\",\"DataType\":\"DateTime\"},{\"ColumnName\":\"OperationNam"
+		 "e\",\"DataType\":\"String\"},{\"ColumnName\":\"TargetResources\",\"DataType\":\"Dynami"
+		 "c\"}]}]}",
+		 1, 0, 0},
+		{"top-level array",
+		 "[{\"id\":\"g1\",\"createdDateTime\":\"2025-03-04T10:05:00Z\",\"userId\":\"u1\",\"appId"
+		 "\":\"a\",\"status\":{\"errorCode\":0},\"isInteractive\":true},{\"id\":\"g2\",\"activit"
+		 "yDateTime\":\"2025-03-04T10:05:00Z\",\"activityDisplayName\":\"Update user\",\"result"
+		 "\":\"success\",\"targetResources\":[{\"id\":\"u1\",\"type\":\"User\"}]},5,[]]",
+		 2, 0, 2},
+		{"a record wrapped in a string",
+		 "\"{\\\"id\\\":\\\"w1\\\",\\\"createdDateTime\\\":\\\"2025-03-04T10:05:00Z\\\",\\\"stat"
+		 "us\\\":{\\\"errorCode\\\":0},\\\"correlationId\\\":\\\"c\\\"}\"",
+		 1, 0, 0},
+		{"wrapped elements",
+		 "{\"records\":[\"{\\\"time\\\":\\\"2025-03-04T10:05:01Z\\\",\\\"category\\\":\\\"SignIn"
+		 "Logs\\\",\\\"properties\\\":\\\"{\\\\\\\"id\\\\\\\":\\\\\\\"w2\\\\\\\",\\\\\\\"created"
+		 "DateTime\\\\\\\":\\\\\\\"2025-03-04T10:05:00Z\\\\\\\",\\\\\\\"status\\\\\\\":{\\\\\\\""
+		 "errorCode\\\\\\\":50173,\\\\\\\"failureReason\\\\\\\":\\\\\\\"AADSTS50173: The grant w"
+		 "as issued on '2025-03-04T09:00:00Z' and the TokensValidFrom date (before which tokens "
+		 "are not valid) for this user is '2025-03-04T10:00:00Z'.\\\\\\\"}}\\\"}\",\"not a recor"
+		 "d\",\"{\\\"time\\\":\\\"2025-03-04T10:05:01Z\\\",\\\"category\\\":\\\"ProvisioningLogs"
+		 "\\\",\\\"properties\\\":{}}\"]}",
+		 1, 1, 1},
+		{"ServicePrincipalSignInLogs export record",
+		 "{\"time\":\"2025-03-04T10:05:01Z\",\"category\":\"ServicePrincipalSignInLogs\",\"resul"
+		 "tType\":\"0\",\"properties\":{\"id\":\"sp1\",\"createdDateTime\":\"2025-03-04T10:05:00"
+		 "Z\",\"servicePrincipalId\":\"x\",\"status\":{\"errorCode\":0}}}",
+		 0, 1, 0},
+		{"Graph beta service principal sign-in",
+		 "{\"id\":\"sp2\",\"createdDateTime\":\"2025-03-04T10:05:00Z\",\"signInEventTypes\":[\"s"
+		 "ervicePrincipal\"],\"status\":{\"errorCode\":0}}",
+		 0, 1, 0},
+		{"AuditLogs row, TargetResources as JSON text",
+		 "{\"TimeGenerated\":\"2025-03-04T10:05:01Z\",\"Type\":\"AuditLogs\",\"Id\":\"a1\",\"Act"
+		 "ivityDateTime\":\"2025-03-04T10:05:00Z\",\"ActivityDisplayName\":\"Update user\",\"Log"
+		 "gedByService\":\"Core Directory\",\"Result\":\"success\",\"CorrelationId\":\"c1\",\"In"
+		 "itiatedBy\":\"{\\\"app\\\":{\\\"displayName\\\":\\\"sync\\\"}}\",\"TargetResources\":"
+		 "\"[{\\\"id\\\":\\\"u1\\\",\\\"type\\\":\\\"User\\\",\\\"userPrincipalName\\\":\\\"a@b."
+		 "example\\\",\\\"modifiedProperties\\\":[{\\\"displayName\\\":\\\"StsRefreshTokensValid"
+		 "From\\\",\\\"oldValue\\\":\\\"[]\\\",\\\"newValue\\\":\\\"[\\\\\\\"2025-03-04T10:05:00"
+		 "Z\\\\\\\"]\\\"},{\\\"displayName\\\":\\\"AccountEnabled\\\",\\\"newValue\\\":\\\"[fals"
+		 "e]\\\"}]}]\"}",
+		 1, 0, 0},
+		{"names differing only in case",
+		 "{\"id\":\"x\",\"ID\":\"y\",\"createdDateTime\":\"2025-03-04T10:05:00Z\",\"Status\":{\""
+		 "errorCode\":0},\"status\":{\"ErrorCode\":50126}}",
+		 1, 0, 0},
+		{"another table",
+		 "{\"TimeGenerated\":\"2025-03-04T10:05:01Z\",\"Type\":\"SecurityEvent\",\"Id\":\"o1\"}",
+		 0, 1, 0},
+		{"unknown category with properties",
+		 "{\"time\":\"2025-03-04T10:05:01Z\",\"category\":\"NewCategory\",\"properties\":{\"id\""
+		 ":\"o2\",\"createdDateTime\":\"2025-03-04T10:05:00Z\"}}",
+		 0, 1, 0},
+		{"properties as JSON text, resultType a number",
+		 "{\"time\":\"2025-03-04T10:05:01Z\",\"category\":\"NonInteractiveUserSignInLogs\",\"res"
+		 "ultType\":50126,\"properties\":\"{\\\"id\\\":\\\"p1\\\",\\\"createdDateTime\\\":\\\"20"
+		 "25-03-04T10:05:00Z\\\",\\\"userId\\\":\\\"u\\\"}\"}",
+		 1, 0, 0},
+	};
+	struct stats st = {0};
+	char what[256], *mut;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t len = strlen(cases[i].doc);
+		struct outcome a, r;
+		json_error_t err;
+		json_t *j = json_loadb(cases[i].doc, len, JSON_DECODE_ANY, &err);
+		char why[1024];
+
+		if (!j)
+			fail_msg("%s: not JSON: %s", cases[i].what, err.text);
+		memset(&a, 0, sizeof a);
+		memset(&r, 0, sizeof r);
+		mine_doc(cases[i].doc, len, &a);
+		ref_doc(j, &r);
+		if (r.unsure)
+			fail_msg("%s: the reference is unsure", cases[i].what);
+		if (outcome_diff(&a, &r, why, sizeof why))
+			fail_msg("%s: %s", cases[i].what, why);
+		if (a.records != cases[i].records || a.skipped != cases[i].skipped ||
+		    a.rejected != cases[i].rejected)
+			fail_msg("%s: %zu/%zu/%zu records/ignored/rejected, expected %zu/%zu/%zu",
+			         cases[i].what, a.records, a.skipped, a.rejected, cases[i].records,
+			         cases[i].skipped, cases[i].rejected);
+		outcome_free(&a);
+		outcome_free(&r);
+		json_decref(j);
+		check(cases[i].doc, len, cases[i].what, &st);
+		mut = malloc(len + 4);
+		assert_non_null(mut);
+		for (int m = 0; m < MUTATIONS_PER_FILE; m++) {
+			size_t n = mutate(cases[i].doc, len, mut);
+
+			snprintf(what, sizeof what, "%s mutation %d", cases[i].what, m);
+			check(mut, n, what, &st);
+		}
+		free(mut);
+	}
+	print_message("%zu inputs: %zu accepted by both (%zu records compared), %zu rejected by both, "
+	              "%zu known differences (%zu duplicate keys, %zu unsure)\n",
+	              st.inputs, st.both_accept, st.compared_records, st.both_reject, st.known_diff,
+	              st.dup_keys, st.unsure);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(edge_cases),
 		cmocka_unit_test(fixtures_and_mutations),
+		cmocka_unit_test(new_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -161,14 +161,20 @@ int rm_csv_row(const char *buf, size_t len, size_t pos, int eof, struct rm_csv_f
 
 size_t rm_csv_unquote(struct rm_csv_field f, char *out, size_t cap)
 {
-	size_t n = 0;
+	size_t n = 0, i = 0;
 
-	for (size_t i = 0; i < f.n; i++) {
-		if (f.quoted && f.p[i] == '"' && i + 1 < f.n && f.p[i + 1] == '"')
-			i++;
+	/* runs up to and with each quote in one copy; the second quote of a
+	 * doubled pair is dropped */
+	while (i < f.n) {
+		const char *q = f.quoted ? memchr(f.p + i, '"', f.n - i) : NULL;
+		size_t run = (q ? (size_t)(q - f.p) + 1 : f.n) - i;
+
 		if (n + 1 < cap)
-			out[n] = f.p[i];
-		n++;
+			memcpy(out + n, f.p + i, n + run < cap ? run : cap - 1 - n);
+		n += run;
+		i += run;
+		if (q && i < f.n && f.p[i] == '"')
+			i++;
 	}
 	if (cap)
 		out[n < cap ? n : cap - 1] = '\0';

@@ -112,23 +112,31 @@ int rm_csv_header(const char *buf, size_t len, size_t pos, int eof, struct rm_cs
  * JSON text itself for a dynamic column holding some, else a string. */
 static char *cell_json(struct rm_arena *a, struct rm_csv_field f, enum key k, size_t *n)
 {
-	size_t dn = rm_csv_unquote(f, NULL, 0), s = 0, o;
-	char *text = rm_arena_alloc(a, dn + 1), *j;
+	size_t dn = f.n, s = 0, o;
+	const char *text = f.p;
+	char *j;
 
-	if (!text)
-		return NULL;
-	rm_csv_unquote(f, text, dn + 1);
-	while (s < dn && (text[s] == ' ' || text[s] == '\t'))
+	while (s < f.n && (f.p[s] == ' ' || f.p[s] == '\t'))
 		s++;
-	if (rm_rec_key_dynamic(k) && s < dn && (text[s] == '{' || text[s] == '[')) {
-		j = rm_arena_alloc(a, dn + 2);
+	if (rm_rec_key_dynamic(k) && s < f.n && (f.p[s] == '{' || f.p[s] == '[')) {
+		/* JSON text: unquoted straight into its "[...]" */
+		j = rm_arena_alloc(a, f.n + 3);
 		if (!j)
 			return NULL;
 		j[0] = '[';
-		memcpy(j + 1, text, dn);
+		dn = rm_csv_unquote(f, j + 1, f.n + 1);
 		j[dn + 1] = ']';
 		*n = dn + 2;
 		return j;
+	}
+	if (f.has_escapes) {
+		/* doubled quotes: the text itself first */
+		char *t = rm_arena_alloc(a, f.n + 1);
+
+		if (!t)
+			return NULL;
+		dn = rm_csv_unquote(f, t, f.n + 1);
+		text = t;
 	}
 	j = rm_arena_alloc(a, 6 * dn + 4); /* every byte escaped at worst */
 	if (!j)
@@ -136,9 +144,20 @@ static char *cell_json(struct rm_arena *a, struct rm_csv_field f, enum key k, si
 	o = 0;
 	j[o++] = '[';
 	j[o++] = '"';
-	for (size_t i = 0; i < dn; i++) {
+	for (size_t i = 0, run; i < dn; i++) {
 		unsigned char ch = (unsigned char)text[i];
 
+		/* most cells need no escape: copy the plain run at once */
+		for (run = i; run < dn && (unsigned char)text[run] >= 0x20 && text[run] != '"' &&
+		              text[run] != '\\';
+		     run++)
+			;
+		if (run > i) {
+			memcpy(j + o, text + i, run - i);
+			o += run - i;
+			i = run - 1;
+			continue;
+		}
 		if (ch == '"' || ch == '\\') {
 			j[o++] = '\\';
 			j[o++] = (char)ch;

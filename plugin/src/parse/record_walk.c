@@ -81,8 +81,15 @@ static const struct {
 
 enum key rm_rec_key(struct rm_str name)
 {
+	int first;
+
+	if (!name.n)
+		return K_OTHER;
+	first = lower((unsigned char)name.p[0]);
+	/* length and first letter rule out nearly every row before a compare */
 	for (size_t i = 0; i < sizeof field_map / sizeof field_map[0]; i++)
-		if (field_map[i].len == name.n && ci_eq(name.p, field_map[i].name, name.n))
+		if (field_map[i].len == name.n && lower((unsigned char)field_map[i].name[0]) == first &&
+		    ci_eq(name.p, field_map[i].name, name.n))
 			return (enum key)field_map[i].key;
 	return K_OTHER;
 }
