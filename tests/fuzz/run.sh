@@ -30,6 +30,7 @@ targets=(
 	"aadsts_text 2048 - -"
 	"timeparse 64 - -"
 	"csv 4096 csv.dict -"
+	"stream 16384 json.dict tests/fixtures/shapes/* tests/fixtures/records/*.json"
 	"conf 4096 conf.dict snmp/revmon-agentx.conf.example"
 	"state 65536 - -"
 	"nagios_range 96 - -"

@@ -32,6 +32,9 @@
 #define LLVMFuzzerTestOneInput fz_csv
 #include "../fuzz/fuzz_csv.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fz_stream
+#include "../fuzz/fuzz_stream.c"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fz_conf
 #include "../fuzz/fuzz_conf.c"
 #undef LLVMFuzzerTestOneInput
@@ -49,7 +52,7 @@
 
 static const struct fuzz_target targets[] = {
 	{"json_scan", fz_json_scan}, {"records", fz_records},     {"json_diff", fz_json_diff},
-	{"aadsts_text", fz_aadsts_text}, {"timeparse", fz_timeparse}, {"csv", fz_csv}, {"conf", fz_conf},
+	{"aadsts_text", fz_aadsts_text}, {"timeparse", fz_timeparse}, {"csv", fz_csv}, {"stream", fz_stream}, {"conf", fz_conf},
 	{"state", fz_state},         {"claims", fz_claims},       {"endpoint_errors", fz_endpoint_errors},
 };
 /* replayed elsewhere (see the top) */

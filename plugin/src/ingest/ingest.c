@@ -227,19 +227,11 @@ enum rm_format rm_ingest_sniff(const char *p, size_t n, int eof)
 	/* a quoted first label ("TimeGenerated [UTC]") or a record in a string */
 	if (rm_csv_looks_like_header(p, nl ? (size_t)(nl - p) + 1 : n))
 		return RM_FORMAT_CSV;
-	if (p[0] == '"' || !nl)
-		return RM_FORMAT_JSON; /* a first line too long to judge: rejected as one */
-	/* a stray first line before JSON records is one bad line; a file of
-	 * which no line read so far starts like JSON is no export at all */
-	while (nl) {
-		size_t at = (size_t)(nl - p) + 1;
-
-		at = rm_json_skip_ws(p, n, at);
-		if (at < n && (p[at] == '{' || p[at] == '['))
-			return RM_FORMAT_JSON;
-		nl = at < n ? memchr(p + at, '\n', n - at) : NULL;
-	}
-	return RM_FORMAT_NONE;
+	/* Judged on the first line alone, so that where a read cut the input
+	 * never changes the verdict. NONE reads on, past every line, until one
+	 * starts like JSON: a stray first line before an export costs one
+	 * reject, a file that is no export at all one error. */
+	return p[0] == '"' ? RM_FORMAT_JSON : RM_FORMAT_NONE;
 }
 
 /* One step of the JSON reader at pos (no whitespace before it). Returns the
@@ -295,7 +287,9 @@ void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, struct rm
 		}
 		if (st->format == RM_FORMAT_CSV) {
 			pos = rm_ingest_csv(in, b, pos, eof, st, *base);
-			break;
+			if (st->format == RM_FORMAT_CSV)
+				break; /* all read, or a row waits for more bytes */
+			continue;  /* a header refused: read on past it */
 		}
 		pos = rm_json_skip_ws(b->data, b->len, pos);
 		if (pos >= b->len)
@@ -305,6 +299,8 @@ void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, struct rm
 			pos += 3;
 			continue;
 		}
+		if (b->len - pos < 3 && !eof && memcmp(b->data + pos, "\xEF\xBB\xBF", b->len - pos) == 0)
+			break; /* the start of one: wait for the rest */
 		if (st->format == RM_FORMAT_AUTO) {
 			st->format = rm_ingest_sniff(b->data + pos, b->len - pos, eof);
 			if (st->format == RM_FORMAT_AUTO)
@@ -313,13 +309,21 @@ void rm_ingest_stream(struct rm_ingest *in, struct rm_buf *b, int eof, struct rm
 				in->doc_offset = *base + pos;
 				on_reject(in, "neither JSON (Graph pages, Event Hubs bodies, PT1H.json, "
 				              "NDJSON, arrays, Log Analytics rows or query answers) nor CSV "
-				              "with a header row: input not read", 0);
+				              "with a header row: read past up to a line that starts like JSON", 0);
 			}
 			continue;
 		}
 		if (st->format == RM_FORMAT_NONE) {
-			pos = b->len;
-			break;
+			const char *nl;
+
+			if (b->data[pos] == '{' || b->data[pos] == '[') {
+				st->format = RM_FORMAT_JSON;
+				continue;
+			}
+			nl = memchr(b->data + pos, '\n', b->len - pos);
+			pos = nl ? (size_t)(nl - b->data) + 1 : b->len;
+			st->skipping = !nl;
+			continue;
 		}
 		next = json_step(in, b, pos, eof, st, *base);
 		if (next == (size_t)-1)

@@ -32,7 +32,7 @@ static void hint_of(enum rm_name_kind k, struct rm_csv_hint *h)
 }
 
 /* The header row at pos: 1 read (pos moved past it), 0 wait, -1 refused
- * (the input is then read past). */
+ * (pos past it; the input is then read past up to a line of JSON). */
 static int header(struct rm_ingest *in, const char *buf, size_t len, size_t *pos, int eof,
                   struct rm_stream *st, uint64_t base)
 {
@@ -48,6 +48,7 @@ static int header(struct rm_ingest *in, const char *buf, size_t len, size_t *pos
 		in->doc_offset = base + *pos;
 		rm_ingest_reject(in, why);
 		st->format = RM_FORMAT_NONE;
+		*pos = end;
 		return -1;
 	}
 	*pos = end;
@@ -63,7 +64,7 @@ size_t rm_ingest_csv(struct rm_ingest *in, struct rm_buf *b, size_t pos, int eof
 	int rc;
 
 	if (!st->csv && header(in, b->data, b->len, &pos, eof, st, base) <= 0)
-		return st->format == RM_FORMAT_NONE ? b->len : pos;
+		return pos;
 	rm_ingest_sink(in, &sink);
 	hint_of(st->name_kind, &hint);
 	while (pos < b->len) {
