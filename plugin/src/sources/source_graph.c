@@ -77,7 +77,7 @@ struct graph_src {
 	unsigned n_sent, sent_pos;
 	uint64_t rng;
 	int64_t wall0, mono0;   /* clocks at the start of the current poll */
-	int64_t prev_start;     /* monotonic start of the previous poll: "a poll ago" */
+	int64_t prev_start;     /* monotonic start of the previous poll: "a poll" is since then */
 	int64_t now_ms;         /* wall clock when the last poll ended */
 	int caught_up;          /* the round is read to its end, or failed */
 	int64_t round_hi;       /* wall clock when the current round began: its windows end there */
@@ -690,21 +690,22 @@ static int poll_stream(struct rm_source *src, struct graph_src *g, struct stream
 }
 
 /* Down while the data's requests have been failing, or any request has
- * gone unanswered, for longer than a poll (since before the previous poll
- * began): 1 with err naming the endpoint and the time, the requests and
- * their retries running on; else 0. */
+ * gone unanswered, for longer than a poll (the time from the previous
+ * poll's start to this one's): 1 with err naming the endpoint and the
+ * time, the requests and their retries running on; else 0. */
 static int overdue(struct graph_src *g, struct revmon_error *err)
 {
 	char msg[400];
+	int64_t now = rm_monotonic_ms(), since = now - (g->mono0 - g->prev_start);
 
 	if (!g->prev_start)
 		return 0;
-	if (g->attempt && g->first_fail < g->prev_start) {
+	if (g->attempt && g->first_fail < since) {
 		rm_errorf(err, "%s (failing for %.0f s; retrying)", g->last,
-		          (double)(rm_monotonic_ms() - g->first_fail) / 1000.0);
+		          (double)(now - g->first_fail) / 1000.0);
 		return 1;
 	}
-	if (!rm_http_overdue(g->http, g->prev_start, msg, sizeof msg))
+	if (!rm_http_overdue(g->http, since, msg, sizeof msg))
 		return 0;
 	rm_errorf(err, "%s", msg);
 	return 1;
