@@ -25,6 +25,7 @@ struct rm_http {
 	char *ca_file;
 	struct rm_http_xfer *xfers; /* every slot, a list */
 	int global; /* curl_global_init succeeded: pair it with a cleanup */
+	int refuse_resends; /* rm_http_refuse_resends */
 };
 
 enum xstate { X_IDLE, X_RUNNING, X_READY };
@@ -269,6 +270,11 @@ void rm_http_free(struct rm_http *h)
 	free(h);
 }
 
+void rm_http_refuse_resends(struct rm_http *h, int on)
+{
+	h->refuse_resends = on;
+}
+
 struct rm_http_xfer *rm_http_xfer_new(struct rm_http *h)
 {
 	struct rm_http_xfer *x = calloc(1, sizeof *x);
@@ -296,10 +302,11 @@ void rm_http_response_free(struct rm_http_response *r)
 }
 
 #if LIBCURL_VERSION_NUM >= 0x075000
-/* Called before each send of the request. libcurl sends it again by itself
- * when a reused connection dies before answering: that send would bypass
- * the callers' request budget (and hide the failure), so it is refused and
- * the transfer fails; the caller retries within its budget. */
+/* Called before each send of the request, so sends are counted. libcurl
+ * sends it again by itself when a reused connection dies before answering;
+ * a client with a request budget refuses that send (it would bypass the
+ * budget and hide the failure): the transfer fails and the caller retries
+ * within its budget. */
 static int on_prereq(void *ctx, char *ip, char *local_ip, int port, int local_port)
 {
 	struct rm_http_xfer *x = ctx;
@@ -308,7 +315,7 @@ static int on_prereq(void *ctx, char *ip, char *local_ip, int port, int local_po
 	(void)local_ip;
 	(void)port;
 	(void)local_port;
-	if (x->r.sends) {
+	if (x->r.sends && x->h->refuse_resends) {
 		x->resend_refused = 1;
 		return CURL_PREREQFUNC_ABORT;
 	}

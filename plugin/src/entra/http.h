@@ -50,6 +50,12 @@ struct rm_http_response {
 struct rm_http *rm_http_new(const char *ca_file, size_t max_body, struct revmon_error *err);
 void rm_http_free(struct rm_http *h);
 
+/* on: every send of h's requests goes through its caller (a client with a
+ * request budget): when a kept-alive connection dies under a request,
+ * libcurl's own re-send is refused and the transfer fails ("connection
+ * dropped"), for the caller to retry within its budget. Off by default. */
+void rm_http_refuse_resends(struct rm_http *h, int on);
+
 /* A new idle transfer slot of h. h owns it (rm_http_free frees it); NULL
  * when memory runs out. */
 struct rm_http_xfer *rm_http_xfer_new(struct rm_http *h);
@@ -59,12 +65,12 @@ struct rm_http_xfer *rm_http_xfer_new(struct rm_http *h);
  * not NULL, is sent as "Authorization: Bearer ...". url, body and bearer
  * are copied (the copies are wiped when the transfer ends: they may hold
  * secrets), so the caller may wipe its own at once. timeout_ms bounds the
- * whole transfer from now, connect_ms its connection. Every send goes
- * through the caller: when a kept-alive connection dies under the request,
- * libcurl's own re-send is refused and the transfer fails (the caller
- * retries within its request budget). Returns 0; -1 when it could not start
- * (no memory; the answer, taken, says so). In both cases x is busy until
- * its answer is taken. */
+ * whole transfer from now, connect_ms its connection. Every send is
+ * counted (the answer's sends), libcurl's own re-send on a kept-alive
+ * connection that died under the request included, or refused (see
+ * rm_http_refuse_resends). Returns 0; -1 when it could not start (no
+ * memory; the answer, taken, says so). In both cases x is busy until its
+ * answer is taken. */
 int rm_http_start(struct rm_http_xfer *x, const char *method, const char *url, const char *body,
                   size_t body_len, const char *bearer, int64_t timeout_ms, int64_t connect_ms);
 

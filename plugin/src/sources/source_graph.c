@@ -901,6 +901,8 @@ struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings
 		goto fail;
 	}
 	g->http = rm_http_new(s->graph_ca_file, s->max_document_bytes, &why);
+	if (g->http)
+		rm_http_refuse_resends(g->http, 1); /* the audit-log budget counts every send */
 	if (!g->http || !(g->page = rm_http_xfer_new(g->http)) ||
 	    !(g->lookup = rm_http_xfer_new(g->http)) ||
 	    !(g->app = rm_entra_app_new(s, g->http, g->timeout_ms, &why))) {
