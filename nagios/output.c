@@ -186,10 +186,17 @@ static int judge(const struct opts *o, const revmon_snapshot *s, int timed_out, 
 				break;
 		}
 	if (timed_out) {
-		/* The sources had more to give than the time allows. */
+		/* The sources had more to give than the time allows; one that
+		 * stopped answering says which endpoint and for how long. */
+		const struct revmon_source_status *down = NULL;
+
+		for (size_t i = 0; i < s->n_sources && !down; i++)
+			if (!s->sources[i].up && s->sources[i].error)
+				down = &s->sources[i];
 		status = UNKNOWN;
-		snprintf(why, whylen, "timed out after %u s while polling the sources (input left to read), ",
-		         o->timeout);
+		snprintf(why, whylen, "timed out after %u s while polling the sources (input left to read%s%s%s%s), ",
+		         o->timeout, down ? "; source " : "", down ? down->name : "", down ? " down: " : "",
+		         down ? down->error : "");
 		*worst = -2;
 	}
 	return status;

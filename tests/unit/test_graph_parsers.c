@@ -322,6 +322,29 @@ static void test_url_encode(void **st)
 	rm_buf_free(&b);
 }
 
+/* What messages may say of a URL: no user information, no query. */
+static void test_url_endpoint(void **st)
+{
+	char out[100], tiny[24];
+	char long_url[300];
+
+	(void)st;
+	rm_url_endpoint("https://127.0.0.1:8443/t/oauth2/v2.0/token?client_secret=x#f", out, sizeof out);
+	assert_string_equal(out, "https://127.0.0.1:8443/t/oauth2/v2.0/token");
+	rm_url_endpoint("https://user:pw@graph.example/v1.0/users/u1?$select=id", out, sizeof out);
+	assert_string_equal(out, "https://graph.example/v1.0/users/u1");
+	rm_url_endpoint("https://graph.example?x=1", out, sizeof out);
+	assert_string_equal(out, "https://graph.example");
+	memset(long_url, 'a', sizeof long_url - 1);
+	long_url[sizeof long_url - 1] = '\0';
+	memcpy(long_url, "https://h/", 10);
+	rm_url_endpoint(long_url, out, sizeof out);
+	assert_int_equal(strlen(out), sizeof out - 1);
+	assert_string_equal(out + sizeof out - 4, "...");
+	rm_url_endpoint("https://a-rather-long-host.example/p", tiny, sizeof tiny);
+	assert_int_equal(strlen(tiny), sizeof tiny - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_assertion),
 		cmocka_unit_test(test_secret_file_mode),
 		cmocka_unit_test(test_url_encode),
+		cmocka_unit_test(test_url_endpoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

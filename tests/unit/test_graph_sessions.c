@@ -102,6 +102,41 @@ static void test_queue(void **st)
 	rm_sessions_free(&c);
 }
 
+/* The queue survives a restart: saved, loaded, merged by user. */
+static void test_queue_saved(void **st)
+{
+	struct rm_sessions a, b;
+	struct rm_buf out = {0};
+	struct rm_rd r;
+
+	(void)st;
+	rm_sessions_init(&a);
+	rm_sessions_init(&b);
+	assert_int_equal(rm_sessions_want(&a, str("u1"), T0), 0);
+	assert_int_equal(rm_sessions_want(&a, str("u\\/2"), T0 + 5), 0); /* raw JSON: u/2 */
+	assert_int_equal(rm_sessions_want(&b, str("u1"), T0 + 9), 0);
+	assert_int_equal(rm_sessions_save(&a, &out), 0);
+	r = (struct rm_rd){(const unsigned char *)out.data, out.len, 0, 0};
+	rm_sessions_load(&b, &r);
+	assert_false(r.bad);
+	assert_int_equal(r.pos, out.len);
+	assert_int_equal(b.n_want, 2);
+	assert_string_equal(b.want[0].id, "u1");
+	assert_int_equal(b.want[0].t, T0 + 9); /* the latest refusal kept */
+	assert_string_equal(b.want[1].id, "u/2");
+	/* an empty id is no id */
+	out.len = 0;
+	rm_put_u32(&out, 1);
+	rm_put_str(&out, "");
+	rm_put_i64(&out, T0);
+	r = (struct rm_rd){(const unsigned char *)out.data, out.len, 0, 0};
+	rm_sessions_load(&b, &r);
+	assert_true(r.bad);
+	rm_buf_free(&out);
+	rm_sessions_free(&a);
+	rm_sessions_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +144,7 @@ int main(void)
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_queue),
+		cmocka_unit_test(test_queue_saved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

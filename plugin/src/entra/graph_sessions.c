@@ -1,5 +1,7 @@
 /* The signInSessionsValidFromDateTime cache and its decisions; see
  * graph_sessions.h. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "graph_sessions.h"
@@ -73,12 +75,9 @@ enum rm_sessions_verdict rm_sessions_decide(const struct rm_sessions *c, struct 
 	return RM_SESSIONS_FETCH;
 }
 
-int rm_sessions_want(struct rm_sessions *c, struct rm_str user, int64_t t)
+/* Queue a plain-text id (see rm_sessions_want). */
+static int want_plain(struct rm_sessions *c, const char *id, int64_t t)
 {
-	char id[sizeof c->want[0].id];
-
-	if (plain_id(user, id, sizeof id) < 0)
-		return -1;
 	for (unsigned i = 0; i < c->n_want; i++) {
 		if (strcmp(c->want[i].id, id) == 0) {
 			if (t > c->want[i].t)
@@ -88,9 +87,50 @@ int rm_sessions_want(struct rm_sessions *c, struct rm_str user, int64_t t)
 	}
 	if (c->n_want == RM_SESSIONS_WANTED)
 		return -1;
-	memcpy(c->want[c->n_want].id, id, sizeof id);
+	snprintf(c->want[c->n_want].id, sizeof c->want[0].id, "%s", id);
 	c->want[c->n_want++].t = t;
 	return 0;
+}
+
+int rm_sessions_want(struct rm_sessions *c, struct rm_str user, int64_t t)
+{
+	char id[sizeof c->want[0].id];
+
+	if (plain_id(user, id, sizeof id) < 0)
+		return -1;
+	return want_plain(c, id, t);
+}
+
+int rm_sessions_save(const struct rm_sessions *c, struct rm_buf *out)
+{
+	int e = rm_put_u32(out, c->n_want);
+
+	for (unsigned i = 0; i < c->n_want; i++) {
+		e |= rm_put_str(out, c->want[i].id);
+		e |= rm_put_i64(out, c->want[i].t);
+	}
+	return e ? -1 : 0;
+}
+
+void rm_sessions_load(struct rm_sessions *c, struct rm_rd *r)
+{
+	uint32_t n = rm_get_u32(r);
+
+	if (n > RM_SESSIONS_WANTED) {
+		r->bad = 1;
+		return;
+	}
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		char *id = rm_get_str(r);
+		int64_t t = rm_get_i64(r);
+
+		/* an id is never empty and fits the queue's room */
+		if (!id || !*id || strlen(id) >= sizeof c->want[0].id)
+			r->bad = 1;
+		else
+			(void)want_plain(c, id, t); /* full: the newer ones were kept */
+		free(id);
+	}
 }
 
 void rm_sessions_drop(struct rm_sessions *c, unsigned i)

@@ -65,6 +65,13 @@ void rm_sessions_drop(struct rm_sessions *c, unsigned i);
 void rm_sessions_store(struct rm_sessions *c, struct rm_str user, int64_t valid_from_ms,
                        int64_t fetched_wall_ms);
 
+/* Append the queue of wanted users to out (state file). 0, or -1 on no
+ * memory. */
+int rm_sessions_save(const struct rm_sessions *c, struct rm_buf *out);
+/* Restore a queue written by rm_sessions_save (appended to c's, merged by
+ * user); sets r->bad on a malformed one. */
+void rm_sessions_load(struct rm_sessions *c, struct rm_rd *r);
+
 /* base/v1.0/users/{id}?$select=id,signInSessionsValidFromDateTime into out
  * (appended; the plain-text id URL-encoded). 0, or -1 on no memory. */
 int rm_sessions_url(struct rm_buf *out, const char *base, const char *id);

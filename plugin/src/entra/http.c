@@ -25,6 +25,7 @@ struct rm_http {
 	char *ca_file;
 	struct rm_http_xfer *xfers; /* every slot, a list */
 	int global; /* curl_global_init succeeded: pair it with a cleanup */
+	int refuse_resends; /* rm_http_refuse_resends */
 };
 
 enum xstate { X_IDLE, X_RUNNING, X_READY };
@@ -39,6 +40,10 @@ struct rm_http_xfer {
 	struct rm_buf body;      /* the form: may hold secrets, wiped likewise */
 	char *url;
 	int too_big;
+	int answering;           /* a status line came */
+	int resend_refused;      /* libcurl wanted to send the request again */
+	int64_t started_ms, timeout_ms, connect_ms; /* monotonic start, own time-outs */
+	char endpoint[100];      /* rm_url_endpoint of the request, for messages */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -93,6 +98,31 @@ int rm_url_encode(struct rm_buf *out, const char *s, size_t n)
 	return 0;
 }
 
+void rm_url_endpoint(const char *url, char *out, size_t cap)
+{
+	const char *p = strstr(url, "://"), *host, *at, *end;
+	size_t n, k;
+
+	if (!cap)
+		return;
+	host = p ? p + 3 : url;
+	end = host + strcspn(host, "/?#");
+	/* user information before the host: never shown */
+	at = memchr(host, '@', (size_t)(end - host));
+	n = snprintf(out, cap, "%.*s%.*s", (int)(host - url), url, (int)(end - (at ? at + 1 : host)),
+	             at ? at + 1 : host);
+	if (n >= cap)
+		n = cap - 1;
+	k = strcspn(end, "?#");
+	if (n + k < cap) {
+		memcpy(out + n, end, k);
+		out[n + k] = '\0';
+	} else if (cap > n + 4) {
+		memcpy(out + n, end, cap - n - 4);
+		memcpy(out + cap - 4, "...", 4);
+	}
+}
+
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ctx)
 {
 	struct rm_http_xfer *x = ctx;
@@ -117,6 +147,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ctx)
 
 	/* A new status line (after a 100 Continue) starts a new header set. */
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		x->answering = 1;
 		x->r.retry_after = -1;
 		x->r.www_authenticate.len = 0;
 	}
@@ -239,6 +270,11 @@ void rm_http_free(struct rm_http *h)
 	free(h);
 }
 
+void rm_http_refuse_resends(struct rm_http *h, int on)
+{
+	h->refuse_resends = on;
+}
+
 struct rm_http_xfer *rm_http_xfer_new(struct rm_http *h)
 {
 	struct rm_http_xfer *x = calloc(1, sizeof *x);
@@ -264,6 +300,29 @@ void rm_http_response_free(struct rm_http_response *r)
 	memset(r, 0, sizeof *r);
 	r->retry_after = -1;
 }
+
+#if LIBCURL_VERSION_NUM >= 0x075000
+/* Called before each send of the request, so sends are counted. libcurl
+ * sends it again by itself when a reused connection dies before answering;
+ * a client with a request budget refuses that send (it would bypass the
+ * budget and hide the failure): the transfer fails and the caller retries
+ * within its budget. */
+static int on_prereq(void *ctx, char *ip, char *local_ip, int port, int local_port)
+{
+	struct rm_http_xfer *x = ctx;
+
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	if (x->r.sends && x->h->refuse_resends) {
+		x->resend_refused = 1;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	x->r.sends++;
+	return CURL_PREREQFUNC_OK;
+}
+#endif
 
 /* Everything but the request's own parts: the same for every request. */
 static void set_common(struct rm_http_xfer *x, int64_t timeout_ms, int64_t connect_ms)
@@ -295,6 +354,10 @@ static void set_common(struct rm_http_xfer *x, int64_t timeout_ms, int64_t conne
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, x);
+#if LIBCURL_VERSION_NUM >= 0x075000
+	curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(c, CURLOPT_PREREQDATA, x);
+#endif
 }
 
 /* The header list: Accept, the bearer, the form's type. 0 or -1. */
@@ -344,12 +407,16 @@ int rm_http_start(struct rm_http_xfer *x, const char *method, const char *url, c
 	if (x->state != X_IDLE)
 		rm_http_cancel(x);
 	wipe_response(&x->r);
-	x->too_big = 0;
+	x->too_big = x->answering = x->resend_refused = 0;
 	x->errbuf[0] = '\0';
 	if (timeout_ms < 1)
 		timeout_ms = 1;
 	if (connect_ms < 1 || connect_ms > timeout_ms)
 		connect_ms = timeout_ms;
+	x->started_ms = rm_monotonic_ms();
+	x->timeout_ms = timeout_ms;
+	x->connect_ms = connect_ms;
+	rm_url_endpoint(url, x->endpoint, sizeof x->endpoint);
 	/* A reset keeps the connection cache (the multi's): the next request
 	 * reuses a kept-alive connection. */
 	curl_easy_reset(c);
@@ -375,6 +442,32 @@ int rm_http_start(struct rm_http_xfer *x, const char *method, const char *url, c
 	return 0;
 }
 
+/* Why a transfer failed, in our words where curl's would mislead (its
+ * time-outs count from the phase it was in, not from our start). */
+static void describe_failure(struct rm_http_xfer *x, CURLcode rc)
+{
+	struct rm_http_response *r = &x->r;
+	double waited = (double)(rm_monotonic_ms() - x->started_ms) / 1000.0;
+	const char *phase = !r->sends ? "TCP or TLS did not complete; connect"
+	                    : !x->answering ? "request sent, nothing came back;"
+	                                    : "the answer stopped coming;";
+	int64_t limit = !r->sends ? x->connect_ms : x->timeout_ms;
+
+	if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+		snprintf(r->error, sizeof r->error, "%s: response larger than %zu bytes", x->endpoint,
+		         x->h->max_body);
+	else if (x->resend_refused)
+		snprintf(r->error, sizeof r->error,
+		         "%s: connection dropped without an answer after %.1f s (the request was sent)",
+		         x->endpoint, waited);
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
+		snprintf(r->error, sizeof r->error, "%s: no answer after %.1f s (%s time-out %.0f s)",
+		         x->endpoint, waited, phase, (double)limit / 1000.0);
+	else
+		snprintf(r->error, sizeof r->error, "%s: %.60s%s%.120s (after %.1f s)", x->endpoint,
+		         curl_easy_strerror(rc), x->errbuf[0] ? ": " : "", x->errbuf, waited);
+}
+
 /* A transfer has ended with rc: record its answer. */
 static void finish(struct rm_http_xfer *x, CURLcode rc)
 {
@@ -382,16 +475,16 @@ static void finish(struct rm_http_xfer *x, CURLcode rc)
 
 	curl_multi_remove_handle(x->h->multi, x->curl);
 	x->state = X_READY;
+#if LIBCURL_VERSION_NUM < 0x075000
+	/* No count of the sends: libcurl may have re-sent a failed request once. */
+	r->sends = rc == CURLE_OK ? 1 : 2;
+#endif
 	if (rc != CURLE_OK) {
 		r->transport_error = 1;
 		r->status = 0;
 		r->permanent = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
 		               rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_UNSUPPORTED_PROTOCOL;
-		if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
-			snprintf(r->error, sizeof r->error, "response larger than %zu bytes", x->h->max_body);
-		else
-			snprintf(r->error, sizeof r->error, "%.80s%s%.160s", curl_easy_strerror(rc),
-			         x->errbuf[0] ? ": " : "", x->errbuf);
+		describe_failure(x, rc);
 	} else {
 		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	}
@@ -452,6 +545,23 @@ int rm_http_wait(struct rm_http_xfer *x, int64_t deadline_ms)
 		if (x->state != X_READY && rm_monotonic_ms() >= deadline_ms)
 			return 0;
 	}
+}
+
+int rm_http_overdue(const struct rm_http *h, int64_t since_ms, char *out, size_t cap)
+{
+	const struct rm_http_xfer *old = NULL;
+
+	for (const struct rm_http_xfer *x = h->xfers; x; x = x->next)
+		if (x->state == X_RUNNING && x->started_ms < since_ms && (!old || x->started_ms < old->started_ms))
+			old = x;
+	if (!old)
+		return 0;
+	snprintf(out, cap, "%s: no answer after %.1f s (%s; time-out %.0f s)", old->endpoint,
+	         (double)(rm_monotonic_ms() - old->started_ms) / 1000.0,
+	         !old->r.sends ? "connecting" : old->answering ? "the answer is still coming"
+	                                                     : "request sent, waiting for the answer",
+	         (double)old->timeout_ms / 1000.0);
+	return 1;
 }
 
 int rm_http_busy(const struct rm_http_xfer *x)

@@ -36,8 +36,11 @@ struct rm_http_response {
 	int transport_error;  /* 1: no complete answer (connection, TLS, timeout, size cap) */
 	int permanent;        /* 1: retrying cannot help (the server's certificate failed
 	                         verification, the CA file is unusable) */
-	char error[256];      /* what went wrong, for transport errors; never holds secrets */
+	char error[320];      /* what went wrong, for transport errors: the endpoint
+	                         (rm_url_endpoint), the time waited, the cause; never
+	                         holds secrets */
 	struct rm_buf www_authenticate; /* the WWW-Authenticate values, one per line ('\n') */
+	unsigned sends;       /* times the request went on the wire (0: never sent) */
 };
 
 /* A new client. ca_file may be NULL (the system's CA store). max_body caps
@@ -46,6 +49,12 @@ struct rm_http_response {
  * transfers. */
 struct rm_http *rm_http_new(const char *ca_file, size_t max_body, struct revmon_error *err);
 void rm_http_free(struct rm_http *h);
+
+/* on: every send of h's requests goes through its caller (a client with a
+ * request budget): when a kept-alive connection dies under a request,
+ * libcurl's own re-send is refused and the transfer fails ("connection
+ * dropped"), for the caller to retry within its budget. Off by default. */
+void rm_http_refuse_resends(struct rm_http *h, int on);
 
 /* A new idle transfer slot of h. h owns it (rm_http_free frees it); NULL
  * when memory runs out. */
@@ -56,9 +65,12 @@ struct rm_http_xfer *rm_http_xfer_new(struct rm_http *h);
  * not NULL, is sent as "Authorization: Bearer ...". url, body and bearer
  * are copied (the copies are wiped when the transfer ends: they may hold
  * secrets), so the caller may wipe its own at once. timeout_ms bounds the
- * whole transfer from now, connect_ms its connection. Returns 0; -1 when
- * it could not start (no memory; the answer, taken, says so). In both
- * cases x is busy until its answer is taken. */
+ * whole transfer from now, connect_ms its connection. Every send is
+ * counted (the answer's sends), libcurl's own re-send on a kept-alive
+ * connection that died under the request included, or refused (see
+ * rm_http_refuse_resends). Returns 0; -1 when it could not start (no
+ * memory; the answer, taken, says so). In both cases x is busy until its
+ * answer is taken. */
 int rm_http_start(struct rm_http_xfer *x, const char *method, const char *url, const char *body,
                   size_t body_len, const char *bearer, int64_t timeout_ms, int64_t connect_ms);
 
@@ -84,6 +96,11 @@ int rm_http_ready(const struct rm_http_xfer *x);
  * or when x held no answer. */
 int rm_http_take(struct rm_http_xfer *x, struct rm_http_response *r);
 
+/* 1 when a transfer of h has been running since before since_ms (monotonic)
+ * and still is: out then names the oldest one's endpoint and how long it
+ * has waited (a stalled server: the transfer runs on to its own time-out). */
+int rm_http_overdue(const struct rm_http *h, int64_t since_ms, char *out, size_t cap);
+
 /* Abandon whatever x runs or holds (wiped); x is idle again. */
 void rm_http_cancel(struct rm_http_xfer *x);
 
@@ -93,6 +110,11 @@ void rm_http_response_free(struct rm_http_response *r);
  * as Graph sends). Returns the seconds (0 .. 86400), or -1 when the value is
  * not a number (an HTTP-date is treated as absent). Pure. */
 double rm_http_parse_retry_after(const char *v, size_t n);
+
+/* What a message may say of url: scheme://host[:port]/path, without the
+ * user information, the query (it may hold secrets) and the fragment, cut
+ * to fit cap (with "..."). Pure. */
+void rm_url_endpoint(const char *url, char *out, size_t cap);
 
 /* Percent-encode s (RFC 3986 unreserved characters kept) onto out. 0, or -1
  * when memory runs out. Pure. */

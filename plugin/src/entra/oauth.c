@@ -494,7 +494,7 @@ static int take_answer(struct rm_oauth *o, int64_t now_ms, const char **token,
 	int rc = -1;
 
 	if (rm_http_take(o->x, &r) < 0) {
-		snprintf(f->msg, sizeof f->msg, "token endpoint: %s", r.error);
+		snprintf(f->msg, sizeof f->msg, "token endpoint: %.280s", r.error);
 		f->unusable = r.permanent;
 		goto out;
 	}

@@ -261,6 +261,9 @@ int revmon_poll(revmon *m, int budget_ms)
 			failed++;
 			if (!src->counts_errors)
 				m->errors++;
+		}
+		if (rc != 0) {
+			/* down (failed, or not answering for longer than a poll) */
 			free(src->error);
 			src->error = strdup(err.msg[0] ? err.msg : "failed");
 			/* Say it once per change of state, not once per poll. */

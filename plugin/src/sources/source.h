@@ -27,7 +27,10 @@ struct rm_probe_results {
 
 struct rm_source_ops {
 	/* Ingest what is available until deadline_ms (monotonic ms). Returns 0,
-	 * or -1 with err set when the source failed (what it ingested stays). */
+	 * or -1 with err set when the source failed (what it ingested stays),
+	 * or 1 with err set when it is down for now without a failure of this
+	 * poll: its requests have gone unanswered, or kept failing and being
+	 * retried, for longer than a poll, and run on. */
 	int (*poll)(struct rm_source *src, struct rm_ingest *in, int64_t deadline_ms,
 	            struct revmon_error *err);
 	/* The source's notion of "now" in event time; 0 when it has none. */

@@ -42,7 +42,7 @@
 #define TOKEN_RETRY_BASE_MS 5000 /* identity platform: first retry after >= 5 s */
 #define RETRY_CAP_MS 60000
 #define MAX_RATE 5
-#define STATE_VERSION 2
+#define STATE_VERSION 3 /* 3: the queue of user lookups too */
 #define REREAD_SLACK_MS 60000 /* our clock and the server's disagree this much at most */
 #define MAX_ATTEMPTS 5 /* per page */
 #define RETRY_SPAN_MS 20000 /* per page: retries end this long after the first failure */
@@ -77,6 +77,7 @@ struct graph_src {
 	unsigned n_sent, sent_pos;
 	uint64_t rng;
 	int64_t wall0, mono0;   /* clocks at the start of the current poll */
+	int64_t prev_start;     /* monotonic start of the previous poll: "a poll" is since then */
 	int64_t now_ms;         /* wall clock when the last poll ended */
 	int caught_up;          /* the round is read to its end, or failed */
 	int64_t round_hi;       /* wall clock when the current round began: its windows end there */
@@ -89,6 +90,11 @@ struct graph_src {
 	/* refusals completed with the user's signInSessionsValidFromDateTime */
 	struct rm_sessions sessions;
 	int sessions_on;
+	/* retries of the lookup at the head of the queue, like a page's */
+	unsigned lk_attempt;
+	int64_t lk_retry_at, lk_first_fail; /* monotonic */
+	int lk_refreshed, lk_paused; /* paused: this run gave up, a later poll retries */
+	char lk_last[300];
 	struct rm_source *src;  /* the poll being run: its counters, */
 	struct rm_ingest *in;   /* its log and classifier, */
 	int64_t deadline;       /* and its budget */
@@ -106,6 +112,15 @@ static double rnd(struct graph_src *g)
 	g->rng ^= g->rng << 25;
 	g->rng ^= g->rng >> 27;
 	return (double)((g->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+/* The next request cannot go before the deadline: spend the rest of the
+ * budget waiting (a host polling in a loop must not spin), then yield: 1
+ * (FETCH_BUDGET). */
+static int wait_out(int64_t deadline)
+{
+	rm_sleep_ms(deadline - rm_monotonic_ms());
+	return 1;
 }
 
 int rm_graph_window_url(struct rm_buf *out, const char *base, const char *version,
@@ -152,15 +167,22 @@ int rm_graph_same_origin(const char *base, const char *url)
 	return n && origin_len(url) == n && strncasecmp(base, url, n) == 0;
 }
 
-/* Start the lookup of one user's signInSessionsValidFromDateTime. 0
- * started, 1 failed (counted), 2 waiting for the app's token. */
-static int start_lookup(struct graph_src *g, const char *id)
+#define LOOKUP_OK 0    /* answered and stored */
+#define LOOKUP_RETRY 1 /* failed in a way that may heal: g->lk_last says how */
+#define LOOKUP_WAIT 2  /* in flight at the deadline: runs on into the next poll */
+#define LOOKUP_DROP 3  /* asking again cannot help (nothing is cached) */
+#define LOOKUP_OFF (-1) /* Graph refuses lookups: turned off, said once */
+
+/* Start the lookup of one user's signInSessionsValidFromDateTime: 0, or
+ * LOOKUP_RETRY / LOOKUP_WAIT when the app's token failed or is coming. */
+static int start_lookup(struct graph_src *g, const char *id, double *retry_after)
 {
 	struct rm_buf url = {0};
 	struct rm_oauth_fail f;
 	const char *tok;
-	int rc = 1, t;
+	int rc = LOOKUP_RETRY, t;
 
+	snprintf(g->lk_last, sizeof g->lk_last, "user lookup: out of memory");
 	if (rm_sessions_url(&url, g->base, id) < 0)
 		goto out;
 	t = rm_entra_app_token(g->app, wall_now(g), g->deadline, &tok, &f);
@@ -169,7 +191,9 @@ static int start_lookup(struct graph_src *g, const char *id)
 			g->src->throttled++;
 		else if (t < 0)
 			g->src->errors++;
-		rc = t > 0 ? 2 : 1;
+		snprintf(g->lk_last, sizeof g->lk_last, "user lookup: %.280s", f.msg);
+		*retry_after = f.retry_after;
+		rc = t > 0 ? LOOKUP_WAIT : LOOKUP_RETRY;
 		goto out;
 	}
 	(void)rm_http_start(g->lookup, "GET", url.data, NULL, 0, tok, g->timeout_ms, CONNECT_TIMEOUT_MS);
@@ -179,74 +203,141 @@ out:
 	return rc;
 }
 
-/* Ask Graph for one user's signInSessionsValidFromDateTime and remember
- * the answer. 0: answered (stored), 1: failed (throttling, an error),
- * 2: the budget is spent with the request in flight (both: the user stays
- * queued), -1: Graph refuses lookups (turned off, said once). */
-static int lookup_user(struct graph_src *g, const char *id)
+/* What an answer to a lookup means (LOOKUP_*). Only an answer is stored:
+ * a failure, a truncated or malformed 200 among them, is retried. */
+static int judge_lookup(struct graph_src *g, const char *id, int answered,
+                        const struct rm_http_response *r, double *retry_after)
 {
-	struct rm_http_response r = {0};
 	char said[300];
-	int64_t v;
-	int unusable = 0, rc;
+	int64_t v = 0;
+	int unusable = 0;
 
-	if (!rm_http_busy(g->lookup) && (rc = start_lookup(g, id)) != 0)
-		return rc;
-	if (!rm_http_wait(g->lookup, g->deadline))
-		return 2;
-	rc = 1;
-	if (rm_http_take(g->lookup, &r) < 0) {
-		g->src->errors++;
-		goto out;
-	}
-	if (r.status == 200 || r.status == 404) {
-		/* 404: the user is gone; null: never revoked */
-		if (r.status == 404 || rm_sessions_parse(r.body.data ? r.body.data : "", r.body.len, &v) < 0)
-			v = 0;
+	/* 404: the user is gone; null: never revoked */
+	if (answered && (r->status == 404 || (r->status == 200 &&
+	    rm_sessions_parse(r->body.data ? r->body.data : "", r->body.len, &v) == 0))) {
 		rm_sessions_store(&g->sessions, (struct rm_str){id, strlen(id)}, v, wall_now(g));
-		rc = 0;
-		goto out;
+		return LOOKUP_OK;
 	}
-	if (r.status == 429)
+	if (answered && r->status == 429)
 		g->src->throttled++;
 	else
 		g->src->errors++;
-	if (r.status == 401)
+	*retry_after = answered ? r->retry_after : -1;
+	if (!answered) {
+		snprintf(g->lk_last, sizeof g->lk_last, "user lookup: %.280s", r->error);
+		return LOOKUP_RETRY;
+	}
+	if (r->status == 200) {
+		snprintf(g->lk_last, sizeof g->lk_last, "user lookup: HTTP 200 without a whole user "
+		         "object (%zu bytes)", r->body.len);
+		return LOOKUP_RETRY;
+	}
+	snprintf(g->lk_last, sizeof g->lk_last, "user lookup: HTTP %ld: %s", r->status,
+	         rm_graph_error_describe(r->status, r->body.data, r->body.len, said, sizeof said,
+	                                 &unusable));
+	if (r->status == 401 && !g->lk_refreshed) {
+		/* the token may have been revoked or rotated: a new one, at once */
+		g->lk_refreshed = 1;
 		rm_entra_app_invalidate(g->app);
-	if (r.status == 403) {
+		*retry_after = 0;
+	}
+	if (r->status == 403) {
 		g->sessions_on = 0;
-		rc = -1;
 		rm_ingest_log(g->in, REVMON_LOG_WARNING,
 		              "%s: reading users' signInSessionsValidFromDateTime was refused (HTTP 403: "
 		              "%s): grant the app User.Read.All, or set graph_session_lookup = no; "
 		              "revocation times now come from audits and failure texts only",
-		              g->src->name, rm_graph_error_describe(r.status, r.body.data, r.body.len,
-		                                                    said, sizeof said, &unusable));
+		              g->src->name, said);
+		return LOOKUP_OFF;
 	}
-out:
+	return r->status == 429 || r->status == 401 || r->status >= 500 ? LOOKUP_RETRY : LOOKUP_DROP;
+}
+
+/* Ask Graph for one user's signInSessionsValidFromDateTime and remember
+ * the answer (LOOKUP_*); *retry_after and *base_ms are the pause a
+ * LOOKUP_RETRY asks for. */
+static int lookup_user(struct graph_src *g, const char *id, double *retry_after, int64_t *base_ms)
+{
+	struct rm_http_response r = {0};
+	int rc;
+
+	*retry_after = -1;
+	*base_ms = RETRY_BASE_MS;
+	if (!rm_http_busy(g->lookup) && (rc = start_lookup(g, id, retry_after)) != 0) {
+		*base_ms = TOKEN_RETRY_BASE_MS;
+		return rc;
+	}
+	if (!rm_http_wait(g->lookup, g->deadline))
+		return LOOKUP_WAIT;
+	rc = judge_lookup(g, id, rm_http_take(g->lookup, &r) == 0, &r, retry_after);
 	rm_http_response_free(&r);
 	return rc;
 }
 
+/* A lookup failed in a way that may heal: try again after Retry-After or a
+ * back-off, as for pages. 1 while the attempts last; 0 when this run gives
+ * up for now (said once): the queue waits, in the state file too, and a
+ * later poll tries again. */
+static int lookup_transient(struct graph_src *g, double retry_after, int64_t base_ms)
+{
+	int64_t now = rm_monotonic_ms(), delay;
+
+	if (++g->lk_attempt == 1)
+		g->lk_first_fail = now;
+	delay = rm_retry_delay_ms(retry_after, g->lk_attempt - 1, base_ms, RETRY_CAP_MS, rnd(g));
+	if (g->lk_attempt <= MAX_ATTEMPTS && now + delay - g->lk_first_fail <= RETRY_SPAN_MS) {
+		g->lk_retry_at = now + delay;
+		return 1;
+	}
+	rm_ingest_log(g->in, REVMON_LOG_WARNING, "%s: %u lookups of revocation times wait for a later "
+	              "poll: %s (gave up for now after %u attempts)", g->src->name,
+	              g->sessions.n_want, g->lk_last, g->lk_attempt);
+	g->lk_attempt = 0;
+	g->lk_refreshed = 0;
+	g->lk_retry_at = now + RETRY_CAP_MS;
+	g->lk_paused = 1;
+	return 0;
+}
+
 /* Look up the queued users within the poll's budget and hand the analyzer
  * each revocation that explains a refusal; the others wait for a later
- * poll. Returns 1 when the budget or the per-poll allowance, not a
- * failure, left users queued (the round is then not over). */
+ * poll. Returns 1 when the budget, a retry's pause or the per-poll
+ * allowance, not a failure given up on, left users queued (the round is
+ * then not over). */
 static int resolve_wanted(struct graph_src *g)
 {
 	struct rm_sessions *c = &g->sessions;
 
 	while (g->sessions_on && c->n_want && c->fetched < RM_SESSIONS_PER_POLL) {
 		struct rm_session_want *w = &c->want[0];
-		struct rm_str id = {w->id, strlen(w->id)};
-		int64_t v = 0;
-		int r = lookup_user(g, w->id);
+		int64_t now = rm_monotonic_ms(), v = 0, base;
+		double ra;
+		int r;
 
-		if (r > 0)
-			return r == 2;
-		if (r == 0 && rm_sessions_decide(c, id, w->t, &v) == RM_SESSIONS_USE)
-			(void)rm_ingest_revocation(g->in, id, v); /* no memory: logged */
-		if (r < 0)
+		if (g->lk_retry_at > now) {
+			if (g->lk_paused)
+				return 0;
+			if (g->lk_retry_at >= g->deadline)
+				return wait_out(g->deadline);
+			rm_sleep_ms(g->lk_retry_at - now);
+		}
+		g->lk_paused = 0;
+		r = lookup_user(g, w->id, &ra, &base);
+		if (r == LOOKUP_WAIT)
+			return 1;
+		if (r == LOOKUP_RETRY) {
+			c->fetched++; /* a request of the poll's allowance too */
+			if (!lookup_transient(g, ra, base))
+				return 0;
+			continue;
+		}
+		g->lk_attempt = 0;
+		g->lk_retry_at = 0;
+		g->lk_refreshed = 0;
+		if (r == LOOKUP_OK &&
+		    rm_sessions_decide(c, (struct rm_str){w->id, strlen(w->id)}, w->t, &v) == RM_SESSIONS_USE)
+			(void)rm_ingest_revocation(g->in, (struct rm_str){w->id, strlen(w->id)}, v); /* no memory: logged */
+		if (r == LOOKUP_OFF)
 			c->n_want = 0;
 		else
 			rm_sessions_drop(c, 0);
@@ -361,14 +452,6 @@ static int transient(struct graph_src *g, int64_t delay_ms, struct revmon_error 
 	return 0;
 }
 
-/* The next request cannot go before the deadline: spend the rest of the
- * budget waiting (a host polling in a loop must not spin), then yield. */
-static int wait_out(int64_t deadline)
-{
-	rm_sleep_ms(deadline - rm_monotonic_ms());
-	return FETCH_BUDGET;
-}
-
 static void page_done(struct graph_src *g)
 {
 	g->attempt = 0;
@@ -440,10 +523,7 @@ static int judge_page(struct rm_source *src, struct graph_src *g, const struct s
 	int unusable = 0;
 
 	if (!answered) {
-		/* libcurl resends once by itself when a reused connection
-		 * dies: count the request twice, the budget stays safe. */
-		rate_record(g, wall_now(g));
-		src->errors++;
+		src->errors++; /* a dropped connection among them */
 		if (r->permanent) {
 			src->unusable = 1;
 			page_done(g);
@@ -518,6 +598,9 @@ static int fetch(struct rm_source *src, struct graph_src *g, const struct stream
 			return FETCH_BUDGET;
 		rm_http_response_free(r);
 		answered = rm_http_take(g->page, r) == 0;
+		/* the budget counts what went on the wire: send_page counted one */
+		for (unsigned k = 1; k < r->sends; k++)
+			rate_record(g, wall_now(g));
 		rc = judge_page(src, g, st, answered, r, err);
 		if (rc != 2)
 			return rc;
@@ -606,6 +689,28 @@ static int poll_stream(struct rm_source *src, struct graph_src *g, struct stream
 	return rc;
 }
 
+/* Down while the data's requests have been failing, or any request has
+ * gone unanswered, for longer than a poll (the time from the previous
+ * poll's start to this one's): 1 with err naming the endpoint and the
+ * time, the requests and their retries running on; else 0. */
+static int overdue(struct graph_src *g, struct revmon_error *err)
+{
+	char msg[400];
+	int64_t now = rm_monotonic_ms(), since = now - (g->mono0 - g->prev_start);
+
+	if (!g->prev_start)
+		return 0;
+	if (g->attempt && g->first_fail < since) {
+		rm_errorf(err, "%s (failing for %.0f s; retrying)", g->last,
+		          (double)(now - g->first_fail) / 1000.0);
+		return 1;
+	}
+	if (!rm_http_overdue(g->http, since, msg, sizeof msg))
+		return 0;
+	rm_errorf(err, "%s", msg);
+	return 1;
+}
+
 static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline,
                       struct revmon_error *err)
 {
@@ -613,6 +718,7 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 	int rc = 0;
 
 	g->wall0 = in->wall_ms;
+	g->prev_start = g->mono0;
 	g->mono0 = rm_monotonic_ms();
 	/* A round reads every stream up to the moment it began; polls go on
 	 * with it until it is done, and the next poll starts a new one. */
@@ -646,6 +752,8 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 	for (size_t k = 0; rc == 0 && k < N_STREAMS; k++)
 		if (g->st[k].enabled && (g->st[k].next || g->st[k].cursor_ms < g->round_hi))
 			g->caught_up = 0;
+	if (rc == 0)
+		rc = overdue(g, err);
 	g->now_ms = wall_now(g);
 	g->in = NULL;
 	in->accept = NULL;
@@ -671,9 +779,10 @@ static int graph_done(const struct rm_source *src)
 	return g->caught_up;
 }
 
-/* Cursors and the request times; also the source's own counters. Never a
- * token or a secret. (Version 1 also held the ids a window may read again:
- * the analyzer keeps those now.) */
+/* Cursors and the request times; also the source's own counters and the
+ * users waiting for a lookup (version 3). Never a token or a secret.
+ * (Version 1 also held the ids a window may read again: the analyzer keeps
+ * those now.) */
 static int graph_save(const struct rm_source *src, struct rm_buf *out)
 {
 	const struct graph_src *g = src->impl;
@@ -687,6 +796,7 @@ static int graph_save(const struct rm_source *src, struct rm_buf *out)
 		e |= rm_put_i64(out, g->sent[(g->sent_pos + MAX_RATE - g->n_sent + k) % MAX_RATE]);
 	e |= rm_put_u64(out, src->throttled);
 	e |= rm_put_u64(out, src->errors);
+	e |= rm_sessions_save(&g->sessions, out);
 	return e ? -1 : 0;
 }
 
@@ -697,7 +807,7 @@ static int graph_load(struct rm_source *src, const void *buf, size_t len, struct
 	uint64_t n;
 	uint32_t n_sent, version = rm_get_u32(&r);
 
-	if (version != STATE_VERSION && version != 1)
+	if (version < 1 || version > STATE_VERSION)
 		goto bad;
 	for (size_t k = 0; k < N_STREAMS; k++)
 		g->st[k].cursor_ms = rm_get_i64(&r);
@@ -715,6 +825,8 @@ static int graph_load(struct rm_source *src, const void *buf, size_t len, struct
 		(void)rm_get_u64(&r);
 		(void)rm_get_i64(&r);
 	}
+	if (version >= 3)
+		rm_sessions_load(&g->sessions, &r);
 	if (r.bad || r.pos != r.n)
 		goto bad;
 	return 0;
@@ -789,6 +901,8 @@ struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings
 		goto fail;
 	}
 	g->http = rm_http_new(s->graph_ca_file, s->max_document_bytes, &why);
+	if (g->http)
+		rm_http_refuse_resends(g->http, 1); /* the audit-log budget counts every send */
 	if (!g->http || !(g->page = rm_http_xfer_new(g->http)) ||
 	    !(g->lookup = rm_http_xfer_new(g->http)) ||
 	    !(g->app = rm_entra_app_new(s, g->http, g->timeout_ms, &why))) {

@@ -10,9 +10,17 @@ signInSessionsValidFromDateTime from StandIn.sessions, on $select); opaque
 plus the openssl command).
 
 Faults are switched per test, in process (StandIn.fault(...)) or over
-HTTPS with POST /_control {"fault": name, "count": n, ...}; the server
-counts requests per endpoint with their arrival times so tests can assert
-the audit-log budget (5 requests per 10 s per app per tenant).
+HTTPS with POST /_control {"fault": name, "count": n, ...}; a fault with
+every=N strikes every Nth matching request instead of the next ones. The
+server counts requests per endpoint with their arrival times so tests can
+assert the audit-log budget (5 requests per 10 s per app per tenant).
+
+Faults of a stalled or broken network: "token_stall" and "stall" (the
+token endpoint or a Graph list reads the request after TLS and never
+answers), "drop_every" (a request arriving on a kept-alive connection is
+read, then the connection dropped unanswered: libcurl re-sends such a
+request by itself), StandIn.silent_endpoint() (a TCP port that accepts and
+never speaks TLS); the users lookup has its own "users_*" faults.
 """
 import base64
 import hashlib
@@ -24,6 +32,7 @@ import secrets
 import socketserver
 import ssl
 import subprocess
+import socket
 import threading
 import time
 import urllib.parse
@@ -131,6 +140,8 @@ class StandIn:
         self.expect_aud_suffix = ""
         self.latency = 0.0        # seconds every answer waits (a slow Graph and token endpoint)
         self.token_lifetime = 3599
+        self.released = threading.Event()  # ends the stalls at stop()
+        self.silent = []          # listening sockets that never speak
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(workdir, "server.pem"), os.path.join(workdir, "server.key"))
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -177,8 +188,20 @@ class StandIn:
         return self
 
     def stop(self):
+        self.released.set()
+        for ls in self.silent:
+            ls.close()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def silent_endpoint(self):
+        """https://127.0.0.1:PORT of a TCP port that completes the TCP
+        handshake (the kernel's backlog) and never speaks TLS."""
+        ls = socket.socket()
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(64)
+        self.silent.append(ls)
+        return "https://127.0.0.1:%d" % ls.getsockname()[1]
 
     def fault(self, name, count=1, **params):
         with self.lock:
@@ -192,9 +215,14 @@ class StandIn:
         with self.lock:
             for n in names:
                 f = self.faults.get(n)
-                if f and f["count"] != 0:
-                    f["count"] -= 1
-                    return n, f
+                if not f or f["count"] == 0:
+                    continue
+                if f.get("every"):
+                    f["seen"] = f.get("seen", 0) + 1
+                    if f["seen"] % f["every"]:
+                        continue
+                f["count"] -= 1
+                return n, f
         return None, None
 
     def count(self, prefix):
@@ -234,6 +262,30 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        self.nreq = 0  # requests on this connection
+
+    def dropped(self):
+        """drop_every: a request on a kept-alive connection, read, then the
+        connection dropped without an answer. True when it did."""
+        self.nreq += 1
+        if self.nreq < 2 or not self.si.take_fault("drop_every")[0]:
+            return False
+        self.drop()
+        return True
+
+    def drop(self):
+        self.record(0)
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    def stall(self):
+        """Read, never answer (until the stand-in stops)."""
+        self.record(-1)
+        self.si.released.wait()
+        self.close_connection = True
 
     @property
     def si(self):
@@ -283,6 +335,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n).decode()
         path = urllib.parse.urlsplit(self.path).path
+        if path != "/_control" and self.dropped():
+            return
         if path == "/_control":
             cmd = json.loads(raw or "{}")
             if cmd.get("fault") == "clear":
@@ -294,6 +348,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path != "/%s/oauth2/v2.0/token" % si.tenant:
             return self.oauth_error(400, "invalid_request", [90002])
         form = dict(urllib.parse.parse_qsl(raw, keep_blank_values=True))
+        if si.take_fault("token_stall")[0]:
+            return self.stall()
         name, _ = si.take_fault("token_5xx")
         if name:
             self.record(503)
@@ -368,6 +424,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.t0 = time.monotonic()
         si = self.si
+        if self.dropped():
+            return
         u = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))
         auth = self.headers.get("Authorization", "")
@@ -380,21 +438,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self.graph_error(401, "InvalidAuthenticationToken",
                                     "Access token validation failure. Invalid audience.")
         if u.path in StandIn.AUDIT_PATHS:
-            name, f = si.take_fault("429", "5xx", "slow", "drop", "truncated", "malformed", "premium",
-                                    "denied")
-            if name == "429":
-                return self.graph_error(429, "TooManyRequests", "Please retry again later.",
-                                        {"Retry-After": f.get("retry_after", "1.5")})
-            if name == "5xx":
-                code = f.get("status", 503)
-                return self.graph_error(code, "UnknownError" if code != 503 else "ServiceUnavailable",
-                                        "stand-in burst")
-            if name == "slow":
-                time.sleep(f.get("seconds", 3))
-            if name == "drop":
-                self.record(0)
-                self.close_connection = True
-                self.connection.shutdown(2)
+            name, f = si.take_fault("429", "5xx", "slow", "drop", "stall", "truncated", "malformed",
+                                    "premium", "denied")
+            if self.transient_fault(name, f):
                 return
             if name == "premium" and u.path.endswith("signIns"):
                 return self.graph_error(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
@@ -405,31 +451,59 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             page = self.list_page(u.path, q)
             if page is None:
                 return self.graph_error(400, "BadRequest", "Invalid filter clause")
-            body = json.dumps(page).encode()
-            self.record(200)
-            if name == "truncated":
-                return self.reply(200, body, truncate=True)
-            if name == "malformed":
-                return self.reply(200, body[: len(body) // 2])
-            return self.reply(200, body)
+            return self.answer(name, json.dumps(page).encode())
         m = re.match(r"^/v1\.0/users/([^/]+)$", u.path)
         if m and si.sessions is not None:
-            if si.take_fault("users_denied")[0]:
+            name, f = si.take_fault("users_429", "users_5xx", "users_drop", "users_stall",
+                                    "users_truncated", "users_malformed", "users_denied")
+            name = name and name[len("users_"):]
+            if self.transient_fault(name, f):
+                return
+            if name == "denied":
                 return self.graph_error(403, "Authorization_RequestDenied",
                                         "Insufficient privileges to complete the operation.")
             uid = urllib.parse.unquote(m.group(1))
-            self.record(200)
             body = {"id": uid}
             # "Returned only on $select" (user.md)
             if "signInSessionsValidFromDateTime" in q.get("$select", "").split(","):
                 body["signInSessionsValidFromDateTime"] = si.sessions.get(uid)
-            return self.reply(200, body)
+            return self.answer(name, json.dumps(body).encode())
         if u.path == "/v1.0/users":
             self.record(200)
             return self.reply(200, {"value": [{"id": k, "userPrincipalName": v,
                                                "signInSessionsValidFromDateTime": None}
                                               for k, v in sorted(si.users.items())]})
         return self.graph_error(404, "Request_ResourceNotFound", "no such resource")
+
+    def transient_fault(self, name, f):
+        """Answer a fault that may heal (429, 5xx, slow, drop, stall); True
+        when the request is answered (or dropped) by it."""
+        if name == "429":
+            self.graph_error(429, "TooManyRequests", "Please retry again later.",
+                             {"Retry-After": f.get("retry_after", "1.5")})
+        elif name == "5xx":
+            code = f.get("status", 503)
+            self.graph_error(code, "UnknownError" if code != 503 else "ServiceUnavailable",
+                             "stand-in burst")
+        elif name == "drop":
+            self.drop()
+        elif name == "stall":
+            self.stall()
+        else:
+            if name == "slow":
+                time.sleep(f.get("seconds", 3))
+            return False
+        return True
+
+    def answer(self, name, body):
+        """A 200 with body, whole, truncated (connection closed) or cut short
+        (a malformed JSON body of a consistent length)."""
+        self.record(200)
+        if name == "truncated":
+            return self.reply(200, body, truncate=True)
+        if name == "malformed":
+            return self.reply(200, body[: len(body) // 2])
+        return self.reply(200, body)
 
     def list_page(self, path, q):
         si = self.si

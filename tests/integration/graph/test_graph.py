@@ -44,8 +44,8 @@ def run(args, env=None, timeout=300):
     return p
 
 
-def report(si, *sets, source="graph", env=None, secret=True):
-    args = [REVMON, "report", "--json", "--timeout", "240", "--source", source,
+def report(si, *sets, source="graph", env=None, secret=True, timeout_s=240):
+    args = [REVMON, "report", "--json", "--timeout", str(timeout_s), "--source", source,
             "--set", "lag_window=30d"]
     if source == "graph":
         args += ["--set", "graph_tenant=" + si.tenant, "--set", "graph_client_id=" + si.client_id,
@@ -74,9 +74,13 @@ def counts_of(doc):
     return {k: metric(doc, k) for k in EXACT}
 
 
-def budget_ok(si, since, what):
+def max_since(si, since):
     times = sorted(t for p, t, _ in si.requests if p.startswith(si.AUDIT_PATHS) and t >= since)
-    worst = max((sum(1 for u in times if t <= u < t + 10.0) for t in times), default=0)
+    return max((sum(1 for u in times if t <= u < t + 10.0) for t in times), default=0)
+
+
+def budget_ok(si, since, what):
+    worst = max_since(si, since)
     check(worst <= 5, "%s: at most 5 audit-log requests in any 10 s (saw %d)" % (what, worst))
 
 
@@ -132,6 +136,26 @@ try:
     check(metric(doc, "events_rejected") == 0, "malformed body: retried, nothing rejected")
     fault_run("token_5xx", count=1)
     p, doc = fault_run("token_audience", count=1)
+
+    # Dropped connections (issue 16, item 10): a request read on a kept-alive
+    # connection that then dies is one libcurl re-sends by itself; every
+    # send must count against the budget, and every drop as an error.
+    si.clear_faults()
+    si.fault("drop_every", -1, every=3)
+    t = time.monotonic()
+    p, doc = report(si, "graph_page_size=40")
+    si.clear_faults()
+    drops = sum(1 for _, u, code in si.requests if code == 0 and u >= t)
+    audit = sum(1 for x, u, _ in si.requests if x.startswith(si.AUDIT_PATHS) and u >= t)
+    print("     every third request on a kept-alive connection dropped: %d drops, %d audit-log "
+          "requests, at most %d in 10 s, source_errors %s"
+          % (drops, audit, max_since(si, t), metric(doc, "source_errors")))
+    check(p.returncode == 0 and metric(doc, "events_ingested") == BASE_INGESTED,
+          "dropped connections: every record read (exit %d, %s) %s"
+          % (p.returncode, metric(doc, "events_ingested"), p.stderr.strip()[-200:]))
+    budget_ok(si, t, "every third kept-alive connection dropped (the re-sends count)")
+    check(drops >= 3 and (metric(doc, "source_errors") or 0) >= drops,
+          "dropped connections counted as errors (%s for %d drops)" % (metric(doc, "source_errors"), drops))
 
     p, doc = fault_run("premium", expect_ok=False, count=-1)
     err = (doc or {}).get("sources", [{}])[0].get("error") or ""
@@ -284,6 +308,74 @@ try:
     finally:
         si.signins, si.audits = kept
         si.sessions = None
+
+    # ---- 6b. the lookups under attack (issue 16, item 9): every third Graph
+    #      request, users lookups included, throttled, failing, truncated
+    #      or malformed: retried like pages, never cached as an answer ----
+    si.signins, si.audits = [], []
+    for x in bare:
+        si.add(x)
+    si.sessions = sessions
+    try:
+        p, clean = report(si)
+        want = metric(clean, "revocations_inferred")
+        check(p.returncode == 0 and want, "bare refusals: revocations inferred (%s)" % want)
+        for mode in ("429", "5xx", "truncated", "malformed"):
+            si.clear_faults()
+            si.fault(mode, -1, every=3, retry_after="0.5")
+            si.fault("users_" + mode, -1, every=3, retry_after="0.5")
+            p, doc = report(si)
+            si.clear_faults()
+            print("     every third request %s: revocations_inferred %s of %s, source_errors %s, "
+                  "source_throttled %s" % (mode, metric(doc, "revocations_inferred"), want,
+                                            metric(doc, "source_errors"), metric(doc, "source_throttled")))
+            check(p.returncode == 0 and metric(doc, "revocations_inferred") == want
+                  and metric(doc, "revocation_lag_p95") == metric(clean, "revocation_lag_p95"),
+                  "every third request %s: every lookup retried to its answer (%s of %s inferred)"
+                  % (mode, metric(doc, "revocations_inferred"), want))
+        # A run whose lookups all fail keeps them in its state file; the next
+        # run asks again (and the check sees the revocations).
+        state = os.path.join(TMP, "lookups.state")
+        lookup_check = base_check[:]
+        lookup_check[lookup_check.index("--state-file") + 1] = state
+        si.fault("users_5xx", -1)
+        p1 = run(lookup_check)
+        si.clear_faults()
+        n0 = si.count("/v1.0/users/")
+        p2 = run(lookup_check)
+        got = int(float(perf(p2.stdout).get("revocations_inferred", "-1")))
+        print("     lookups failing in run 1 (%s), asked again in run 2: %d lookups, %d inferred"
+              % (perf(p1.stdout).get("revocations_inferred"), si.count("/v1.0/users/") - n0, got))
+        check(float(perf(p1.stdout).get("revocations_inferred", "-1")) == 0 and got == want,
+              "lookups lost to failures in one run are retried by the next (%d of %s)" % (got, want))
+    finally:
+        si.clear_faults()
+        si.signins, si.audits = kept
+        si.sessions = None
+
+    # ---- 6c. a stalled endpoint (issue 16, item 6): down, named, with the time ----
+    si.fault("token_stall", -1)
+    p, doc = report(si, timeout_s=7)
+    si.clear_faults()
+    err = (doc or {}).get("sources", [{}])[0].get("error") or ""
+    check(metric(doc, "source_up") == 0 and si.token_url() in err and "no answer after" in err
+          and "?" not in err,
+          "token endpoint stalled after TLS: source down, endpoint and time named (%r)" % err)
+    silent = si.silent_endpoint()
+    p, doc = report(si, "graph_authority=" + silent, timeout_s=14)
+    err = (doc or {}).get("sources", [{}])[0].get("error") or ""
+    check(metric(doc, "source_up") == 0 and silent + "/" + si.tenant in err
+          and re.search(r"no answer after (9|10)\.\d s", err) and "milliseconds" not in err,
+          "TCP endpoint that never speaks: down, named, the time waited ours (%r)" % err)
+    si.fault("token_stall", -1)
+    quick = base_check[:]
+    quick[quick.index("-t") + 1] = "8"
+    del quick[quick.index("--state-file"):quick.index("--state-file") + 2]
+    p = run(quick)
+    si.clear_faults()
+    check(p.returncode == 3 and si.token_url() in p.stdout and "no answer after" in p.stdout,
+          "check_revocation -t 8 with the token endpoint stalled: UNKNOWN naming it (%s)"
+          % p.stdout.splitlines()[0][:300] if p.stdout else p.stderr[-200:])
 
     # ---- 7. nothing logged holds a secret or a token ----
     blobs = LOGGED + [STATE_BYTES.decode("latin-1")]
