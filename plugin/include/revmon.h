@@ -275,8 +275,11 @@ REVMON_API int64_t revmon_monotonic_ms(void);
 /* ---------------------------------------------------------------------------
  * State: a host that runs once per measurement (a Nagios check) keeps what
  * the monitor knows in a state file between runs: the analyzer's state and
- * each source's cursor. The file holds no secrets; it is written with mode
- * 0600. The caller serialises concurrent users of one path (e.g. flock). */
+ * each source's cursor. The file holds no secret in clear: a drill carried
+ * on from one run to the next keeps its canary's old tokens sealed
+ * (AES-256-GCM under a key derived from the source's own secrets, which the
+ * file does not hold) until the drill ends. It is written with mode 0600.
+ * The caller serialises concurrent users of one path (e.g. flock). */
 
 /* Write the state to path atomically (temporary file, fsync, rename),
  * first removing temporary files that writers killed mid-write left beside
