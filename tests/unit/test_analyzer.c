@@ -538,6 +538,34 @@ static void test_memory_bounded(void **state)
 	assert_true(rm_analyzer_bytes(an) < 16u << 20);
 }
 
+/* The recent revocations are the newest by revocation time, newest first,
+ * however their records arrive (a mass revocation's audits come in any
+ * order, and late ones older than the list are not let in). */
+static void test_recent_in_time_order(void **state)
+{
+	static const int order[] = {5, 1, 9, 3, 7, 0, 8, 2, 6, 4};
+	char user[16], users[130][8];
+	revmon_snapshot *s;
+
+	(void)state;
+	start(NULL);
+	/* newest decades first, each decade shuffled */
+	for (int k = 0; k < 130; k++) {
+		int i = (12 - k / 10) * 10 + order[k % 10];
+
+		snprintf(users[k], sizeof users[k], "u%03d", i);
+		audit(T0 + S(i), users[k], REVOKE, "c", T0 + S(i));
+	}
+	s = snap(T0 + S(200));
+	assert_int_equal(s->n_revocations, 100);
+	for (size_t k = 0; k < s->n_revocations; k++) {
+		snprintf(user, sizeof user, "u%03zu", 129 - k);
+		assert_string_equal(s->revocations[k].user, user);
+		assert_true(s->revocations[k].revoked_ms == T0 + S(129 - (int64_t)k));
+	}
+	revmon_snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +582,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_memory_bounded, teardown),
 		cmocka_unit_test_teardown(test_rereads, teardown),
 		cmocka_unit_test_teardown(test_revoked_from_the_user_property, teardown),
+		cmocka_unit_test_teardown(test_recent_in_time_order, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

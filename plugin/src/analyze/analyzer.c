@@ -297,12 +297,22 @@ static int push_pending(struct rm_analyzer *a, uint64_t user, int64_t r)
 	return 0;
 }
 
+/* Keep the RECENT_MAX newest revocations by revocation time, whatever
+ * order their records arrive in (slots [0, n_recent) are used). */
 static void push_recent(struct rm_analyzer *a, uint64_t user, int64_t r, int cause)
 {
-	a->recent[a->recent_head] = (struct recent){user, r, cause};
-	a->recent_head = (a->recent_head + 1) % RECENT_MAX;
-	if (a->n_recent < RECENT_MAX)
-		a->n_recent++;
+	size_t oldest = 0;
+
+	if (a->n_recent < RECENT_MAX) {
+		a->recent[a->n_recent++] = (struct recent){user, r, cause};
+		a->recent_head = a->n_recent % RECENT_MAX;
+		return;
+	}
+	for (size_t i = 1; i < RECENT_MAX; i++)
+		if (a->recent[i].revoked_ms < a->recent[oldest].revoked_ms)
+			oldest = i;
+	if (r > a->recent[oldest].revoked_ms)
+		a->recent[oldest] = (struct recent){user, r, cause};
 }
 
 /* ---- per-user logic ---- */
@@ -896,16 +906,29 @@ static void fill_rates(struct rm_analyzer *a, int64_t now, struct revmon_snapsho
 		set_gauge(snap, RM_M_CAE_TOKEN_RATIO, 100.0 * (double)cae_true / (double)cae_flagged);
 }
 
+/* Newest revocation first; the same time in a fixed order. */
+static int cmp_recent(const void *x, const void *y)
+{
+	const struct recent *a = x, *b = y;
+
+	if (a->revoked_ms != b->revoked_ms)
+		return a->revoked_ms < b->revoked_ms ? 1 : -1;
+	return (a->user > b->user) - (a->user < b->user);
+}
+
 static int fill_recent(struct rm_analyzer *a, struct revmon_snapshot *snap)
 {
+	struct recent sorted[RECENT_MAX];
+
 	if (!a->n_recent)
 		return 0;
 	snap->revocations = calloc(a->n_recent, sizeof *snap->revocations);
 	if (!snap->revocations)
 		return -1;
+	memcpy(sorted, a->recent, a->n_recent * sizeof sorted[0]);
+	qsort(sorted, a->n_recent, sizeof sorted[0], cmp_recent);
 	for (size_t k = 0; k < a->n_recent; k++) {
-		size_t idx = (a->recent_head + RECENT_MAX - 1 - k) % RECENT_MAX;
-		const struct recent *r = &a->recent[idx];
+		const struct recent *r = &sorted[k];
 		const struct user *u = rm_table_find(&a->users, r->user);
 		struct revmon_revocation *d = &snap->revocations[k];
 
