@@ -81,6 +81,16 @@ void render_table(FILE *out, const revmon_snapshot *s, int verbose)
 		fprintf(out, "  source %-24s %s%s%s\n", s->sources[i].name,
 		        s->sources[i].up ? "up" : "DOWN", s->sources[i].error ? ": " : "",
 		        s->sources[i].error ? s->sources[i].error : "");
+	if (s->settle_ms) {
+		char t[32], h[32];
+
+		fmt_time(s->now_ms - s->settle_ms, t, sizeof t);
+		fmt_duration((double)s->settle_ms / 1000.0, h, sizeof h);
+		fprintf(out, "  windowed gauges: the window ending %s (settle %s: records may still arrive late)\n",
+		        t, h);
+	} else {
+		fprintf(out, "  windowed gauges: the window ending %s (a complete replay: no settle delay)\n", now);
+	}
 	fprintf(out, "\n  %-28s %-24s %s\n", "metric", "value", "kind");
 	for (size_t i = 0; i < s->n_values; i++) {
 		const struct revmon_metric_desc *d = revmon_metric(i);
@@ -154,8 +164,9 @@ static void json_monitor(FILE *out, const revmon_snapshot *s)
 	fmt_time(s->now_ms, now, sizeof now);
 	fputs("{\"monitor\":", out);
 	json_str(out, s->monitor);
-	fprintf(out, ",\"simulated\":%s,\"now\":\"%s\",\"now_ms\":%" PRId64 ",\"sources\":[",
-	        s->simulated ? "true" : "false", now, s->now_ms);
+	fprintf(out, ",\"simulated\":%s,\"now\":\"%s\",\"now_ms\":%" PRId64 ",\"settle_ms\":%" PRId64
+	             ",\"sources\":[",
+	        s->simulated ? "true" : "false", now, s->now_ms, s->settle_ms);
 	for (size_t i = 0; i < s->n_sources; i++) {
 		fprintf(out, "%s{\"name\":", i ? "," : "");
 		json_str(out, s->sources[i].name);

@@ -350,6 +350,9 @@ typedef struct revmon_snapshot {
 	struct revmon_stuck_client *stuck;
 	size_t n_revocations;   /* most recent first, at most 100 */
 	struct revmon_revocation *revocations;
+	int64_t settle_ms;      /* the windowed gauges describe the window ending this long
+	                           before now_ms: the settle delay where records may still
+	                           arrive late, 0 when every source is a complete replay */
 	size_t n_unclassified;  /* most frequent first, at most 10 */
 	struct revmon_code_count *unclassified;
 } revmon_snapshot;

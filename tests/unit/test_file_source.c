@@ -496,6 +496,43 @@ static void test_unclassified_codes(void **state)
 	revmon_snapshot_free(s);
 }
 
+/* A complete replay describes the window ending at its newest record: a
+ * client presenting a grant revoked four hours earlier (the 50173 text
+ * names both times) is stuck, and the rates of an export shorter than the
+ * settle delay are known. A file still growing waits the settle delay. */
+static void test_complete_replay_has_no_settle(void **state)
+{
+	static const char rec[] =
+		"{\"id\":\"s0\",\"createdDateTime\":\"2026-01-05T11:40:00Z\",\"userId\":\"u3\","
+		"\"appId\":\"a\",\"isInteractive\":false,\"status\":{\"errorCode\":0}}\n"
+		"{\"id\":\"s1\",\"createdDateTime\":\"2026-01-05T12:00:00Z\",\"userId\":\"u1\","
+		"\"appId\":\"a\",\"appDisplayName\":\"Outlook for iOS and Android\",\"isInteractive\":false,"
+		"\"status\":{\"errorCode\":50173,\"failureReason\":\"The grant was issued on "
+		"'2026-01-04T08:00:00Z' and the TokensValidFrom date (before which tokens are not valid) "
+		"for this user is '2026-01-05T08:04:00Z'.\"}}\n"
+		"{\"id\":\"s2\",\"createdDateTime\":\"2026-01-05T12:00:30Z\",\"userId\":\"u2\","
+		"\"appId\":\"a\",\"isInteractive\":true,\"status\":{\"errorCode\":0},"
+		"\"authenticationProcessingDetails\":[{\"key\":\"Is CAE Token\",\"value\":\"True\"}]}\n";
+	char spec[128];
+	int failed, i;
+	revmon_snapshot *s;
+
+	(void)state;
+	write_file("stuck.ndjson", rec, sizeof rec - 1);
+	snprintf(spec, sizeof spec, "file:%s/stuck.ndjson", dir);
+	s = run(spec, &failed);
+	assert_int_equal(s->settle_ms, 0);
+	i = revmon_metric_find("stale_clients");
+	assert_true(s->values[i].known && s->values[i].value == 1.0);
+	i = revmon_metric_find("stale_age_max");
+	assert_true(s->values[i].known && s->values[i].value > 3 * 3600.0);
+	i = revmon_metric_find("cae_token_ratio");
+	assert_true(s->values[i].known);
+	i = revmon_metric_find("reauth_rate");
+	assert_true(s->values[i].known);
+	revmon_snapshot_free(s);
+}
+
 /* A file that is no log export at all: one clear error, nothing else. */
 static void test_not_an_export(void **state)
 {
@@ -524,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_max_record_bytes),
 		cmocka_unit_test(test_not_an_export),
 		cmocka_unit_test(test_unclassified_codes),
+		cmocka_unit_test(test_complete_replay_has_no_settle),
 		cmocka_unit_test(test_symlink_to_itself),
 		cmocka_unit_test(test_two_symlink_loops_end),
 	};

@@ -978,6 +978,12 @@ static int fill_unclassified(const struct rm_analyzer *a, struct revmon_snapshot
 
 int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
 {
+	return rm_analyzer_fill_settled(a, now, a->s->settle_ms, snap);
+}
+
+int rm_analyzer_fill_settled(struct rm_analyzer *a, int64_t now, int64_t settle_ms,
+                             struct revmon_snapshot *snap)
+{
 	/* Counters first: they are always known. */
 	for (size_t i = 0; i < RM_M_COUNT; i++) {
 		if (revmon_metric(i)->kind != REVMON_COUNTER)
@@ -992,10 +998,15 @@ int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot 
 	if (fill_lags(a, now, snap) < 0)
 		return -1;
 	fill_pending(a, now, snap);
-	if (fill_stale(a, now - a->s->settle_ms, snap) < 0)
+	/* the rates' buckets cover [end - W, end): with no settle the newest
+	 * record, at now, is in */
+	int64_t end = settle_ms ? now - settle_ms : now + 1;
+
+	snap->settle_ms = settle_ms;
+	if (fill_stale(a, now - settle_ms, snap) < 0)
 		return -1;
 	fill_tokens(a, now, snap);
-	fill_rates(a, now - a->s->settle_ms, snap);
+	fill_rates(a, end, snap);
 	if (a->wm)
 		set_gauge(snap, RM_M_INGEST_DELAY, now > a->wm ? (double)(now - a->wm) / 1000.0 : 0.0);
 	if (fill_unclassified(a, snap) < 0)

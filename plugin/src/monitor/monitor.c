@@ -341,6 +341,19 @@ static void fill_probe(const revmon *m, revmon_snapshot *s)
 	s->values[RM_M_PROBE_FAILURES] = (struct revmon_value){1, (double)failures, failures};
 }
 
+/* Every source a replay read to its end that did not grow: no record can
+ * still arrive late, so no settle delay is waited. */
+static int all_complete(const revmon *m)
+{
+	for (size_t i = 0; i < m->n_src; i++) {
+		const struct rm_source *src = m->src[i];
+
+		if (!src->ops->complete || !src->ops->done(src) || !src->ops->complete(src))
+			return 0;
+	}
+	return m->n_src > 0;
+}
+
 revmon_snapshot *revmon_snapshot_take(revmon *m)
 {
 	revmon_snapshot *s = calloc(1, sizeof *s);
@@ -374,7 +387,7 @@ revmon_snapshot *revmon_snapshot_take(revmon *m)
 		if (!d->name || (src->error && !d->error))
 			goto fail;
 	}
-	if (rm_analyzer_fill(m->an, s->now_ms, s) < 0)
+	if (rm_analyzer_fill_settled(m->an, s->now_ms, all_complete(m) ? 0 : m->s.settle_ms, s) < 0)
 		goto fail;
 	s->values[RM_M_SOURCE_UP] = (struct revmon_value){1, up ? 1.0 : 0.0, 0};
 	s->values[RM_M_SOURCE_THROTTLED] = (struct revmon_value){1, (double)throttled, throttled};

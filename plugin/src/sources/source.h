@@ -37,6 +37,10 @@ struct rm_source_ops {
 	int64_t (*now)(const struct rm_source *src);
 	/* 1 when it has delivered all it has for now. */
 	int (*done)(const struct rm_source *src);
+	/* 1 when nothing it delivered can still be joined by late records: a
+	 * replay read to its end whose files did not grow. NULL: a live source
+	 * (the windowed gauges then wait the settle delay). */
+	int (*complete)(const struct rm_source *src);
 	/* Bytes read so far and in all (0 when unknown); NULL when meaningless. */
 	uint64_t (*progress)(const struct rm_source *src, uint64_t *total);
 	/* Append the source's cursor to out, for the state file; NULL: nothing

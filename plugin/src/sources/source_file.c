@@ -33,6 +33,7 @@ struct file_src {
 	struct tracked *files; /* sorted by path; owned */
 	size_t n_files;
 	int caught_up;     /* every file read to the size seen at the last look */
+	int grew;          /* a file seen at an earlier look grew at the last one */
 	int walk_cut;      /* the last walk of the tree ran out of time */
 	int loop_said;     /* a directory met twice has been logged */
 	int stdin_eof;
@@ -393,6 +394,8 @@ static int follow(struct rm_source *src, struct file_src *f, struct tracked *t,
 	}
 	t->dev = st.st_dev;
 	t->ino = st.st_ino;
+	if (t->size && (uint64_t)st.st_size > t->size)
+		f->grew = 1; /* being written: late records may still come */
 	t->stalled = t->size == (uint64_t)st.st_size && t->offset < t->size;
 	t->size = (uint64_t)st.st_size;
 	if (t->offset >= t->size) {
@@ -469,6 +472,7 @@ static int file_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadli
 	}
 	if (failed == 2)
 		src->unusable = 1;
+	f->grew = 0;
 	for (size_t i = 0; i < f->n_files; i++) {
 		if (rm_monotonic_ms() >= deadline) {
 			all = 0;
@@ -491,6 +495,13 @@ static int file_done(const struct rm_source *src)
 	const struct file_src *f = src->impl;
 
 	return f->is_stdin ? f->stdin_eof : f->caught_up;
+}
+
+static int file_complete(const struct rm_source *src)
+{
+	const struct file_src *f = src->impl;
+
+	return f->is_stdin ? f->stdin_eof : f->caught_up && !f->grew;
 }
 
 static void file_free(struct rm_source *src)
@@ -589,6 +600,7 @@ static const struct rm_source_ops file_ops = {
 	.poll = file_poll,
 	.now = file_now,
 	.done = file_done,
+	.complete = file_complete,
 	.progress = file_progress,
 	.save = file_save,
 	.load = file_load,
