@@ -103,9 +103,10 @@ void rm_ingest_resume(struct rm_ingest *in, struct rm_stream *st, const char *he
 	if (st->format == RM_FORMAT_JSON && head[pos] == '[')
 		st->in_array = 1; /* the cursor is inside the array, between elements */
 	if (st->format == RM_FORMAT_CSV &&
-	    rm_csv_header(head, n, rm_csv_skip_bom(head, n), 0, &st->csv, &end, &why) == RM_CSV_BAD) {
+	    rm_csv_header(head, n, rm_csv_skip_bom(head, n), 0, &st->csv, &end, &why) != RM_CSV_OK) {
+		/* never take a data row for the header */
 		in->doc_offset = 0;
-		rm_ingest_reject(in, why);
+		rm_ingest_reject(in, why ? why : "CSV header row longer than 64 KiB: file not read on");
 		st->format = RM_FORMAT_NONE;
 	}
 }
