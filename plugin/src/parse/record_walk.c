@@ -69,27 +69,58 @@ static int key_is(struct rm_str k, const char *lit, size_t n)
 
 #define KEY(k, lit) key_is((k), lit, sizeof(lit) - 1)
 
+/* A name's signature: its length, first and last byte with the ASCII case
+ * bit set (names equal but for case share it), so most rows are ruled out
+ * by one integer compare, and most names revmon does not read by one bit
+ * of sig_bloom, both worked out at compile time from fields.def. */
+#define SIG(n) (((unsigned)(sizeof(n) - 1) << 16) | ((unsigned)((n)[0] | 0x20) << 8) | \
+                (unsigned)((n)[sizeof(n) - 2] | 0x20))
+/* 256 bits of bloom, in four words */
+#define SIG_H(sig) ((((sig) * 2654435761u) >> 24) & 255u)
+#define SIG_BIT(sig, w) (SIG_H(sig) >> 6 == (w) ? 1ull << (SIG_H(sig) & 63u) : 0ull)
+
 static const struct {
 	const char *name;
+	unsigned sig;
 	unsigned char len;
 	unsigned char key;
 } field_map[] = {
-#define F(n, k) {n, sizeof(n) - 1, k},
+#define F(n, k) {n, SIG(n), sizeof(n) - 1, k},
+#include "fields.def"
+#undef F
+};
+
+static const uint64_t sig_bloom[4] = {
+	0
+#define F(n, k) | SIG_BIT(SIG(n), 0)
+#include "fields.def"
+#undef F
+	, 0
+#define F(n, k) | SIG_BIT(SIG(n), 1)
+#include "fields.def"
+#undef F
+	, 0
+#define F(n, k) | SIG_BIT(SIG(n), 2)
+#include "fields.def"
+#undef F
+	, 0
+#define F(n, k) | SIG_BIT(SIG(n), 3)
 #include "fields.def"
 #undef F
 };
 
 enum key rm_rec_key(struct rm_str name)
 {
-	int first;
+	unsigned sig;
 
-	if (!name.n)
+	if (!name.n || name.n > 255)
 		return K_OTHER;
-	first = lower((unsigned char)name.p[0]);
-	/* length and first letter rule out nearly every row before a compare */
+	sig = (unsigned)name.n << 16 | (unsigned)((unsigned char)name.p[0] | 0x20) << 8 |
+	      (unsigned)((unsigned char)name.p[name.n - 1] | 0x20);
+	if (!(sig_bloom[SIG_H(sig) >> 6] & (1ull << (SIG_H(sig) & 63u))))
+		return K_OTHER;
 	for (size_t i = 0; i < sizeof field_map / sizeof field_map[0]; i++)
-		if (field_map[i].len == name.n && lower((unsigned char)field_map[i].name[0]) == first &&
-		    ci_eq(name.p, field_map[i].name, name.n))
+		if (field_map[i].sig == sig && ci_eq(name.p, field_map[i].name, name.n))
 			return (enum key)field_map[i].key;
 	return K_OTHER;
 }
