@@ -105,7 +105,8 @@ void rm_ingest_sink(struct rm_ingest *in, struct rm_sink *sink)
 	sink->ignore = on_ignore;
 	sink->ctx = in;
 	sink->max_record = in->s->max_record_bytes;
-	sink->arena = in->stream ? &in->stream->arena : in->arena;
+	/* without a stream, the parser decodes into a scratch arena of its own */
+	sink->arena = in->stream ? &in->stream->arena : NULL;
 }
 
 /* The common case, one record per line (PT1H.json, NDJSON, Log Analytics
@@ -135,7 +136,7 @@ static int try_line(struct rm_ingest *in, const char *p, size_t n, size_t *used)
 	if (len - k >= 9 && (!memcmp(p + k, "\"value\"", 7) || !memcmp(p + k, "\"records\"", 9) ||
 	                     !memcmp(p + k, "\"tables\"", 8) || !memcmp(p + k, "\"@odata.", 8)))
 		return 0;
-	rc = rm_record_parse(p, len, in->stream ? &in->stream->arena : in->arena, &ev, &why, &kind);
+	rc = rm_record_parse(p, len, in->stream ? &in->stream->arena : NULL, &ev, &why, &kind);
 	if (rc == RM_REC_BAD)
 		return 0;
 	*used = (size_t)(nl - p) + 1;

@@ -86,7 +86,6 @@ struct rm_ingest {
 	/* The input being read by rm_ingest_stream (NULL for documents handed
 	 * whole): ignored kinds are logged once per input. */
 	struct rm_stream *stream;
-	struct rm_arena *arena;  /* rm_ingest_document's scratch; NULL: its own */
 	unsigned ignored_logged; /* without a stream: ignored-kind lines this poll */
 };
 
