@@ -14,20 +14,11 @@
 #include <cmocka.h>
 
 #include "revmon.h"
+#include "replay.h"
 #include "scratch.h"
 
 static char dir[64];
-static char logbuf[16384];
-
-static void capture(void *ctx, enum revmon_log_level level, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	if (strlen(logbuf) + strlen(msg) + 2 < sizeof logbuf) {
-		strcat(logbuf, msg); /* test-only, bounded above */
-		strcat(logbuf, "\n");
-	}
-}
+static struct replay_log lg; /* what the last run logged */
 
 static void write_file(const char *name, const char *data, size_t len)
 {
@@ -51,49 +42,6 @@ static const char *good(unsigned i)
 	         "\"status\":{\"errorCode\":0,\"failureReason\":\"Other.\"}}\n",
 	         i, i % 60, i, i);
 	return line;
-}
-
-/* Poll a fresh monitor on spec (and key = value when key is set) until
- * done; return its snapshot. */
-static revmon_snapshot *run_set(const char *spec, const char *key, const char *value, int *failed)
-{
-	struct revmon_error err;
-	struct revmon_hooks hooks = {.log = capture};
-	revmon_conf *c = revmon_conf_new("t", &err);
-	revmon *m;
-	revmon_snapshot *s;
-	int guard = 0;
-
-	logbuf[0] = '\0';
-	assert_int_equal(revmon_conf_set(c, "source", spec, &err), 0);
-	if (key)
-		assert_int_equal(revmon_conf_set(c, key, value, &err), 0);
-	m = revmon_open(c, &hooks, &err);
-	if (!m)
-		fail_msg("%s", err.msg);
-	revmon_conf_free(c);
-	*failed = 0;
-	do
-		*failed |= revmon_poll(m, 5000) != 0;
-	while (!revmon_done(m) && ++guard < 1000);
-	assert_true(revmon_done(m));
-	s = revmon_snapshot_take(m);
-	assert_non_null(s);
-	revmon_close(m);
-	return s;
-}
-
-static revmon_snapshot *run(const char *spec, int *failed)
-{
-	return run_set(spec, NULL, NULL, failed);
-}
-
-static uint64_t count(const revmon_snapshot *s, const char *name)
-{
-	int i = revmon_metric_find(name);
-
-	assert_true(i >= 0);
-	return s->values[i].counter;
 }
 
 static void test_bad_records_are_counted(void **state)
@@ -154,18 +102,18 @@ static void test_bad_records_are_counted(void **state)
 		char spec[128];
 
 		snprintf(spec, sizeof spec, "file:%s/mixed.ndjson", dir);
-		s = run(spec, &failed);
+		s = replay_run(spec, NULL, NULL, &lg, &failed);
 	}
 	assert_false(failed);
-	assert_int_equal(count(s, "events_ingested"), 4);  /* good 1,2,3 + huge */
-	assert_int_equal(count(s, "events_duplicate"), 1);
+	assert_int_equal(replay_count(s, "events_ingested"), 4);  /* good 1,2,3 + huge */
+	assert_int_equal(replay_count(s, "events_duplicate"), 1);
 	/* bad-type, missing id, bad-date, bad-code, future, not json, bad
 	 * UTF-8, the array's three elements (none a record), deep, truncated */
-	assert_int_equal(count(s, "events_rejected"), 12);
-	assert_int_equal(count(s, "signins"), 4);
-	assert_int_equal(count(s, "signin_failures_account"), 1);
-	assert_non_null(strstr(logbuf, "malformed record skipped"));
-	assert_non_null(strstr(logbuf, "mixed.ndjson"));
+	assert_int_equal(replay_count(s, "events_rejected"), 12);
+	assert_int_equal(replay_count(s, "signins"), 4);
+	assert_int_equal(replay_count(s, "signin_failures_account"), 1);
+	assert_non_null(strstr(lg.text, "malformed record skipped"));
+	assert_non_null(strstr(lg.text, "mixed.ndjson"));
 	revmon_snapshot_free(s);
 	free(deep);
 	free(huge);
@@ -194,12 +142,12 @@ static void test_directory_with_unreadable_entries(void **state)
 	snprintf(path, sizeof path, "%s/tree/gone.json", dir);
 	assert_int_equal(symlink("/nonexistent/revmon-gone", path), 0);
 	snprintf(spec, sizeof spec, "file:%s/tree", dir);
-	s = run(spec, &failed);
+	s = replay_run(spec, NULL, NULL, &lg, &failed);
 	assert_true(failed);
-	assert_int_equal(count(s, "events_ingested"), 2);
+	assert_int_equal(replay_count(s, "events_ingested"), 2);
 	assert_int_equal(s->values[revmon_metric_find("source_up")].value, 0.0);
-	assert_int_equal(count(s, "source_errors"), 1);
-	assert_non_null(strstr(logbuf, "gone.json"));
+	assert_int_equal(replay_count(s, "source_errors"), 1);
+	assert_non_null(strstr(lg.text, "gone.json"));
 	assert_false(s->sources[0].up);
 	assert_non_null(s->sources[0].error);
 	revmon_snapshot_free(s);
@@ -214,10 +162,10 @@ static void test_empty_file(void **state)
 	(void)state;
 	write_file("empty.ndjson", "\n\n  \n", 5);
 	snprintf(spec, sizeof spec, "file:%s/empty.ndjson", dir);
-	s = run(spec, &failed);
+	s = replay_run(spec, NULL, NULL, &lg, &failed);
 	assert_false(failed);
-	assert_int_equal(count(s, "events_ingested"), 0);
-	assert_int_equal(count(s, "events_rejected"), 0);
+	assert_int_equal(replay_count(s, "events_ingested"), 0);
+	assert_int_equal(replay_count(s, "events_rejected"), 0);
 	assert_false(s->values[revmon_metric_find("ingest_delay")].known);
 	assert_false(s->values[revmon_metric_find("revocation_lag_p95")].known);
 	revmon_snapshot_free(s);
@@ -243,7 +191,7 @@ static uint64_t poll_count(revmon *m, const char *name, int *failed)
 	*failed = revmon_poll(m, 5000) != 0;
 	s = revmon_snapshot_take(m);
 	assert_non_null(s);
-	v = count(s, name);
+	v = replay_count(s, name);
 	revmon_snapshot_free(s);
 	return v;
 }
@@ -349,11 +297,11 @@ static void test_symlink_to_itself(void **state)
 
 	(void)state;
 	loop_tree("selfloop", links, spec, sizeof spec);
-	s = run(spec, &failed);
+	s = replay_run(spec, NULL, NULL, &lg, &failed);
 	assert_false(failed);
-	assert_int_equal(count(s, "events_ingested"), 11);
-	assert_int_equal(count(s, "events_duplicate"), 0);
-	assert_int_equal(occurrences(logbuf, "already read"), 1);
+	assert_int_equal(replay_count(s, "events_ingested"), 11);
+	assert_int_equal(replay_count(s, "events_duplicate"), 0);
+	assert_int_equal(occurrences(lg.text, "already read"), 1);
 	revmon_snapshot_free(s);
 }
 
@@ -369,12 +317,12 @@ static void test_two_symlink_loops_end(void **state)
 	(void)state;
 	loop_tree("twoloops", links, spec, sizeof spec);
 	alarm(60);
-	s = run(spec, &failed);
+	s = replay_run(spec, NULL, NULL, &lg, &failed);
 	alarm(0);
 	assert_false(failed);
-	assert_int_equal(count(s, "events_ingested"), 11);
-	assert_int_equal(count(s, "events_duplicate"), 0);
-	assert_int_equal(occurrences(logbuf, "already read"), 1);
+	assert_int_equal(replay_count(s, "events_ingested"), 11);
+	assert_int_equal(replay_count(s, "events_duplicate"), 0);
+	assert_int_equal(occurrences(lg.text, "already read"), 1);
 	revmon_snapshot_free(s);
 }
 
@@ -413,9 +361,9 @@ static void test_bad_lines_across_chunks(void **state)
 	}
 	write_file("xline.ndjson", all, n);
 	snprintf(spec, sizeof spec, "file:%s/xline.ndjson", dir);
-	s = run(spec, &failed);
-	assert_int_equal(count(s, "events_rejected"), 1);
-	assert_int_equal(count(s, "events_ingested"), 3);
+	s = replay_run(spec, NULL, NULL, &lg, &failed);
+	assert_int_equal(replay_count(s, "events_rejected"), 1);
+	assert_int_equal(replay_count(s, "events_ingested"), 3);
 	revmon_snapshot_free(s);
 
 	/* five good records, '#' up to exactly 1 MiB, a sixth on the same line */
@@ -432,9 +380,9 @@ static void test_bad_lines_across_chunks(void **state)
 	n += strlen(good(6));
 	write_file("hashes.ndjson", all, n);
 	snprintf(spec, sizeof spec, "file:%s/hashes.ndjson", dir);
-	s = run(spec, &failed);
-	assert_int_equal(count(s, "events_ingested"), 5);
-	assert_int_equal(count(s, "events_rejected"), 1);
+	s = replay_run(spec, NULL, NULL, &lg, &failed);
+	assert_int_equal(replay_count(s, "events_ingested"), 5);
+	assert_int_equal(replay_count(s, "events_rejected"), 1);
 	revmon_snapshot_free(s);
 	free(all);
 }
@@ -456,15 +404,15 @@ static void test_max_record_bytes(void **state)
 	         (int)strlen(one) - 1, one, good(2));
 	write_file("big.ndjson", page, strlen(page));
 	snprintf(spec, sizeof spec, "file:%s/big.ndjson", dir);
-	s = run_set(spec, "max_record_bytes", "1K", &failed);
-	assert_int_equal(count(s, "events_rejected"), 2);
-	assert_int_equal(count(s, "events_ingested"), 2);
-	assert_non_null(strstr(logbuf, "record larger than max_record_bytes"));
+	s = replay_run(spec, "max_record_bytes", "1K", &lg, &failed);
+	assert_int_equal(replay_count(s, "events_rejected"), 2);
+	assert_int_equal(replay_count(s, "events_ingested"), 2);
+	assert_non_null(strstr(lg.text, "record larger than max_record_bytes"));
 	revmon_snapshot_free(s);
-	s = run_set(spec, "max_record_bytes", "8K", &failed);
-	assert_int_equal(count(s, "events_rejected"), 0);
-	assert_int_equal(count(s, "events_ingested"), 3);
-	assert_int_equal(count(s, "events_duplicate"), 1);
+	s = replay_run(spec, "max_record_bytes", "8K", &lg, &failed);
+	assert_int_equal(replay_count(s, "events_rejected"), 0);
+	assert_int_equal(replay_count(s, "events_ingested"), 3);
+	assert_int_equal(replay_count(s, "events_duplicate"), 1);
 	revmon_snapshot_free(s);
 }
 
@@ -486,7 +434,7 @@ static void test_unclassified_codes(void **state)
 		                      i, i, codes[i]);
 	write_file("codes.ndjson", all, n);
 	snprintf(spec, sizeof spec, "file:%s/codes.ndjson", dir);
-	s = run(spec, &failed);
+	s = replay_run(spec, NULL, NULL, &lg, &failed);
 	assert_int_equal(s->n_unclassified, 3);
 	assert_int_equal(s->unclassified[0].code, 7000215);
 	assert_int_equal(s->unclassified[0].count, 3);
@@ -520,7 +468,7 @@ static void test_complete_replay_has_no_settle(void **state)
 	(void)state;
 	write_file("stuck.ndjson", rec, sizeof rec - 1);
 	snprintf(spec, sizeof spec, "file:%s/stuck.ndjson", dir);
-	s = run(spec, &failed);
+	s = replay_run(spec, NULL, NULL, &lg, &failed);
 	assert_int_equal(s->settle_ms, 0);
 	i = revmon_metric_find("stale_clients");
 	assert_true(s->values[i].known && s->values[i].value == 1.0);
@@ -544,9 +492,9 @@ static void test_not_an_export(void **state)
 	(void)state;
 	write_file("notes.txt", text, sizeof text - 1);
 	snprintf(spec, sizeof spec, "file:%s/notes.txt", dir);
-	s = run(spec, &failed);
-	assert_int_equal(count(s, "events_rejected"), 1);
-	assert_non_null(strstr(logbuf, "nor CSV with a header row"));
+	s = replay_run(spec, NULL, NULL, &lg, &failed);
+	assert_int_equal(replay_count(s, "events_rejected"), 1);
+	assert_non_null(strstr(lg.text, "nor CSV with a header row"));
 	revmon_snapshot_free(s);
 }
 

@@ -17,6 +17,7 @@
 #include "csv_records.h"
 #include "fixtures.h"
 #include "records.h"
+#include "replay.h"
 #include "revmon.h"
 #include "timeparse.h"
 
@@ -211,50 +212,7 @@ static void test_ignored_kinds(void **state)
 	rm_arena_free(&arena);
 }
 
-/* Poll a monitor on spec until done; its snapshot, the log in logbuf. */
-static char logbuf[8192];
-
-static void capture(void *ctx, enum revmon_log_level level, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	if (strlen(logbuf) + strlen(msg) + 2 < sizeof logbuf) {
-		strcat(logbuf, msg); /* test-only, bounded above */
-		strcat(logbuf, "\n");
-	}
-}
-
-static revmon_snapshot *replay(const char *spec)
-{
-	struct revmon_error err;
-	struct revmon_hooks hooks = {.log = capture};
-	revmon_conf *c = revmon_conf_new("t", &err);
-	revmon *m;
-	revmon_snapshot *s;
-	int guard = 0;
-
-	logbuf[0] = '\0';
-	assert_int_equal(revmon_conf_set(c, "source", spec, &err), 0);
-	m = revmon_open(c, &hooks, &err);
-	if (!m)
-		fail_msg("%s", err.msg);
-	revmon_conf_free(c);
-	do
-		revmon_poll(m, 5000);
-	while (!revmon_done(m) && ++guard < 100);
-	s = revmon_snapshot_take(m);
-	assert_non_null(s);
-	revmon_close(m);
-	return s;
-}
-
-static uint64_t count(const revmon_snapshot *s, const char *name)
-{
-	int i = revmon_metric_find(name);
-
-	assert_true(i >= 0);
-	return s->values[i].counter;
-}
+static struct replay_log lg; /* what the last run logged */
 
 /* The whole folder as one directory source: every file read by its own
  * shape; the one sign-in found in each (so all but one are duplicates), the
@@ -266,16 +224,16 @@ static void test_mixed_directory(void **state)
 
 	(void)state;
 	snprintf(spec, sizeof spec, "file:%s/shapes", fixtures_dir());
-	s = replay(spec);
-	assert_int_equal(count(s, "events_rejected"), 0);
-	assert_int_equal(count(s, "events_ignored"), 6);
-	assert_int_equal(count(s, "events_ingested"), 3); /* the sign-in and two audits */
-	assert_int_equal(count(s, "events_duplicate"), 9);
-	assert_int_equal(count(s, "revocations_risk"), 1); /* Identity Protection's category */
-	assert_int_equal(count(s, "revocations_admin"), 1); /* a row, TargetResources as text */
-	assert_int_equal(count(s, "signin_failures_revoked"), 1);
-	assert_non_null(strstr(logbuf, "records of kind 'ServicePrincipalSignInLogs' ignored"));
-	assert_non_null(strstr(logbuf, "ignored_kinds.json"));
+	s = replay_run(spec, NULL, NULL, &lg, NULL);
+	assert_int_equal(replay_count(s, "events_rejected"), 0);
+	assert_int_equal(replay_count(s, "events_ignored"), 6);
+	assert_int_equal(replay_count(s, "events_ingested"), 3); /* the sign-in and two audits */
+	assert_int_equal(replay_count(s, "events_duplicate"), 9);
+	assert_int_equal(replay_count(s, "revocations_risk"), 1); /* Identity Protection's category */
+	assert_int_equal(replay_count(s, "revocations_admin"), 1); /* a row, TargetResources as text */
+	assert_int_equal(replay_count(s, "signin_failures_revoked"), 1);
+	assert_non_null(strstr(lg.text, "records of kind 'ServicePrincipalSignInLogs' ignored"));
+	assert_non_null(strstr(lg.text, "ignored_kinds.json"));
 	revmon_snapshot_free(s);
 }
 
