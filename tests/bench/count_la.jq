@@ -1,4 +1,4 @@
-# count_la.py's counts, for jq -n -f count_la.jq FILE (Log Analytics rows)
+# count.py --shape la's counts, for jq -n -f count_la.jq FILE (Log Analytics rows)
 reduce inputs as $r ({failures: 0, interactive: 0, records: 0, revoked: 0, signins: 0};
   .records += 1
   | if ($r.Type == "SigninLogs" or $r.Type == "AADNonInteractiveUserSignInLogs") then
