@@ -92,6 +92,7 @@ static void mine_event(void *ctx, const struct rm_event *ev)
 	mine_str(f, S_ACTIVITY, ev->activity);
 	mine_str(f, S_SERVICE, ev->service);
 	mine_str(f, S_INITIATOR, ev->initiator_app);
+	mine_str(f, S_OS, ev->os);
 }
 
 void mine_doc(const char *buf, size_t len, struct outcome *o)
@@ -307,7 +308,7 @@ struct rf {
 	int err;
 	int partial; /* broken JSON text was read partly here: content unknown */
 	unsigned has;
-	json_t *id, *corr, *user_id, *upn, *app_id, *app_name, *device_id, *failure, *activity,
+	json_t *id, *corr, *user_id, *upn, *app_id, *app_name, *device_id, *os, *failure, *activity,
 		*service, *initiator_app, *result, *tgt_id, *tgt_upn;
 	int failure_exact;
 	int64_t created_ms, act_time_ms, valid_from_ms;
@@ -589,6 +590,8 @@ static void read_device(const struct rc *c, json_t *o, void *arg)
 	json_object_foreach(o, k, v)
 		if (ci_eqn(k, strlen(k), "deviceId"))
 			get_str(v, &g->device_id, NULL, 0, &g->err);
+		else if (ci_eqn(k, strlen(k), "operatingSystem"))
+			get_str(v, &g->os, NULL, 0, &g->err);
 }
 
 static void read_status(const struct rc *c, json_t *o, void *arg)
@@ -1019,6 +1022,7 @@ static int ref_finish(const struct rc *c, const struct rtop *t, struct flat *f)
 		jstr(f, S_APP_ID, s->app_id);
 		jstr(f, S_APP_NAME, s->app_name);
 		jstr(f, S_DEVICE, s->device_id);
+		jstr(f, S_OS, s->os);
 		jstr(f, S_ACTIVITY, NULL);
 		jstr(f, S_SERVICE, NULL);
 		jstr(f, S_INITIATOR, NULL);
@@ -1041,6 +1045,7 @@ static int ref_finish(const struct rc *c, const struct rtop *t, struct flat *f)
 		jstr(f, S_APP_ID, NULL);
 		jstr(f, S_APP_NAME, NULL);
 		jstr(f, S_DEVICE, NULL);
+		jstr(f, S_OS, NULL);
 	}
 	jstr(f, S_ID, s->id);
 	jstr(f, S_CORR, (s->has & F_CORR) ? s->corr : (t->g.has & F_CORR) ? t->g.corr : NULL);
@@ -1248,7 +1253,7 @@ void ref_doc(json_t *root, struct outcome *out)
 
 static const char *const str_names[NSTR] = {"id", "correlation_id", "user_id", "upn", "app_id",
                                             "app_name", "device_id", "activity", "service",
-                                            "initiator_app"};
+                                            "initiator_app", "os"};
 
 /* The first event where a and b differ, described in why; 0 when none does. */
 static int events_diff(const struct outcome *a, const struct outcome *b, char *why, size_t n)

@@ -46,7 +46,7 @@
 
 /* The strings of a flattened event, in struct flat's s[] and n[]. */
 enum { S_ID, S_CORR, S_USER, S_UPN, S_APP_ID, S_APP_NAME, S_DEVICE, S_ACTIVITY, S_SERVICE,
-       S_INITIATOR, NSTR };
+       S_INITIATOR, S_OS, NSTR };
 
 /* An event with decoded, NUL-terminated strings, comparable across both sides. */
 struct flat {

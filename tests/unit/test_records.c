@@ -97,6 +97,7 @@ static void graph_signin(void **state)
 	assert_the_signin(&ev);
 	assert_true(ev.time_ms == ts("2025-03-04T10:17:42Z"));
 	assert_int_equal(ev.device_id.n, 0);
+	assert_str(ev.os, "Ios 18.2.1");
 	assert_int_equal(ev.activity.n, 0);
 	assert_int_equal(ev.valid_from_ms, 0);
 	free(buf);

@@ -26,6 +26,7 @@ static const struct {
 	{"Username", K_UPN},            {"Application", K_APP_NAME},
 	{"Application ID", K_APP_ID},   {"Sign-in error code", K_RESULT_TYPE},
 	{"Failure reason", K_RESULT_DESC}, {"Device ID", K_DEVICE_ID},
+	{"Operating System", K_OS},
 };
 
 #define N_ADMIN (sizeof admin_labels / sizeof admin_labels[0])

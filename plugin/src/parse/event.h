@@ -31,6 +31,7 @@ struct rm_event {
 	struct rm_str app_id;
 	struct rm_str app_name;     /* appDisplayName, for people reading verbose output */
 	struct rm_str device_id;    /* deviceDetail.deviceId, often empty */
+	struct rm_str os;           /* deviceDetail.operatingSystem, e.g. "Ios 18.2.1", often empty */
 	int32_t error_code;         /* status.errorCode (or resultType); 0 = success */
 	int8_t interactive;         /* 1 interactive, 0 non-interactive */
 	int8_t cae;                 /* "Is CAE Token": 1 True, 0 False, -1 absent */

@@ -36,7 +36,7 @@ struct gf {
 	struct top *top; /* the enclosing record, at level 0 only */
 	const char *err; /* first field error */
 	unsigned has;
-	struct rm_str id, corr, user_id, upn, app_id, app_name, device_id, failure;
+	struct rm_str id, corr, user_id, upn, app_id, app_name, device_id, os, failure;
 	struct rm_str activity, service, initiator_app, result;
 	int64_t created_ms, act_time_ms;
 	int32_t code;
@@ -87,7 +87,7 @@ enum key {
 	K_TIME, K_CATEGORY, K_TABLE, K_RESULT_TYPE, K_RESULT_DESC, K_OPERATION, K_PROPERTIES,
 	K_VALUE, K_RECORDS, K_TABLES, K_NEXTLINK,
 	/* not in the JSON map: the Entra admin center's flat CSV columns */
-	K_DEVICE_ID,
+	K_DEVICE_ID, K_OS,
 };
 
 /* The field a member name fills (fields.def), or K_OTHER. */

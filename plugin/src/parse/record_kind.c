@@ -100,6 +100,7 @@ static int finish_signin(const struct top *t, const struct gf *s, int inter_defa
 	ev->app_id = s->app_id;
 	ev->app_name = s->app_name;
 	ev->device_id = s->device_id;
+	ev->os = s->os;
 	return RM_REC_OK;
 }
 

@@ -388,6 +388,9 @@ static int device_member(struct ctx *c, struct rm_json_iter *it, struct rm_str k
 
 	if (KEY(key, "deviceId"))
 		return get_str(c, it, &g->err, &g->device_id, NULL, 0, "deviceDetail.deviceId: not a valid string");
+	if (KEY(key, "operatingSystem"))
+		return get_str(c, it, &g->err, &g->os, NULL, 0,
+		               "deviceDetail.operatingSystem: not a valid string");
 	return skip(c, it);
 }
 
@@ -721,6 +724,8 @@ static int signin_member(struct ctx *c, struct rm_json_iter *it, enum key id, st
 		return get_obj(c, it, &g->err, "deviceDetail: not an object", device_member, g);
 	case K_DEVICE_ID:
 		return get_str(c, it, &g->err, &g->device_id, NULL, 0, "deviceId: not a valid string");
+	case K_OS:
+		return get_str(c, it, &g->err, &g->os, NULL, 0, "operatingSystem: not a valid string");
 	case K_STATUS:
 		return get_obj(c, it, &g->err, "status: not an object", status_member, g);
 	case K_IS_INTER:
@@ -771,7 +776,7 @@ static int audit_member(struct ctx *c, struct rm_json_iter *it, enum key id, str
 
 int rm_rec_member(struct ctx *c, struct rm_json_iter *it, enum key id, struct gf *g)
 {
-	if (id > K_TOP && id != K_DEVICE_ID)
+	if (id > K_TOP && id != K_DEVICE_ID && id != K_OS)
 		return g->top ? envelope_member(c, it, id, g->top) : skip(c, it);
 	switch (id) {
 	case K_ID:
