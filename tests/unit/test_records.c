@@ -12,6 +12,7 @@
 
 #include "fixtures.h"
 #include "json_scan.h"
+#include "platform.h"
 #include "records.h"
 #include "timeparse.h"
 
@@ -599,6 +600,24 @@ static void walk_edges(void **state)
 	free(s);
 }
 
+/* One platform however the log spells it; unknown ones by their first word. */
+static void platform_names(void **state)
+{
+	static const char *const cases[][2] = {
+		{"Ios 18.2.1", "iOS"},   {"iOS", "iOS"},         {"MacOs", "macOS"},
+		{"Mac OS X", "macOS"},   {"Windows 10", "Windows"}, {"Android 14", "Android"},
+		{"Linux", "Linux"},      {"", ""},               {"  BlackBerry 10", "BlackBerry"},
+		{"Tizen/7", "Tizen"},
+	};
+	char out[32], tiny[4];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_string_equal(rm_platform_of((struct rm_str){cases[i][0], strlen(cases[i][0])}, out, sizeof out),
+		                    cases[i][1]);
+	assert_string_equal(rm_platform_of((struct rm_str){"Windows", 7}, tiny, sizeof tiny), "Win");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,7 +627,7 @@ int main(void)
 		cmocka_unit_test(export_fallbacks), cmocka_unit_test(graph_variants),
 		cmocka_unit_test(bad_records),     cmocka_unit_test(truncations),
 		cmocka_unit_test(huge_and_deep),   cmocka_unit_test(doc_shapes),
-		cmocka_unit_test(walk_edges),
+		cmocka_unit_test(walk_edges),      cmocka_unit_test(platform_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

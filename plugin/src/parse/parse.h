@@ -10,5 +10,6 @@
 #include "csv_records.h"
 #include "records.h"
 #include "aadsts_text.h"
+#include "platform.h"
 
 #endif
