@@ -89,6 +89,13 @@ REVMON_API const struct revmon_metric_desc *revmon_metric(size_t i);
 /* Index of the metric with this name, or -1. */
 REVMON_API int revmon_metric_find(const char *name);
 
+/* The per-family metrics (revmon_snapshot.families[].values), described
+ * like the others; snmp_column is the column in the per-family table. Same
+ * ownership and ranges as revmon_metric. */
+REVMON_API size_t revmon_family_metric_count(void);
+REVMON_API const struct revmon_metric_desc *revmon_family_metric(size_t i);
+REVMON_API int revmon_family_metric_find(const char *name);
+
 /* ---------------------------------------------------------------------------
  * Configuration: one vocabulary of `key = value` pairs, validated here so that
  * every adapter refuses a bad key or value with the same words. */
@@ -317,10 +324,26 @@ struct revmon_source_status {
 struct revmon_stuck_client {
 	char *user;       /* userPrincipalName, or userId when the UPN is unknown */
 	char *app;        /* appDisplayName, or appId */
+	char *platform;   /* "iOS", "Android", "macOS", "Windows", ...; "" when unknown */
 	char *device;     /* deviceId, "" when the log had none */
-	int64_t revoked_ms;   /* the revocation the client has not caught up with */
-	int64_t last_ms;      /* its latest refused presentation */
+	unsigned family;  /* index of its row in families (revmon_family.index) */
+	int64_t revoked_ms;     /* the revocation the client has not caught up with */
+	int64_t first_ms;       /* its first refused presentation seen */
+	int64_t last_ms;        /* its latest refused presentation */
 	uint64_t presentations; /* refused presentations seen from it */
+};
+
+/* One row of the per-family breakdown: a client family is an app on a
+ * platform. Indexes are stable for as long as the monitor (and its state
+ * file) lives: 1 is the row "other", which sums the families beyond
+ * families_max; families get 2, 3, ... in the order they first show stale
+ * activity, so rows never change places and their counters never go back. */
+struct revmon_family {
+	unsigned index;
+	char *label;      /* "Outlook for iOS and Android on iOS", "other" */
+	char *app;        /* appDisplayName or appId; "" for other */
+	char *platform;   /* as in revmon_stuck_client; "" for other */
+	struct revmon_value *values; /* indexed like revmon_family_metric */
 };
 
 struct revmon_revocation {
@@ -346,8 +369,11 @@ typedef struct revmon_snapshot {
 	struct revmon_value *values; /* indexed like the registry */
 	size_t n_sources;
 	struct revmon_source_status *sources;
-	size_t n_stuck;         /* worst first (oldest revocation first), at most 100 */
+	size_t n_stuck;         /* clients stuck now, oldest revocation first, at most the
+	                           limit asked for (values[stale_clients] is the total) */
 	struct revmon_stuck_client *stuck;
+	size_t n_families;      /* rows with any stale activity, by index */
+	struct revmon_family *families;
 	size_t n_revocations;   /* most recent first, at most 100 */
 	struct revmon_revocation *revocations;
 	int64_t settle_ms;      /* the windowed gauges describe the window ending this long
@@ -360,6 +386,9 @@ typedef struct revmon_snapshot {
 /* Take a snapshot. Returns NULL only when memory runs out. The caller owns the
  * result and everything it points to; free with revmon_snapshot_free. */
 REVMON_API revmon_snapshot *revmon_snapshot_take(revmon *m);
+/* The same, listing up to stuck_max stuck clients (revmon_snapshot_take
+ * lists 100; SIZE_MAX lists all, for a helpdesk list). */
+REVMON_API revmon_snapshot *revmon_snapshot_take_stuck(revmon *m, size_t stuck_max);
 REVMON_API void revmon_snapshot_free(revmon_snapshot *s);
 
 /* Name of a revocation cause ("admin_revoke", "password", "disable", "mfa",

@@ -304,11 +304,48 @@ static void test_stuck_clients(void **state)
 	assert_string_equal(s->stuck[0].app, "outlook");
 	assert_int_equal(s->stuck[0].revoked_ms, T0);
 	revmon_snapshot_free(s);
-	/* Five quiet minutes later nobody is stuck in the window any more. */
+	/* Quiet minutes between retries change nothing: still stuck. */
 	s = snap(T0 + S(7301));
-	assert_near(g(s, RM_M_STALE_CLIENTS), 0.0, 1e-9);
-	assert_false(s->values[RM_M_STALE_AGE_MAX].known);
+	assert_near(g(s, RM_M_STALE_CLIENTS), 2.0, 1e-9);
+	assert_near(g(s, RM_M_STALE_AGE_MAX), 7301.0, 1e-9);
 	revmon_snapshot_free(s);
+	/* u2 signs in again: no longer stuck; u1 is, until silent a day. */
+	signin(T0 + S(7400), "u2", "outlook", 0, 1, 0, 0);
+	s = snap(T0 + S(7500));
+	assert_near(g(s, RM_M_STALE_CLIENTS), 1.0, 1e-9);
+	assert_int_equal(s->n_stuck, 1);
+	assert_string_equal(s->stuck[0].user, "u1");
+	assert_true(s->stuck[0].first_ms == T0 + S(4000));
+	assert_true(s->stuck[0].last_ms == T0 + S(7000));
+	assert_int_equal(s->stuck[0].presentations, 2);
+	revmon_snapshot_free(s);
+	s = snap(T0 + S(7000 + 86400 - 1));
+	assert_near(g(s, RM_M_STALE_CLIENTS), 1.0, 1e-9);
+	revmon_snapshot_free(s);
+	s = snap(T0 + S(7000 + 86400));
+	assert_near(g(s, RM_M_STALE_CLIENTS), 0.0, 1e-9);
+	assert_near(g(s, RM_M_STALE_AGE_MAX), 0.0, 1e-9);
+	revmon_snapshot_free(s);
+}
+
+/* A client retrying every 17 minutes stays counted between its retries:
+ * the gauge does not flap with the retry cadence. */
+static void test_stuck_gauge_stable(void **state)
+{
+	revmon_snapshot *s;
+
+	(void)state;
+	start("stuck_after", "3600", NULL);
+	audit(T0, "u1", REVOKE, "c1", T0);
+	signin(T0 - S(600), "u1", "outlook", 0, 0, 0, 0);
+	for (int64_t t = T0 + S(300); t < T0 + S(6 * 3600); t += S(17 * 60)) {
+		signin(t, "u1", "outlook", 50173, 0, 0, T0);
+		for (int64_t k = 0; k < 17 * 60; k += 300) {
+			s = snap(t + S(k));
+			assert_near(g(s, RM_M_STALE_CLIENTS), t - T0 > S(3600) ? 1.0 : 0.0, 1e-9);
+			revmon_snapshot_free(s);
+		}
+	}
 }
 
 static void test_stale_tokens_live(void **state)
@@ -328,14 +365,21 @@ static void test_stale_tokens_live(void **state)
 	assert_near(g(s, RM_M_STALE_TOKENS_LIVE_CAE), 1.0, 1e-9);
 	assert_near(g(s, RM_M_EXPOSURE_MAX), 5400.0 - 200 - 300, 1e-9);
 	revmon_snapshot_free(s);
-	/* "other" is refused: its token is gone. CAE bound passes. */
+	/* "other" is refused and signs in again: the token it held at the
+	 * revocation stays valid until it expires all the same. CAE bound
+	 * passes. */
 	signin(T0 + S(950), "u1", "other", 50173, 0, 0, T0);
+	signin(T0 + S(960), "u1", "other", 0, 1, 0, 0);
 	s = snap(T0 + S(1000));
-	assert_near(g(s, RM_M_STALE_TOKENS_LIVE), 1.0, 1e-9);
+	assert_near(g(s, RM_M_STALE_TOKENS_LIVE), 2.0, 1e-9);
 	assert_near(g(s, RM_M_STALE_TOKENS_LIVE_CAE), 0.0, 1e-9);
-	assert_near(g(s, RM_M_EXPOSURE_MAX), 5400.0 - 1000 - 1000, 1e-9);
+	assert_near(g(s, RM_M_EXPOSURE_MAX), 5400.0 - 200 - 1000, 1e-9);
 	revmon_snapshot_free(s);
 	s = snap(T0 + S(4401));
+	assert_near(g(s, RM_M_STALE_TOKENS_LIVE), 1.0, 1e-9);
+	assert_near(g(s, RM_M_EXPOSURE_MAX), 5400.0 - 200 - 4401, 1e-9);
+	revmon_snapshot_free(s);
+	s = snap(T0 + S(5201));
 	assert_near(g(s, RM_M_STALE_TOKENS_LIVE), 0.0, 1e-9);
 	assert_near(g(s, RM_M_EXPOSURE_MAX), 0.0, 1e-9);
 	revmon_snapshot_free(s);
@@ -574,6 +618,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_inferred_from_failure_text, teardown),
 		cmocka_unit_test_teardown(test_out_of_order_and_late_audit, teardown),
 		cmocka_unit_test_teardown(test_stuck_clients, teardown),
+		cmocka_unit_test_teardown(test_stuck_gauge_stable, teardown),
 		cmocka_unit_test_teardown(test_stale_tokens_live, teardown),
 		cmocka_unit_test_teardown(test_reauth, teardown),
 		cmocka_unit_test_teardown(test_storm_ratio, teardown),

@@ -30,28 +30,7 @@ static int keep_user(void *rec, void *ctx)
 	if (last >= a->wm - USER_MEMORY_MS)
 		return 1;
 	free(u->upn);
-	return 0;
-}
-
-static int keep_client(void *rec, void *ctx)
-{
-	const struct client *c = rec;
-	const struct rm_analyzer *a = ctx;
-	int64_t life = c->cae ? CAE_TOKEN_LIFETIME_MS : a->s->access_token_lifetime_ms;
-
-	return !c->dead && c->issued_ms + life > a->wm;
-}
-
-static int keep_stale(void *rec, void *ctx)
-{
-	struct stale *st = rec;
-	const struct rm_analyzer *a = ctx;
-
-	if (st->last_ms > a->wm - 2 * a->s->window_ms - a->s->settle_ms)
-		return 1;
-	free(st->upn);
-	free(st->app);
-	free(st->device);
+	free(u->ref);
 	return 0;
 }
 
@@ -81,6 +60,19 @@ void rm_analyzer_keep_ids_from(struct rm_analyzer *a, int64_t floor_ms)
 	a->keep_ids_from = floor_ms;
 }
 
+/* Minutes the baseline looks back: eight half-lives weigh in all but 0.4 %,
+ * and at least the warm-up plus the window's ring (60 days at most). */
+static size_t baseline_minutes(const struct rm_settings *s)
+{
+	int64_t span = 8 * s->baseline_halflife_ms;
+
+	if (span < s->baseline_warmup_ms + s->window_ms + s->settle_ms + 3600000)
+		span = s->baseline_warmup_ms + s->window_ms + s->settle_ms + 3600000;
+	if (span > 60LL * 86400000)
+		span = 60LL * 86400000;
+	return (size_t)(span / 60000) + 2;
+}
+
 struct rm_analyzer *rm_analyzer_new(const struct rm_settings *s)
 {
 	struct rm_analyzer *a = calloc(1, sizeof *a);
@@ -90,18 +82,23 @@ struct rm_analyzer *rm_analyzer_new(const struct rm_settings *s)
 	a->s = s;
 	a->n_ring = (size_t)((s->window_ms + s->settle_ms) / BUCKET_MS) + 2;
 	a->ring = calloc(a->n_ring, sizeof *a->ring);
-	if (!a->ring) {
+	a->n_min = baseline_minutes(s);
+	a->min_ring = calloc(a->n_min, sizeof *a->min_ring);
+	if (!a->ring || !a->min_ring) {
+		free(a->ring);
+		free(a->min_ring);
 		free(a);
 		return NULL;
 	}
 	a->head_b = -1;
-	a->first_b = -1;
-	a->fold_minute = -1;
+	a->head_min = -1;
+	a->first_min = -1;
 	a->alpha = 1.0 - exp2(-60000.0 / (double)s->baseline_halflife_ms);
 	a->enf_compact_at = a->pend_compact_at = 1024;
 	rm_table_init(&a->users, sizeof(struct user), keep_user, a);
-	rm_table_init(&a->clients, sizeof(struct client), keep_client, a);
-	rm_table_init(&a->stale, sizeof(struct stale), keep_stale, a);
+	rm_table_init(&a->clients, sizeof(struct client), rm_stale_keep_client, a);
+	rm_table_init(&a->stale, sizeof(struct stale), rm_stale_keep, a);
+	rm_table_init(&a->fam_index, sizeof(struct fam_slot), NULL, NULL);
 	rm_table_init(&a->seen, sizeof(struct seen), keep_seen, a);
 	rm_table_init(&a->inter, sizeof(struct inter), keep_inter, a);
 	return a;
@@ -113,8 +110,10 @@ static void free_owned(struct rm_analyzer *a)
 	struct user *u;
 	struct stale *st;
 
-	while ((u = rm_table_next(&a->users, &i)))
+	while ((u = rm_table_next(&a->users, &i))) {
 		free(u->upn);
+		free(u->ref);
+	}
 	i = 0;
 	while ((st = rm_table_next(&a->stale, &i))) {
 		free(st->upn);
@@ -133,9 +132,12 @@ void rm_analyzer_free(struct rm_analyzer *a)
 	rm_table_free(&a->stale);
 	rm_table_free(&a->seen);
 	rm_table_free(&a->inter);
+	rm_fam_free(a);
 	free(a->enf);
 	free(a->pend);
+	free(a->infer);
 	free(a->ring);
+	free(a->min_ring);
 	free(a);
 }
 
@@ -156,67 +158,57 @@ int64_t rm_analyzer_watermark(const struct rm_analyzer *a)
 
 /* ---- rate buckets and the baseline ---- */
 
-static void fold_minute(struct rm_analyzer *a, uint64_t count)
-{
-	a->ewma = a->ewma_minutes ? a->ewma + a->alpha * ((double)count - a->ewma) : (double)count;
-	a->ewma_minutes++;
-}
-
-/* A bucket leaves the window: its interactive count joins its minute, and a
- * finished minute joins the baseline (zeros for minutes with no data). */
-static void bucket_leaves(struct rm_analyzer *a, int64_t b, const struct bucket *bk)
-{
-	int64_t minute = b * BUCKET_MS / 60000;
-
-	if (a->first_b < 0 || b < a->first_b)
-		return;
-	if (a->fold_minute < 0)
-		a->fold_minute = minute;
-	if (minute != a->fold_minute) {
-		int64_t gap = minute - a->fold_minute - 1;
-
-		fold_minute(a, a->fold_count);
-		if (gap > GAP_RESET_MINUTES) {
-			a->ewma_minutes = 0;
-		} else {
-			for (int64_t i = 0; i < gap; i++)
-				fold_minute(a, 0);
-		}
-		a->fold_minute = minute;
-		a->fold_count = 0;
-	}
-	a->fold_count += bk->reauth;
-}
-
 static void advance(struct rm_analyzer *a, int64_t b)
 {
 	int64_t n = (int64_t)a->n_ring;
 
-	if (a->head_b < 0) {
-		a->head_b = b;
-		a->first_b = b;
-		return;
-	}
-	if (b - a->head_b >= n) {
-		/* Everything leaves; the empty stretch in between is folded as
-		 * zeros by the minute gap logic. */
-		for (int64_t i = a->head_b - n + 1; i <= a->head_b; i++) {
-			struct bucket *bk = &a->ring[(size_t)(i % n)];
-			bucket_leaves(a, i, bk);
-			memset(bk, 0, sizeof *bk);
-		}
-		{
-			struct bucket zero = {0};
-			bucket_leaves(a, b - n, &zero);
-		}
-	} else {
-		for (int64_t i = a->head_b + 1; i <= b; i++) {
-			struct bucket *bk = &a->ring[(size_t)(i % n)]; /* holds bucket i - n */
-			bucket_leaves(a, i - n, bk);
-			memset(bk, 0, sizeof *bk);
-		}
-	}
+	if (a->head_b >= 0)
+		for (int64_t i = b - a->head_b >= n ? b - n + 1 : a->head_b + 1; i <= b; i++)
+			memset(&a->ring[(size_t)(i % n)], 0, sizeof a->ring[0]);
 	a->head_b = b;
+}
+
+/* Count sign-ins per minute for the baseline (interactive successes in
+ * count); the minutes kept cover the baseline's span before the window. */
+static void minute_note(struct rm_analyzer *a, int64_t t, uint32_t count)
+{
+	int64_t m = t / 60000, n = (int64_t)a->n_min;
+
+	if (t < 0)
+		return;
+	if (a->first_min < 0 || m < a->first_min)
+		a->first_min = m;
+	if (a->head_min >= 0 && m > a->head_min)
+		for (int64_t i = m - a->head_min >= n ? m - n + 1 : a->head_min + 1; i <= m; i++)
+			a->min_ring[(size_t)(i % n)] = 0;
+	if (a->head_min < 0 || m > a->head_min)
+		a->head_min = m;
+	if (m > a->head_min - n)
+		a->min_ring[(size_t)(m % n)] += count;
+}
+
+/* The baseline: an EWMA of the per-minute counts of the minutes before the
+ * window's ring, computed from the minutes themselves so that it does not
+ * depend on the order records arrived in. *minutes says how many went in. */
+static double baseline(const struct rm_analyzer *a, int64_t *minutes)
+{
+	int64_t n = (int64_t)a->n_min;
+	int64_t end = (a->head_b - (int64_t)a->n_ring + 1) * BUCKET_MS / 60000;
+	int64_t start = a->first_min;
+	double e = 0;
+
+	if (start < a->head_min - n + 1)
+		start = a->head_min - n + 1;
+	*minutes = 0;
+	if (a->first_min < 0 || a->head_b < 0)
+		return 0;
+	for (int64_t m = start; m < end && m <= a->head_min; m++) {
+		double c = (double)a->min_ring[(size_t)(m % n)];
+
+		e = *minutes ? e + a->alpha * (c - e) : c;
+		++*minutes;
+	}
+	return e;
 }
 
 static struct bucket *bucket_at(struct rm_analyzer *a, int64_t t)
@@ -233,45 +225,6 @@ static struct bucket *bucket_at(struct rm_analyzer *a, int64_t t)
 }
 
 /* ---- lists ---- */
-
-static int push_enforcement(struct rm_analyzer *a, const struct enforcement *e, size_t *pos)
-{
-	if (a->n_enf == a->cap_enf) {
-		size_t cap = a->cap_enf ? a->cap_enf * 2 : 64;
-		struct enforcement *p = realloc(a->enf, cap * sizeof *p);
-
-		if (!p)
-			return -1;
-		a->enf = p;
-		a->cap_enf = cap;
-	}
-	*pos = a->n_enf;
-	a->enf[a->n_enf++] = *e;
-	return 0;
-}
-
-/* Drop enforcements that left the lag window, keeping users' positions right. */
-static void compact_enforcements(struct rm_analyzer *a, int64_t now)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < a->n_enf; i++) {
-		struct enforcement *e = &a->enf[i];
-		struct user *u = rm_table_find(&a->users, e->user);
-		int mine = u && u->enf_pos == i + 1;
-
-		if (e->at_ms <= now - a->s->lag_window_ms) {
-			if (mine)
-				u->enf_pos = 0;
-			continue;
-		}
-		if (mine)
-			u->enf_pos = (uint32_t)(j + 1);
-		a->enf[j++] = *e;
-	}
-	a->n_enf = j;
-	a->enf_compact_at = 2 * j + 1024;
-}
 
 static int push_pending(struct rm_analyzer *a, uint64_t user, int64_t r)
 {
@@ -297,6 +250,46 @@ static int push_pending(struct rm_analyzer *a, uint64_t user, int64_t r)
 	return 0;
 }
 
+/* A revocation learned from a failure text: counted as inferred once its
+ * audit event has had settle to arrive (settle_inferred). */
+static int push_inferred(struct rm_analyzer *a, uint64_t user, int64_t r)
+{
+	if (a->n_infer == a->cap_infer) {
+		size_t cap = a->cap_infer ? a->cap_infer * 2 : 64;
+		struct pending *p = realloc(a->infer, cap * sizeof *p);
+
+		if (!p)
+			return -1;
+		a->infer = p;
+		a->cap_infer = cap;
+	}
+	a->infer[a->n_infer++] = (struct pending){user, r};
+	return 0;
+}
+
+/* Count the inferred revocations older than until whose audit event never
+ * came (the user's revocation is still the inferred one), so that the count
+ * does not depend on which of the two records arrived first. */
+static void settle_inferred(struct rm_analyzer *a, int64_t until)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < a->n_infer; i++) {
+		const struct pending *p = &a->infer[i];
+		const struct user *u;
+
+		if (p->revoked_ms > until) {
+			a->infer[j++] = *p;
+			continue;
+		}
+		u = rm_table_find(&a->users, p->user);
+		if (!u || !((u->revoked_ms == p->revoked_ms && u->cause != RM_CAUSE_INFERRED) ||
+		            (u->old_ms == p->revoked_ms && u->old_cause != RM_CAUSE_INFERRED)))
+			a->m[RM_M_REVOCATIONS_INFERRED]++;
+	}
+	a->n_infer = j;
+}
+
 /* Keep the RECENT_MAX newest revocations by revocation time, whatever
  * order their records arrive in (slots [0, n_recent) are used). */
 static void push_recent(struct rm_analyzer *a, uint64_t user, int64_t r, int cause)
@@ -317,18 +310,6 @@ static void push_recent(struct rm_analyzer *a, uint64_t user, int64_t r, int cau
 
 /* ---- per-user logic ---- */
 
-static char *dup_str(struct rm_str s)
-{
-	char *d = malloc(s.n + 1);
-
-	if (d && rm_json_unescape(s, d, s.n + 1) < 0) {
-		/* keep the raw text rather than nothing */
-		memcpy(d, s.p, s.n);
-		d[s.n] = '\0';
-	}
-	return d;
-}
-
 static uint64_t user_key(const struct rm_event *ev)
 {
 	struct rm_str id = ev->user_id.n ? ev->user_id : ev->upn;
@@ -342,35 +323,14 @@ static struct user *user_upsert(struct rm_analyzer *a, uint64_t key, const struc
 	struct user *u = rm_table_upsert(&a->users, key, &created);
 
 	if (u && !u->upn && (ev->upn.n || ev->user_id.n))
-		u->upn = dup_str(ev->upn.n ? ev->upn : ev->user_id);
+		u->upn = rm_dup_str(ev->upn.n ? ev->upn : ev->user_id);
 	return u;
 }
 
-/* A refusal at t explains revocation R of u: the first one sets the lag. */
-static int enforce(struct rm_analyzer *a, struct user *u, int64_t t, int cae)
+/* t is within reauth_window after revocation r (0: none). */
+static int after_revocation(const struct rm_analyzer *a, int64_t t, int64_t r)
 {
-	struct enforcement e = {t, t - u->revoked_ms, u->key, u->revoked_ms, cae};
-	size_t pos;
-
-	if (u->enforced_ms && u->enforced_ms <= t)
-		return 0;
-	if (u->enforced_ms && u->enf_pos && u->enf_pos <= a->n_enf) {
-		struct enforcement *old = &a->enf[u->enf_pos - 1];
-
-		if (old->user == u->key && old->revoked_ms == u->revoked_ms) {
-			*old = e; /* an earlier refusal arrived late */
-			goto done;
-		}
-	}
-	if (a->n_enf >= a->enf_compact_at)
-		compact_enforcements(a, a->wm);
-	if (push_enforcement(a, &e, &pos) < 0)
-		return -1;
-	u->enf_pos = (uint32_t)(pos + 1);
-done:
-	u->enforced_ms = t;
-	u->enforced_cae = (int8_t)cae;
-	return 0;
+	return r && t >= r && t - r <= a->s->reauth_window_ms;
 }
 
 /* Count the user's interactive sign-ins in [r, r + reauth_window] that
@@ -384,7 +344,7 @@ static void count_earlier_reauths(struct rm_analyzer *a, uint64_t user, int64_t 
 	for (int i = 0; i < INTER_KEEP; i++)
 		if (in->t[i] && !(in->counted & (1u << i)) && in->t[i] >= r &&
 		    in->t[i] - r <= a->s->reauth_window_ms) {
-			in->counted |= (uint8_t)(1u << i);
+			in->counted |= (uint16_t)(1u << i);
 			a->m[RM_M_REAUTH_AFTER_REVOCATION]++;
 		}
 }
@@ -402,10 +362,10 @@ static int note_interactive(struct rm_analyzer *a, uint64_t user, int64_t t, int
 	if (i == INTER_KEEP)
 		return 0; /* older than all kept: nothing to remember */
 	memmove(&in->t[i + 1], &in->t[i], (size_t)(INTER_KEEP - 1 - i) * sizeof in->t[0]);
-	in->counted = (uint8_t)(((in->counted >> i) << (i + 1)) | (in->counted & ((1u << i) - 1)));
+	in->counted = (uint16_t)(((unsigned)(in->counted >> i) << (i + 1)) | (in->counted & ((1u << i) - 1)));
 	in->t[i] = t;
 	if (reauth)
-		in->counted |= (uint8_t)(1u << i);
+		in->counted |= (uint16_t)(1u << i);
 	return 0;
 }
 
@@ -425,6 +385,15 @@ static void note_other_code(struct rm_analyzer *a, int32_t code)
 /* Make R the user's latest revocation. */
 static int set_revocation(struct rm_analyzer *a, struct user *u, int64_t r, int cause, uint64_t corr)
 {
+	if (u->revoked_ms && u->revoked_ms < r) {
+		/* it becomes the one before: its other rows may still arrive */
+		u->old_ms = u->revoked_ms;
+		u->old_corr = u->corr;
+		u->old_cause = u->cause;
+		u->old_enforced_ms = u->enforced_ms;
+		u->old_enforced_cae = u->enforced_cae;
+		u->old_enf_pos = u->enf_pos;
+	}
 	u->revoked_ms = r;
 	u->cause = (int8_t)cause;
 	u->corr = corr;
@@ -434,13 +403,31 @@ static int set_revocation(struct rm_analyzer *a, struct user *u, int64_t r, int 
 	count_earlier_reauths(a, u->key, r);
 	if (push_pending(a, u->key, r) < 0)
 		return -1;
-	if (u->unmatched_ms && u->unmatched_ms >= r) {
-		int64_t t = u->unmatched_ms;
+	return rm_enf_reconcile(a, u);
+}
 
-		u->unmatched_ms = 0;
-		return enforce(a, u, t, u->unmatched_cae);
-	}
-	return 0;
+/* A revocation older than the user's latest, reported late: it becomes the
+ * one before the latest when it is newer than that one. */
+static int set_older(struct rm_analyzer *a, struct user *u, int64_t r, int cause, uint64_t corr)
+{
+	push_recent(a, u->key, r, cause);
+	count_earlier_reauths(a, u->key, r);
+	if (r <= u->old_ms)
+		return 0;
+	u->old_ms = r;
+	u->old_corr = corr;
+	u->old_cause = (int8_t)cause;
+	u->old_enforced_ms = 0;
+	u->old_enf_pos = 0;
+	return rm_enf_reconcile(a, u);
+}
+
+/* r is the user's revocation before the latest (a row or failure text of
+ * it): merged by correlation id or time. */
+static int is_old(const struct rm_analyzer *a, const struct user *u, int64_t r, uint64_t corr)
+{
+	return u->old_ms && ((corr && u->old_corr == corr) ||
+	                     llabs(r - u->old_ms) <= a->s->revocation_merge_ms);
 }
 
 static int on_audit(struct rm_analyzer *a, const struct rm_event *ev)
@@ -476,12 +463,23 @@ static int on_audit(struct rm_analyzer *a, const struct rm_event *ev)
 		}
 		return 0;
 	}
+	if (r < u->revoked_ms && is_old(a, u, r, corr)) {
+		/* another row of the older revocation remembered below, or the
+		 * audit event of one first learned from a failure text */
+		if (u->old_cause == RM_CAUSE_INFERRED) {
+			a->m[RM_M_REVOCATIONS]++;
+			a->m[RM_M_REVOCATIONS_ADMIN + cause]++;
+			u->old_cause = (int8_t)cause;
+			u->old_corr = corr;
+		}
+		return 0;
+	}
 	a->m[RM_M_REVOCATIONS]++;
 	a->m[RM_M_REVOCATIONS_ADMIN + cause]++;
 	if (r > u->revoked_ms)
 		return set_revocation(a, u, r, cause, corr);
-	push_recent(a, key, r, cause); /* an older revocation reported late */
-	return 0;
+	/* remembered, so that its other rows count once whatever the order */
+	return set_older(a, u, r, cause, corr);
 }
 
 int rm_analyzer_revoked(struct rm_analyzer *a, struct rm_str user_id, int64_t valid_from_ms)
@@ -499,74 +497,65 @@ int rm_analyzer_revoked(struct rm_analyzer *a, struct rm_str user_id, int64_t va
 	 * older one a later revocation has replaced. */
 	if (u->revoked_ms && valid_from_ms <= u->revoked_ms + a->s->revocation_merge_ms)
 		return 0;
-	a->m[RM_M_REVOCATIONS_INFERRED]++;
+	if (push_inferred(a, key, valid_from_ms) < 0)
+		return -1;
 	return set_revocation(a, u, valid_from_ms, RM_CAUSE_INFERRED, 0);
 }
 
-static int track_stale(struct rm_analyzer *a, const struct rm_event *ev, uint64_t ukey,
-                       uint64_t ckey, int64_t r)
+/* The revocation a refusal at t ran into: the one its failure text names
+ * (v), else the latest known at or before t; 0 when none is known. */
+static int64_t revocation_of(const struct rm_analyzer *a, const struct user *u, int64_t t,
+                             int64_t v)
 {
-	int created;
-	struct stale *st = rm_table_upsert(&a->stale, ckey, &created);
-	int64_t t = ev->time_ms;
+	if (v) {
+		if (u->revoked_ms && llabs(v - u->revoked_ms) <= a->s->revocation_merge_ms)
+			return u->revoked_ms;
+		return is_old(a, u, v, 0) ? u->old_ms : v;
+	}
+	if (u->revoked_ms && u->revoked_ms <= t)
+		return u->revoked_ms;
+	return u->old_ms && u->old_ms <= t ? u->old_ms : 0;
+}
 
-	if (!st)
+/* A failure text names revocation v: enough for a lag even when its audit
+ * event is never seen (then it counts as inferred, see settle_inferred). */
+static int learn_from_text(struct rm_analyzer *a, struct user *u, int64_t v)
+{
+	if (u->revoked_ms && llabs(v - u->revoked_ms) <= a->s->revocation_merge_ms)
+		return 0;
+	if (v < u->revoked_ms && is_old(a, u, v, 0))
+		return 0;
+	if (push_inferred(a, u->key, v) < 0)
 		return -1;
-	if (created) {
-		st->user = ukey;
-		st->upn = dup_str(ev->upn.n ? ev->upn : ev->user_id);
-		st->app = dup_str(ev->app_name.n ? ev->app_name : ev->app_id);
-		st->device = dup_str(ev->device_id);
-	}
-	st->presentations++;
-	if (t >= st->last_ms) {
-		st->last_ms = t;
-		st->revoked_ms = r;
-	}
-	if (t - r > a->s->stuck_after_ms && t > st->last_stuck_ms)
-		st->last_stuck_ms = t;
-	return 0;
+	if (v > u->revoked_ms)
+		return set_revocation(a, u, v, RM_CAUSE_INFERRED, 0);
+	return set_older(a, u, v, RM_CAUSE_INFERRED, 0);
 }
 
 static int on_refusal(struct rm_analyzer *a, const struct rm_event *ev, enum rm_class cls,
                       uint64_t ukey, uint64_t ckey)
 {
-	int64_t t = ev->time_ms, v = ev->tokens_valid_from_ms, r = 0;
-	int cae = ev->cae == 1;
-	struct client *c = rm_table_find(&a->clients, ckey);
+	int64_t t = ev->time_ms, v = ev->tokens_valid_from_ms, r;
 	struct user *u = rm_table_find(&a->users, ukey);
 
-	if (cls == RM_CLASS_REVOKED)
+	if (cls == RM_CLASS_REVOKED) {
+		uint32_t fam = rm_fam_of(a, ev);
+
 		a->m[RM_M_STALE_PRESENTATIONS]++;
-	if (c && c->issued_ms <= t)
-		c->dead = 1;
-	if (v) {
-		/* The failure text names the revocation: enough for a lag even
-		 * when its audit event was never seen. */
-		if (!u && !(u = user_upsert(a, ukey, ev)))
-			return -1;
-		if (!u->revoked_ms || v > u->revoked_ms + a->s->revocation_merge_ms) {
-			a->m[RM_M_REVOCATIONS_INFERRED]++;
-			if (set_revocation(a, u, v, RM_CAUSE_INFERRED, 0) < 0)
-				return -1;
-		}
-		r = llabs(v - u->revoked_ms) <= a->s->revocation_merge_ms ? u->revoked_ms : v;
-	} else if (u && u->revoked_ms && u->revoked_ms <= t) {
-		r = u->revoked_ms;
-	} else {
-		/* No revocation known yet: its audit event may still arrive. */
-		if (!u && !(u = user_upsert(a, ukey, ev)))
-			return -1;
-		if (!u->unmatched_ms || t < u->unmatched_ms) {
-			u->unmatched_ms = t;
-			u->unmatched_cae = (int8_t)cae;
-		}
+		rm_fam_get(a, fam)->presentations++;
+		rm_fam_active(a, fam);
 	}
+	if (!u && !(u = user_upsert(a, ukey, ev)))
+		return -1;
 	if (t > u->last_ms)
 		u->last_ms = t;
-	if (r && r == u->revoked_ms && t >= r && enforce(a, u, t, cae) < 0)
+	/* the refusal first, so that a revocation it names finds it */
+	if (rm_enf_add_refusal(a, u, t, ev->cae == 1) < 0)
 		return -1;
-	if (cls == RM_CLASS_REVOKED && r && track_stale(a, ev, ukey, ckey, r) < 0)
+	if ((v && learn_from_text(a, u, v) < 0) || rm_enf_reconcile(a, u) < 0)
+		return -1;
+	r = revocation_of(a, u, t, v);
+	if (cls == RM_CLASS_REVOKED && r && rm_stale_refused(a, ev, ukey, ckey, r) < 0)
 		return -1;
 	return 0;
 }
@@ -577,6 +566,8 @@ static int on_signin(struct rm_analyzer *a, const struct rm_event *ev)
 	enum rm_class cls;
 	struct bucket *bk = bucket_at(a, ev->time_ms);
 
+	minute_note(a, ev->time_ms, ev->error_code == 0 && ev->interactive);
+
 	a->m[RM_M_SIGNINS]++;
 	if (ev->interactive)
 		a->m[RM_M_SIGNINS_INTERACTIVE]++;
@@ -584,17 +575,14 @@ static int on_signin(struct rm_analyzer *a, const struct rm_event *ev)
 	                 (rm_hash(ev->device_id.p, ev->device_id.n, 0x646576) << 1));
 
 	if (ev->error_code == 0) {
-		struct client *c;
-		int created;
-
 		if (bk && ev->cae >= 0) {
 			bk->cae_flagged++;
 			bk->cae_true += ev->cae == 1;
 		}
 		if (ev->interactive) {
 			struct user *u = ukey ? rm_table_find(&a->users, ukey) : NULL;
-			int reauth = u && u->revoked_ms && ev->time_ms >= u->revoked_ms &&
-			             ev->time_ms - u->revoked_ms <= a->s->reauth_window_ms;
+			int reauth = u && (after_revocation(a, ev->time_ms, u->revoked_ms) ||
+			                   after_revocation(a, ev->time_ms, u->old_ms));
 
 			if (bk)
 				bk->reauth++;
@@ -602,18 +590,7 @@ static int on_signin(struct rm_analyzer *a, const struct rm_event *ev)
 			if (ukey && note_interactive(a, ukey, ev->time_ms, reauth) < 0)
 				return -1;
 		}
-		if (!ukey)
-			return 0;
-		c = rm_table_upsert(&a->clients, ckey, &created);
-		if (!c)
-			return -1;
-		if (created || ev->time_ms >= c->issued_ms) {
-			c->user = ukey;
-			c->issued_ms = ev->time_ms;
-			c->cae = ev->cae == 1;
-			c->dead = 0;
-		}
-		return 0;
+		return ukey ? rm_stale_signin_ok(a, ev, ukey, ckey) : 0;
 	}
 
 	cls = rm_classify_code(&a->s->classifier, ev->error_code);
@@ -709,7 +686,7 @@ static int fill_lags(struct rm_analyzer *a, int64_t now, struct revmon_snapshot 
 	size_t n = 0, nc = 0, nn = 0;
 	int rc = -1;
 
-	compact_enforcements(a, now);
+	rm_enf_compact(a, now);
 	if (a->n_enf) {
 		all = malloc(a->n_enf * sizeof *all);
 		cae = malloc(a->n_enf * sizeof *cae);
@@ -720,7 +697,7 @@ static int fill_lags(struct rm_analyzer *a, int64_t now, struct revmon_snapshot 
 	for (size_t i = 0; i < a->n_enf; i++) {
 		const struct enforcement *e = &a->enf[i];
 
-		if (e->at_ms > now)
+		if (e->at_ms > now || e->lag_ms < 0)
 			continue;
 		all[n++] = e->lag_ms;
 		if (e->cae)
@@ -770,119 +747,13 @@ static void fill_pending(struct rm_analyzer *a, int64_t now, struct revmon_snaps
 	set_gauge(snap, RM_M_PENDING, (double)count);
 }
 
-static int cmp_stuck(const void *x, const void *y)
-{
-	const struct revmon_stuck_client *a = x, *b = y;
-
-	if (a->revoked_ms != b->revoked_ms)
-		return a->revoked_ms < b->revoked_ms ? -1 : 1;
-	return (a->last_ms < b->last_ms) - (a->last_ms > b->last_ms);
-}
-
-static char *dup_or_empty(const char *s)
-{
-	return strdup(s ? s : "");
-}
-
-/* now is the end of the settled window here (now - settle). */
-static int fill_stale(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
-{
-	size_t i = 0, cap = 0, stuck = 0;
-	struct stale *st;
-	int64_t age_max = -1;
-	struct revmon_stuck_client *list = NULL;
-
-	rm_table_filter(&a->stale);
-	while ((st = rm_table_next(&a->stale, &i))) {
-		if (st->last_ms > now - a->s->window_ms && st->last_ms <= now &&
-		    now - st->revoked_ms > age_max)
-			age_max = now - st->revoked_ms;
-		if (st->last_stuck_ms <= now - a->s->window_ms || st->last_stuck_ms > now)
-			continue;
-		stuck++;
-		if (stuck > cap) {
-			struct revmon_stuck_client *p;
-
-			cap = cap ? cap * 2 : 16;
-			p = realloc(list, cap * sizeof *p);
-			if (!p)
-				goto oom;
-			list = p;
-		}
-		list[stuck - 1] = (struct revmon_stuck_client){
-			.user = (char *)st->upn, .app = (char *)st->app, .device = (char *)st->device,
-			.revoked_ms = st->revoked_ms, .last_ms = st->last_stuck_ms,
-			.presentations = st->presentations};
-	}
-	set_gauge(snap, RM_M_STALE_CLIENTS, (double)stuck);
-	if (age_max >= 0)
-		set_gauge(snap, RM_M_STALE_AGE_MAX, (double)age_max / 1000.0);
-	if (stuck) {
-		size_t keep = stuck < STUCK_MAX ? stuck : STUCK_MAX;
-
-		qsort(list, stuck, sizeof *list, cmp_stuck);
-		snap->stuck = calloc(keep, sizeof *snap->stuck);
-		if (!snap->stuck)
-			goto oom;
-		for (size_t k = 0; k < keep; k++) {
-			struct revmon_stuck_client *d = &snap->stuck[k];
-
-			*d = list[k];
-			d->user = dup_or_empty(list[k].user);
-			d->app = dup_or_empty(list[k].app);
-			d->device = dup_or_empty(list[k].device);
-			snap->n_stuck = k + 1;
-			if (!d->user || !d->app || !d->device)
-				goto oom;
-		}
-	}
-	free(list);
-	return 0;
-oom:
-	free(list);
-	return -1;
-}
-
-static void fill_tokens(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
-{
-	size_t i = 0;
-	struct client *c;
-	uint64_t live = 0, live_cae = 0;
-	int64_t exposure = 0;
-
-	rm_table_filter(&a->clients);
-	while ((c = rm_table_next(&a->clients, &i))) {
-		const struct user *u = rm_table_find(&a->users, c->user);
-		int64_t r;
-
-		if (!u || !u->revoked_ms || c->dead)
-			continue;
-		r = u->revoked_ms;
-		if (c->issued_ms >= r || r > now)
-			continue;
-		if (c->cae) {
-			if (now < r + a->s->cae_propagation_bound_ms &&
-			    c->issued_ms + CAE_TOKEN_LIFETIME_MS > now)
-				live_cae++;
-		} else if (c->issued_ms + a->s->access_token_lifetime_ms > now) {
-			int64_t left = c->issued_ms + a->s->access_token_lifetime_ms - now;
-
-			live++;
-			if (left > exposure)
-				exposure = left;
-		}
-	}
-	set_gauge(snap, RM_M_STALE_TOKENS_LIVE, (double)live);
-	set_gauge(snap, RM_M_STALE_TOKENS_LIVE_CAE, (double)live_cae);
-	set_gauge(snap, RM_M_EXPOSURE_MAX, (double)exposure / 1000.0);
-}
-
 /* now is the end of the settled window here (now - settle). */
 static void fill_rates(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
 {
 	int64_t nb = (int64_t)a->n_ring;
 	uint64_t reauth = 0, cae_true = 0, cae_flagged = 0;
-	double rate;
+	double rate, base;
+	int64_t minutes;
 
 	if (a->head_b < 0)
 		return;
@@ -900,8 +771,9 @@ static void fill_rates(struct rm_analyzer *a, int64_t now, struct revmon_snapsho
 	}
 	rate = (double)reauth / ((double)a->s->window_ms / 60000.0);
 	set_gauge(snap, RM_M_REAUTH_RATE, rate);
-	if (a->ewma_minutes * 60000 >= (uint64_t)a->s->baseline_warmup_ms && a->ewma > 0)
-		set_gauge(snap, RM_M_REAUTH_STORM_RATIO, rate / a->ewma);
+	base = baseline(a, &minutes);
+	if (minutes * 60000 >= a->s->baseline_warmup_ms && base > 0)
+		set_gauge(snap, RM_M_REAUTH_STORM_RATIO, rate / base);
 	if (cae_flagged)
 		set_gauge(snap, RM_M_CAE_TOKEN_RATIO, 100.0 * (double)cae_true / (double)cae_flagged);
 }
@@ -938,8 +810,11 @@ static int fill_recent(struct rm_analyzer *a, struct revmon_snapshot *snap)
 		if (u && u->revoked_ms == r->revoked_ms && u->enforced_ms) {
 			d->enforced_ms = u->enforced_ms;
 			d->cae = u->enforced_cae;
+		} else if (u && u->old_ms == r->revoked_ms && u->old_enforced_ms) {
+			d->enforced_ms = u->old_enforced_ms;
+			d->cae = u->old_enforced_cae;
 		}
-		d->user = dup_or_empty(u ? u->upn : NULL);
+		d->user = rm_dup_or_empty(u ? u->upn : NULL);
 		snap->n_revocations = k + 1;
 		if (!d->user)
 			return -1;
@@ -978,12 +853,13 @@ static int fill_unclassified(const struct rm_analyzer *a, struct revmon_snapshot
 
 int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap)
 {
-	return rm_analyzer_fill_settled(a, now, a->s->settle_ms, snap);
+	return rm_analyzer_fill_settled(a, now, a->s->settle_ms, 100, snap);
 }
 
 int rm_analyzer_fill_settled(struct rm_analyzer *a, int64_t now, int64_t settle_ms,
-                             struct revmon_snapshot *snap)
+                             size_t stuck_max, struct revmon_snapshot *snap)
 {
+	settle_inferred(a, now - settle_ms);
 	/* Counters first: they are always known. */
 	for (size_t i = 0; i < RM_M_COUNT; i++) {
 		if (revmon_metric(i)->kind != REVMON_COUNTER)
@@ -1003,9 +879,11 @@ int rm_analyzer_fill_settled(struct rm_analyzer *a, int64_t now, int64_t settle_
 	int64_t end = settle_ms ? now - settle_ms : now + 1;
 
 	snap->settle_ms = settle_ms;
-	if (fill_stale(a, now - settle_ms, snap) < 0)
+	if (rm_stale_fill(a, now, stuck_max, snap) < 0)
 		return -1;
-	fill_tokens(a, now, snap);
+	rm_tokens_fill(a, now, snap);
+	if (rm_fam_fill(a, snap) < 0)
+		return -1;
 	fill_rates(a, end, snap);
 	if (a->wm)
 		set_gauge(snap, RM_M_INGEST_DELAY, now > a->wm ? (double)(now - a->wm) / 1000.0 : 0.0);
@@ -1018,7 +896,9 @@ size_t rm_analyzer_bytes(const struct rm_analyzer *a)
 {
 	return sizeof *a + rm_table_bytes(&a->users) + rm_table_bytes(&a->clients) +
 	       rm_table_bytes(&a->stale) + rm_table_bytes(&a->seen) + rm_table_bytes(&a->inter) +
+	       rm_table_bytes(&a->fam_index) + a->cap_fam * sizeof *a->fam +
 	       a->cap_enf * sizeof *a->enf + a->cap_pend * sizeof *a->pend +
+	       a->cap_infer * sizeof *a->infer +
 	       a->n_ring * sizeof *a->ring;
 }
 

@@ -46,14 +46,16 @@ void rm_analyzer_ignore(struct rm_analyzer *a);
 int64_t rm_analyzer_watermark(const struct rm_analyzer *a);
 
 /* Fill snap->values (every analyzer metric; source metrics are left alone),
- * snap->stuck and snap->revocations as of now. The snapshot owns what is
- * allocated here. Returns 0, or -1 when memory runs out. */
+ * snap->stuck (up to 100), snap->families and snap->revocations as of now.
+ * The snapshot owns what is allocated here. Returns 0, or -1 when memory
+ * runs out. */
 int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *snap);
 /* Same, the windowed gauges describing the window ending settle_ms before
  * now (the settings' settle where records may still arrive late, 0 for a
- * complete replay). */
+ * complete replay; inferred revocations wait as long for their audit event),
+ * listing up to stuck_max stuck clients. */
 int rm_analyzer_fill_settled(struct rm_analyzer *a, int64_t now, int64_t settle_ms,
-                             struct revmon_snapshot *snap);
+                             size_t stuck_max, struct revmon_snapshot *snap);
 
 /* Append the analyzer's state to b (for the state file). 0, or -1 when
  * memory runs out. */

@@ -8,7 +8,7 @@
 #include "analyzer_internal.h"
 #include "util/util.h"
 
-#define FORMAT 2 /* 2: the unclassified codes at the end; 1 still loads */
+#define FORMAT 3 /* 3: tokens per client, stuck clients' successes, families */
 
 /* The savers below write one part each; rm_analyzer_load's loaders read
  * them back in the same order. Each returns nonzero when memory ran out. */
@@ -27,16 +27,16 @@ static int save_header(const struct rm_analyzer *a, struct rm_buf *b)
 
 	e |= rm_put_u64(b, a->n_ring);
 	e |= rm_put_i64(b, a->head_b);
-	e |= rm_put_i64(b, a->first_b);
-	e |= rm_put_i64(b, a->fold_minute);
-	e |= rm_put_u64(b, a->fold_count);
-	e |= rm_put_f64(b, a->ewma);
-	e |= rm_put_u64(b, a->ewma_minutes);
 	for (i = 0; i < a->n_ring; i++) {
 		e |= rm_put_u32(b, a->ring[i].reauth);
 		e |= rm_put_u32(b, a->ring[i].cae_true);
 		e |= rm_put_u32(b, a->ring[i].cae_flagged);
 	}
+	e |= rm_put_u64(b, a->n_min);
+	e |= rm_put_i64(b, a->head_min);
+	e |= rm_put_i64(b, a->first_min);
+	for (i = 0; i < a->n_min; i++)
+		e |= rm_put_u32(b, a->min_ring[i]);
 	return e;
 }
 
@@ -51,14 +51,21 @@ static int save_users(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_u64(b, u->key);
 		e |= rm_put_i64(b, u->revoked_ms);
 		e |= rm_put_i64(b, u->enforced_ms);
-		e |= rm_put_i64(b, u->unmatched_ms);
+		e |= rm_put_i64(b, u->old_ms);
+		e |= rm_put_i64(b, u->old_enforced_ms);
 		e |= rm_put_i64(b, u->last_ms);
 		e |= rm_put_u64(b, u->corr);
+		e |= rm_put_u64(b, u->old_corr);
 		e |= rm_put_str(b, u->upn);
 		e |= rm_put_u32(b, u->enf_pos);
+		e |= rm_put_u32(b, u->old_enf_pos);
 		e |= rm_put_u32(b, (uint32_t)(uint8_t)u->cause);
+		e |= rm_put_u32(b, (uint32_t)(uint8_t)u->old_cause);
 		e |= rm_put_u32(b, (uint32_t)(uint8_t)u->enforced_cae);
-		e |= rm_put_u32(b, (uint32_t)(uint8_t)u->unmatched_cae);
+		e |= rm_put_u32(b, (uint32_t)(uint8_t)u->old_enforced_cae);
+		e |= rm_put_u32(b, u->n_ref);
+		for (uint32_t k = 0; k < u->n_ref; k++)
+			e |= rm_put_i64(b, u->ref[k]);
 	}
 	return e;
 }
@@ -73,8 +80,10 @@ static int save_clients(const struct rm_analyzer *a, struct rm_buf *b)
 	for (i = 0; (c = rm_table_next(&a->clients, &i));) {
 		e |= rm_put_u64(b, c->key);
 		e |= rm_put_u64(b, c->user);
-		e |= rm_put_i64(b, c->issued_ms);
-		e |= rm_put_u32(b, (uint32_t)((c->cae ? 1 : 0) | (c->dead ? 2 : 0)));
+		for (int k = 0; k < TOKENS_KEEP; k++)
+			e |= rm_put_i64(b, c->t[k]);
+		e |= rm_put_u32(b, c->fam);
+		e |= rm_put_u32(b, c->cae);
 	}
 	return e;
 }
@@ -90,9 +99,12 @@ static int save_stale(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_u64(b, st->key);
 		e |= rm_put_u64(b, st->user);
 		e |= rm_put_i64(b, st->revoked_ms);
+		e |= rm_put_i64(b, st->first_ms);
 		e |= rm_put_i64(b, st->last_ms);
 		e |= rm_put_i64(b, st->last_stuck_ms);
+		e |= rm_put_i64(b, st->ok_ms);
 		e |= rm_put_u64(b, st->presentations);
+		e |= rm_put_u32(b, st->fam);
 		e |= rm_put_str(b, st->upn);
 		e |= rm_put_str(b, st->app);
 		e |= rm_put_str(b, st->device);
@@ -152,13 +164,30 @@ static int save_lists(const struct rm_analyzer *a, struct rm_buf *b)
 	return e;
 }
 
-static int save_codes(const struct rm_analyzer *a, struct rm_buf *b)
+/* The unclassified codes, the inferred revocations waiting for their audit
+ * event, and the families. */
+static int save_codes_families(const struct rm_analyzer *a, struct rm_buf *b)
 {
 	int e = rm_put_u64(b, a->n_other);
 
 	for (size_t i = 0; i < a->n_other; i++) {
 		e |= rm_put_u32(b, (uint32_t)a->other[i].code);
 		e |= rm_put_u64(b, a->other[i].n);
+	}
+	e |= rm_put_u64(b, a->n_infer);
+	for (size_t i = 0; i < a->n_infer; i++) {
+		e |= rm_put_u64(b, a->infer[i].user);
+		e |= rm_put_i64(b, a->infer[i].revoked_ms);
+	}
+	e |= rm_put_u32(b, a->fam_none.row);
+	e |= rm_put_u64(b, a->fam_none.presentations);
+	e |= rm_put_u64(b, a->n_fam);
+	for (size_t i = 0; i < a->n_fam; i++) {
+		e |= rm_put_u64(b, a->fam[i].key);
+		e |= rm_put_str(b, a->fam[i].app);
+		e |= rm_put_str(b, a->fam[i].platform);
+		e |= rm_put_u32(b, a->fam[i].row);
+		e |= rm_put_u64(b, a->fam[i].presentations);
 	}
 	return e;
 }
@@ -172,7 +201,7 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 	e |= save_stale(a, b);
 	e |= save_seen_inter(a, b);
 	e |= save_lists(a, b);
-	e |= save_codes(a, b);
+	e |= save_codes_families(a, b);
 	return e ? -1 : 0;
 }
 
@@ -201,7 +230,7 @@ static int load_header(struct rm_analyzer *a, struct rm_rd *r, const char **why,
 	uint32_t n;
 
 	*version = rm_get_u32(r);
-	if (*version != FORMAT && *version != 1) {
+	if (*version != FORMAT) {
 		*why = "analyzer state of another format version";
 		return -1;
 	}
@@ -221,15 +250,46 @@ static int load_header(struct rm_analyzer *a, struct rm_rd *r, const char **why,
 		return -1;
 	}
 	a->head_b = rm_get_i64(r);
-	a->first_b = rm_get_i64(r);
-	a->fold_minute = rm_get_i64(r);
-	a->fold_count = rm_get_u64(r);
-	a->ewma = rm_get_f64(r);
-	a->ewma_minutes = rm_get_u64(r);
 	for (uint64_t i = 0; i < a->n_ring; i++) {
 		a->ring[i].reauth = rm_get_u32(r);
 		a->ring[i].cae_true = rm_get_u32(r);
 		a->ring[i].cae_flagged = rm_get_u32(r);
+	}
+	if (rm_get_u64(r) != a->n_min) {
+		*why = "analyzer state for another baseline half-life or warm-up";
+		return -1;
+	}
+	a->head_min = rm_get_i64(r);
+	a->first_min = rm_get_i64(r);
+	for (uint64_t i = 0; i < a->n_min; i++)
+		a->min_ring[i] = rm_get_u32(r);
+	return 0;
+}
+
+/* A user's refusals: ascending, at most REFS_LOAD_MAX. */
+#define REFS_LOAD_MAX 1024
+static int load_refs(struct user *u, struct rm_rd *r)
+{
+	uint32_t n = rm_get_u32(r);
+
+	free(u->ref);
+	u->ref = NULL;
+	u->n_ref = u->cap_ref = 0;
+	if (r->bad || !n)
+		return 0;
+	if (n > REFS_LOAD_MAX) {
+		r->bad = 1;
+		return 0;
+	}
+	u->ref = malloc(n * sizeof *u->ref);
+	if (!u->ref)
+		return -1;
+	u->cap_ref = n;
+	for (uint32_t k = 0; k < n && !r->bad; k++) {
+		u->ref[k] = rm_get_i64(r);
+		if (k && u->ref[k] <= u->ref[k - 1])
+			r->bad = 1;
+		u->n_ref = k + 1;
 	}
 	return 0;
 }
@@ -247,16 +307,23 @@ static int load_users(struct rm_analyzer *a, struct rm_rd *r)
 			return -1;
 		u->revoked_ms = rm_get_i64(r);
 		u->enforced_ms = rm_get_i64(r);
-		u->unmatched_ms = rm_get_i64(r);
+		u->old_ms = rm_get_i64(r);
+		u->old_enforced_ms = rm_get_i64(r);
 		u->last_ms = rm_get_i64(r);
 		u->corr = rm_get_u64(r);
+		u->old_corr = rm_get_u64(r);
 		free(u->upn);
 		u->upn = rm_get_str(r);
 		u->enf_pos = rm_get_u32(r);
+		u->old_enf_pos = rm_get_u32(r);
 		u->cause = (int8_t)rm_get_u32(r);
+		u->old_cause = (int8_t)rm_get_u32(r);
 		u->enforced_cae = (int8_t)rm_get_u32(r);
-		u->unmatched_cae = (int8_t)rm_get_u32(r);
-		if (u->cause < 0 || u->cause >= RM_CAUSE_COUNT)
+		u->old_enforced_cae = (int8_t)rm_get_u32(r);
+		if (load_refs(u, r) < 0)
+			return -1;
+		if (u->cause < 0 || u->cause >= RM_CAUSE_COUNT || u->old_cause < 0 ||
+		    u->old_cause >= RM_CAUSE_COUNT)
 			r->bad = 1;
 	}
 	return 0;
@@ -264,7 +331,7 @@ static int load_users(struct rm_analyzer *a, struct rm_rd *r)
 
 static int load_clients(struct rm_analyzer *a, struct rm_rd *r)
 {
-	uint64_t n = rm_get_count(r, 28);
+	uint64_t n = rm_get_count(r, 16 + 8 * TOKENS_KEEP + 8);
 	int created;
 
 	for (uint64_t i = 0; i < n && !r->bad; i++) {
@@ -275,10 +342,13 @@ static int load_clients(struct rm_analyzer *a, struct rm_rd *r)
 		if (!c)
 			return -1;
 		c->user = rm_get_u64(r);
-		c->issued_ms = rm_get_i64(r);
+		for (int k = 0; k < TOKENS_KEEP; k++)
+			c->t[k] = rm_get_i64(r);
+		c->fam = rm_get_u32(r);
 		flags = rm_get_u32(r);
-		c->cae = (int8_t)(flags & 1);
-		c->dead = (int8_t)((flags >> 1) & 1);
+		if (flags >> TOKENS_KEEP)
+			r->bad = 1;
+		c->cae = (uint8_t)flags;
 	}
 	return 0;
 }
@@ -296,9 +366,12 @@ static int load_stale(struct rm_analyzer *a, struct rm_rd *r)
 			return -1;
 		st->user = rm_get_u64(r);
 		st->revoked_ms = rm_get_i64(r);
+		st->first_ms = rm_get_i64(r);
 		st->last_ms = rm_get_i64(r);
 		st->last_stuck_ms = rm_get_i64(r);
+		st->ok_ms = rm_get_i64(r);
 		st->presentations = rm_get_u64(r);
+		st->fam = rm_get_u32(r);
 		free(st->upn);
 		free(st->app);
 		free(st->device);
@@ -332,7 +405,7 @@ static int load_seen_inter(struct rm_analyzer *a, struct rm_rd *r)
 			return -1;
 		for (int k = 0; k < INTER_KEEP; k++)
 			in->t[k] = rm_get_i64(r);
-		in->counted = (uint8_t)rm_get_u32(r);
+		in->counted = (uint16_t)rm_get_u32(r);
 	}
 	return 0;
 }
@@ -372,7 +445,25 @@ static int load_lists(struct rm_analyzer *a, struct rm_rd *r)
 	return 0;
 }
 
-static void load_codes(struct rm_analyzer *a, struct rm_rd *r)
+/* Rows must be 1..n_rows, each once, for the snapshot to fill each. */
+static int rows_ok(const struct rm_analyzer *a)
+{
+	unsigned char seen[256] = {0}; /* families_max is at most 200 */
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < a->n_fam; i++) {
+		uint32_t row = a->fam[i].row;
+
+		if (!row || row == ROW_OTHER)
+			continue;
+		if (row >= sizeof seen || seen[row]++)
+			return 0;
+		n++;
+	}
+	return n == a->n_rows;
+}
+
+static int load_codes_families(struct rm_analyzer *a, struct rm_rd *r)
 {
 	uint64_t n = rm_get_count(r, 12);
 
@@ -383,6 +474,36 @@ static void load_codes(struct rm_analyzer *a, struct rm_rd *r)
 		a->other[i].n = rm_get_u64(r);
 	}
 	a->n_other = r->bad ? 0 : (size_t)n;
+	n = rm_get_count(r, 16);
+	if (grow((void **)&a->infer, &a->cap_infer, n, sizeof *a->infer) < 0)
+		return -1;
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		a->infer[i].user = rm_get_u64(r);
+		a->infer[i].revoked_ms = rm_get_i64(r);
+	}
+	a->n_infer = r->bad ? 0 : n;
+	a->fam_none.row = rm_get_u32(r);
+	a->fam_none.presentations = rm_get_u64(r);
+	if (a->fam_none.row && a->fam_none.row != ROW_OTHER)
+		r->bad = 1;
+	n = rm_get_count(r, 8 + 4 + 4 + 4 + 8);
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		uint64_t key = rm_get_u64(r);
+		char *app = rm_get_str(r), *platform = rm_get_str(r);
+		uint32_t row = rm_get_u32(r);
+		uint64_t pres = rm_get_u64(r);
+
+		if (r->bad || !app || !platform) {
+			free(app);
+			r->bad = 1;
+		} else if (rm_fam_restore(a, key, app, platform, row, pres) < 0) {
+			r->bad = 1; /* it took app */
+		}
+		free(platform);
+	}
+	if (!r->bad && !rows_ok(a))
+		r->bad = 1;
+	return 0;
 }
 
 int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const char **why)
@@ -393,16 +514,17 @@ int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const c
 
 	*why = "truncated or inconsistent analyzer state";
 	if (load_header(a, &r, why, &version) < 0 || load_users(a, &r) < 0 || load_clients(a, &r) < 0 ||
-	    load_stale(a, &r) < 0 || load_seen_inter(a, &r) < 0 || load_lists(a, &r) < 0)
+	    load_stale(a, &r) < 0 || load_seen_inter(a, &r) < 0 || load_lists(a, &r) < 0 ||
+	    load_codes_families(a, &r) < 0)
 		goto out;
-	if (version >= 2)
-		load_codes(a, &r);
 	/* user positions must point inside the list they index */
 	for (size_t k = 0; !r.bad && k < a->users.cap; k++) {
 		struct user *u = (struct user *)(a->users.slots + k * a->users.rec);
 
 		if (u->key && u->enf_pos > a->n_enf)
 			u->enf_pos = 0;
+		if (u->key && u->old_enf_pos > a->n_enf)
+			u->old_enf_pos = 0;
 	}
 	if (r.bad || r.pos != r.n)
 		goto out;

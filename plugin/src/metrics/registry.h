@@ -9,4 +9,12 @@ enum rm_metric {
 	RM_M_COUNT
 };
 
+/* Per-family metric identifiers, generated from families.def. */
+enum rm_family_metric {
+#define X(id, name, kind, unit, col, scale, units, ctype, help) RM_F_##id,
+#include "families.def"
+#undef X
+	RM_F_COUNT
+};
+
 #endif

@@ -302,9 +302,17 @@ void revmon_snapshot_free(revmon_snapshot *s)
 	for (size_t i = 0; i < s->n_stuck; i++) {
 		free(s->stuck[i].user);
 		free(s->stuck[i].app);
+		free(s->stuck[i].platform);
 		free(s->stuck[i].device);
 	}
 	free(s->stuck);
+	for (size_t i = 0; i < s->n_families; i++) {
+		free(s->families[i].label);
+		free(s->families[i].app);
+		free(s->families[i].platform);
+		free(s->families[i].values);
+	}
+	free(s->families);
 	for (size_t i = 0; i < s->n_revocations; i++)
 		free(s->revocations[i].user);
 	free(s->revocations);
@@ -356,6 +364,11 @@ static int all_complete(const revmon *m)
 
 revmon_snapshot *revmon_snapshot_take(revmon *m)
 {
+	return revmon_snapshot_take_stuck(m, 100);
+}
+
+revmon_snapshot *revmon_snapshot_take_stuck(revmon *m, size_t stuck_max)
+{
 	revmon_snapshot *s = calloc(1, sizeof *s);
 	int up = 1;
 	/* 429s are counted by the sources that talk HTTP (source->throttled). */
@@ -387,7 +400,8 @@ revmon_snapshot *revmon_snapshot_take(revmon *m)
 		if (!d->name || (src->error && !d->error))
 			goto fail;
 	}
-	if (rm_analyzer_fill_settled(m->an, s->now_ms, all_complete(m) ? 0 : m->s.settle_ms, s) < 0)
+	if (rm_analyzer_fill_settled(m->an, s->now_ms, all_complete(m) ? 0 : m->s.settle_ms,
+	                             stuck_max, s) < 0)
 		goto fail;
 	s->values[RM_M_SOURCE_UP] = (struct revmon_value){1, up ? 1.0 : 0.0, 0};
 	s->values[RM_M_SOURCE_THROTTLED] = (struct revmon_value){1, (double)throttled, throttled};
