@@ -20,7 +20,8 @@ static void copy_out(char *out, size_t n, const char *p, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
-	memcpy(out, p, len);
+	if (len)
+		memcpy(out, p, len); /* p may be NULL when len is 0 */
 	out[len] = '\0';
 }
 
