@@ -8,6 +8,7 @@
 #include "entra_app.h"
 #include "graph_errors.h"
 #include "graph_sessions.h"
+#include "la_api.h"
 #include "claims_challenge.h"
 
 #endif

@@ -52,13 +52,20 @@ static int check_keys(const struct rm_settings *s, struct revmon_error *err)
 struct rm_entra_app *rm_entra_app_new(const struct rm_settings *s, struct rm_http *h,
                                       int64_t timeout_ms, struct revmon_error *err)
 {
+	return rm_entra_app_new_scoped(s, h, timeout_ms, NULL, err);
+}
+
+struct rm_entra_app *rm_entra_app_new_scoped(const struct rm_settings *s, struct rm_http *h,
+                                             int64_t timeout_ms, const char *api_scope,
+                                             struct revmon_error *err)
+{
 	struct rm_entra_app *a = NULL;
 	struct rm_buf url = {0}, scope = {0}, secret = {0};
 
 	if (check_keys(s, err) < 0)
 		goto out;
 	if (!(a = calloc(1, sizeof *a)) || rm_entra_token_url(&url, s->graph_authority, s->graph_tenant) < 0 ||
-	    rm_entra_app_scope(&scope, s) < 0) {
+	    (api_scope ? rm_buf_puts(&scope, api_scope) : rm_entra_app_scope(&scope, s)) < 0) {
 		rm_errorf(err, "out of memory");
 		goto fail;
 	}

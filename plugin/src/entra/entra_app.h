@@ -34,6 +34,11 @@ int rm_entra_app_scope(struct rm_buf *out, const struct rm_settings *s);
  * the missing or conflicting key (the caller adds its own prefix). */
 struct rm_entra_app *rm_entra_app_new(const struct rm_settings *s, struct rm_http *h,
                                       int64_t timeout_ms, struct revmon_error *err);
+/* The same app asking for tokens of another API: scope (copied) instead of
+ * rm_entra_app_scope's, e.g. the Log Analytics API's. */
+struct rm_entra_app *rm_entra_app_new_scoped(const struct rm_settings *s, struct rm_http *h,
+                                             int64_t timeout_ms, const char *scope,
+                                             struct revmon_error *err);
 void rm_entra_app_free(struct rm_entra_app *a);
 
 /* A valid access token for the app (borrowed: valid until the next call

@@ -44,6 +44,8 @@ struct rm_http_xfer {
 	int resend_refused;      /* libcurl wanted to send the request again */
 	int64_t started_ms, timeout_ms, connect_ms; /* monotonic start, own time-outs */
 	char endpoint[100];      /* rm_url_endpoint of the request, for messages */
+	char ctype[64];          /* the POST body's type, "" for a form */
+	char extra[128];         /* one more header line, "" for none */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -378,7 +380,16 @@ static int build_headers(struct rm_http_xfer *x, const char *bearer, int post)
 		x->hdr = t;
 	}
 	if (post) {
-		if (!(t = curl_slist_append(x->hdr, "Content-Type: application/x-www-form-urlencoded")))
+		char ct[96];
+
+		snprintf(ct, sizeof ct, "Content-Type: %s",
+		         x->ctype[0] ? x->ctype : "application/x-www-form-urlencoded");
+		if (!(t = curl_slist_append(x->hdr, ct)))
+			goto out;
+		x->hdr = t;
+	}
+	if (x->extra[0]) {
+		if (!(t = curl_slist_append(x->hdr, x->extra)))
 			goto out;
 		x->hdr = t;
 	}
@@ -386,6 +397,17 @@ static int build_headers(struct rm_http_xfer *x, const char *bearer, int post)
 out:
 	rm_buf_wipe(&auth);
 	return rc;
+}
+
+int rm_http_xfer_headers(struct rm_http_xfer *x, const char *content_type, const char *extra)
+{
+	size_t c = content_type ? strlen(content_type) : 0, e = extra ? strlen(extra) : 0;
+
+	if (c >= sizeof x->ctype || e >= sizeof x->extra || (extra && strpbrk(extra, "\r\n")))
+		return -1;
+	memcpy(x->ctype, content_type ? content_type : "", c + 1);
+	memcpy(x->extra, extra ? extra : "", e + 1);
+	return 0;
 }
 
 /* An answer that never started: x holds it, ready. */

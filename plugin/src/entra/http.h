@@ -60,6 +60,11 @@ void rm_http_refuse_resends(struct rm_http *h, int on);
  * when memory runs out. */
 struct rm_http_xfer *rm_http_xfer_new(struct rm_http *h);
 
+/* The requests of x from now on send their POST body as content_type
+ * (NULL: a form) and one more header line extra ("Name: value", NULL: none;
+ * no line breaks). Copied. 0, or -1 when either is too long or malformed. */
+int rm_http_xfer_headers(struct rm_http_xfer *x, const char *content_type, const char *extra);
+
 /* Start a request on x, which must be idle. method "GET" or "POST"; body
  * (POST only) is sent as application/x-www-form-urlencoded; bearer, when
  * not NULL, is sent as "Authorization: Bearer ...". url, body and bearer

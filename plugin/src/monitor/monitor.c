@@ -349,6 +349,20 @@ static void fill_probe(const revmon *m, revmon_snapshot *s)
 	s->values[RM_M_PROBE_FAILURES] = (struct revmon_value){1, (double)failures, failures};
 }
 
+/* The sources' own latency, the largest known. */
+static void fill_latency(const revmon *m, revmon_snapshot *s)
+{
+	int64_t worst = -1;
+
+	for (size_t i = 0; i < m->n_src; i++) {
+		int64_t l;
+
+		if (m->src[i]->ops->latency && (l = m->src[i]->ops->latency(m->src[i])) > worst)
+			worst = l;
+	}
+	s->values[RM_M_SOURCE_LATENCY] = (struct revmon_value){worst >= 0, worst >= 0 ? (double)worst / 1000.0 : 0, 0};
+}
+
 /* Every source a replay read to its end that did not grow: no record can
  * still arrive late, so no settle delay is waited. */
 static int all_complete(const revmon *m)
@@ -407,6 +421,7 @@ revmon_snapshot *revmon_snapshot_take_stuck(revmon *m, size_t stuck_max)
 	s->values[RM_M_SOURCE_THROTTLED] = (struct revmon_value){1, (double)throttled, throttled};
 	s->values[RM_M_SOURCE_ERRORS] = (struct revmon_value){1, (double)errors, errors};
 	fill_probe(m, s);
+	fill_latency(m, s);
 	return s;
 fail:
 	revmon_snapshot_free(s);

@@ -26,6 +26,7 @@ struct rm_event {
 	struct rm_str correlation_id;
 	struct rm_str user_id;      /* signIn.userId; audit: the target user's id */
 	struct rm_str upn;          /* userPrincipalName of that user */
+	int64_t received_ms;        /* Log Analytics _TimeReceived when projected, else 0 */
 
 	/* sign-ins */
 	struct rm_str app_id;

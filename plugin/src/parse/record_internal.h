@@ -66,7 +66,7 @@ struct top {
 	struct gf props;
 	int has_props;
 	unsigned has;
-	int64_t time_ms;
+	int64_t time_ms, received_ms;
 	struct rm_str category, table, result_type, result_desc, operation, next_link;
 };
 
@@ -77,6 +77,7 @@ struct top {
 #define T_OPERATION (1u << 4)
 #define T_NEXT_LINK (1u << 5)
 #define T_TABLE (1u << 6)
+#define T_RECEIVED (1u << 7)
 
 enum key {
 	K_OTHER = 0,
@@ -85,7 +86,7 @@ enum key {
 	K_TARGETS, K_RISK,
 	K_TOP, /* the keys below count only at a record's top level */
 	K_TIME, K_CATEGORY, K_TABLE, K_RESULT_TYPE, K_RESULT_DESC, K_OPERATION, K_PROPERTIES,
-	K_VALUE, K_RECORDS, K_TABLES, K_NEXTLINK,
+	K_VALUE, K_RECORDS, K_TABLES, K_NEXTLINK, K_RECEIVED,
 	/* not in the JSON map: the Entra admin center's flat CSV columns */
 	K_DEVICE_ID, K_OS,
 };

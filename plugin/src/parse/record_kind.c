@@ -185,6 +185,8 @@ int rm_rec_finish(const struct top *t, int inter_hint, struct rm_event *ev, cons
 	if (s->id.n == 0)
 		return *why = "id: empty", RM_REC_BAD;
 	ev->id = s->id;
+	if (t->has & T_RECEIVED)
+		ev->received_ms = t->received_ms;
 	if (s->has & H_CORR)
 		ev->correlation_id = s->corr;
 	else if (t->g.has & H_CORR)

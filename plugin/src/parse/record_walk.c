@@ -662,6 +662,9 @@ static int envelope_member(struct ctx *c, struct rm_json_iter *it, enum key id, 
 	case K_TIME:
 		return get_time(c, it, &t->env_err, &t->time_ms, &t->has, T_TIME,
 		                "time: not a timestamp");
+	case K_RECEIVED:
+		return get_time(c, it, &t->env_err, &t->received_ms, &t->has, T_RECEIVED,
+		                "_TimeReceived: not a timestamp");
 	case K_CATEGORY:
 		return get_str(c, it, &t->env_err, &t->category, &t->has, T_CATEGORY,
 		               "category: not a valid string");

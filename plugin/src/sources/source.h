@@ -55,6 +55,11 @@ struct rm_source_ops {
 	 * re-reading windows), so the analyzer keeps those ids; 0: none. NULL
 	 * for sources that never re-read. */
 	int64_t (*reread_floor)(const struct rm_source *src);
+	/* The 95th percentile of the time from an event to its arrival where
+	 * the source reads it (Log Analytics: _TimeReceived minus the event
+	 * time) over the last round, in ms; -1 when not known yet. NULL for
+	 * sources that cannot see it. */
+	int64_t (*latency)(const struct rm_source *src);
 };
 
 struct rm_source {
@@ -92,6 +97,8 @@ struct rm_source *rm_source_sim_new(const char *spec, const struct rm_settings *
                                     struct revmon_error *err);
 struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings *s,
                                       struct revmon_error *err);
+struct rm_source *rm_source_loganalytics_new(const char *spec, const struct rm_settings *s,
+                                             struct revmon_error *err);
 struct rm_source *rm_source_probe_new(const char *spec, const struct rm_settings *s,
                                       struct revmon_error *err);
 
