@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "csv.h"
+#include "csv_ref.h"
 #include "timeparse.h"
 
 #define MAXF 16
@@ -535,6 +536,114 @@ static void whole_file(void **state)
 	assert_int_equal(pos, len);
 }
 
+/* ---- the reader against its scalar reference (csv_ref.h) ---- */
+
+static uint32_t next_rand(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* Bytes shaped like CSV with long JSON cells: runs of plain bytes, doubled
+ * quotes (in runs, so pairs meet block ends at every offset), stray quotes,
+ * separators and line breaks. */
+static size_t random_csv(uint32_t *x, char *buf, size_t cap)
+{
+	static const char *const tok[] = {"\"\"", "\"\"\"\"", ",\"", "\",", "\"", ",", "\n",
+	                                  "\r\n", "\r", "{", "\"\"\"", ",,"};
+	size_t n = 0;
+
+	while (n + 64 < cap) {
+		uint32_t r = next_rand(x);
+
+		if (r % 3 == 0) {
+			size_t run = 1 + (r >> 8) % 40;
+
+			memset(buf + n, 'a' + (int)(r >> 16) % 3, run);
+			n += run;
+		} else {
+			const char *t = tok[(r >> 8) % (sizeof tok / sizeof tok[0])];
+
+			memcpy(buf + n, t, strlen(t));
+			n += strlen(t);
+		}
+	}
+	return n;
+}
+
+static void assert_same_field(struct rm_csv_field a, struct rm_csv_field b)
+{
+	char x[4096], y[4096];
+	size_t caps[] = {a.n + 1, a.n / 2, a.n + 1 > 40 ? a.n - 40 : 1};
+
+	assert_ptr_equal(a.p, b.p);
+	assert_int_equal(a.n, b.n);
+	assert_int_equal(a.quoted, b.quoted);
+	assert_int_equal(a.has_escapes, b.has_escapes);
+	for (size_t k = 0; k < 3; k++) {
+		assert_int_equal(rm_csv_unquote(a, x, caps[k]), ref_csv_unquote(b, y, caps[k]));
+		if (caps[k])
+			assert_string_equal(x, y);
+	}
+}
+
+/* The row at pos of buf[0..len) as the reference reads it. */
+static void assert_same_row(const char *buf, size_t len, size_t pos, int eof)
+{
+	struct row w = row_at(buf, len, pos, eof, MAXF), v;
+
+	memset(&v, 0, sizeof v);
+	v.bad_at = (size_t)-1;
+	v.r = ref_csv_row(buf, len, pos, eof, v.f, MAXF, &v.n, &v.end, &v.bad_at);
+	assert_int_equal(w.r, v.r);
+	assert_int_equal(w.n, v.n);
+	assert_int_equal(w.end, v.end);
+	assert_int_equal(w.bad_at, v.bad_at);
+	for (size_t i = 0; i < w.n; i++)
+		assert_same_field(w.f[i], v.f[i]);
+}
+
+static void same_as_reference(void **state)
+{
+	static char buf[1200];
+	uint32_t x = 2463534242u;
+
+	(void)state;
+	for (int round = 0; round < 300; round++) {
+		size_t len = random_csv(&x, buf, sizeof buf), pos = 0, end, n;
+
+		while (pos < len) {
+			/* every cut of the row, then the whole buffer at eof */
+			for (size_t k = pos; k <= len && k < pos + 400; k++)
+				assert_same_row(buf, k, pos, 0);
+			assert_same_row(buf, len, pos, 1);
+			if (rm_csv_row(buf, len, pos, 1, NULL, 0, &n, &end, NULL) == RM_CSV_END)
+				break;
+			pos = end;
+		}
+	}
+}
+
+/* Decoding any bytes, paired quotes or not, as the reference decodes them. */
+static void unquote_as_reference(void **state)
+{
+	static char buf[1200];
+	uint32_t x = 88172645u;
+
+	(void)state;
+	for (int round = 0; round < 300; round++) {
+		size_t len = random_csv(&x, buf, sizeof buf);
+
+		for (size_t s = 0; s + 1 < len; s += 1 + next_rand(&x) % 50) {
+			struct rm_csv_field f = {buf + s, next_rand(&x) % (len - s), 1, 1};
+
+			assert_same_field(f, f);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,7 +654,8 @@ int main(void)
 		cmocka_unit_test(unquote_bounds), cmocka_unit_test(line_end),
 		cmocka_unit_test(header_names),   cmocka_unit_test(entra_download),
 		cmocka_unit_test(la_export),      cmocka_unit_test(sniff),
-		cmocka_unit_test(whole_file),
+		cmocka_unit_test(whole_file),     cmocka_unit_test(same_as_reference),
+		cmocka_unit_test(unquote_as_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "record_internal.h"
 
 #define CSV_COLS_MAX 512 /* columns mapped; later ones are read past */
@@ -109,6 +113,60 @@ int rm_csv_header(const char *buf, size_t len, size_t pos, int eof, struct rm_cs
 	return RM_CSV_OK;
 }
 
+/* The first byte at or after i that a JSON string must escape ('"', '\\',
+ * a control), or n. */
+static size_t plain_end(const char *t, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i c1f = _mm_set1_epi8(0x1f);
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		/* max(x, 0x1f) == 0x1f exactly when x <= 0x1f (unsigned) */
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
+		                         _mm_cmpeq_epi8(_mm_max_epu8(x, c1f), c1f));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+
+		if (mask)
+			return i + (unsigned)__builtin_ctz(mask);
+	}
+#endif
+	while (i < n && (unsigned char)t[i] >= 0x20 && t[i] != '"' && t[i] != '\\')
+		i++;
+	return i;
+}
+
+/* text[0..dn) as a JSON string's contents at j: returns the length. */
+static size_t escape_into(char *j, const char *text, size_t dn)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i = 0, run;
+	unsigned char ch;
+
+	while (i < dn) {
+		/* most cells need no escape: copy the plain run at once */
+		run = plain_end(text, i, dn);
+		memcpy(j + o, text + i, run - i);
+		o += run - i;
+		if (run == dn)
+			break;
+		ch = (unsigned char)text[run];
+		i = run + 1;
+
+		if (ch == '"' || ch == '\\') {
+			j[o++] = '\\';
+			j[o++] = (char)ch;
+		} else {
+			memcpy(j + o, "\\u00", 4);
+			j[o + 4] = hex[ch >> 4];
+			j[o + 5] = hex[ch & 15];
+			o += 6;
+		}
+	}
+	return o;
+}
+
 /* The cell as the JSON value it stands for, inside "[...]", in the arena:
  * JSON text itself for a dynamic column holding some, else a string. */
 static char *cell_json(struct rm_arena *a, struct rm_csv_field f, enum key k, size_t *n)
@@ -142,37 +200,9 @@ static char *cell_json(struct rm_arena *a, struct rm_csv_field f, enum key k, si
 	j = rm_arena_alloc(a, 6 * dn + 4); /* every byte escaped at worst */
 	if (!j)
 		return NULL;
-	o = 0;
-	j[o++] = '[';
-	j[o++] = '"';
-	for (size_t i = 0, run; i < dn; i++) {
-		unsigned char ch = (unsigned char)text[i];
-
-		/* most cells need no escape: copy the plain run at once */
-		for (run = i; run < dn && (unsigned char)text[run] >= 0x20 && text[run] != '"' &&
-		              text[run] != '\\';
-		     run++)
-			;
-		if (run > i) {
-			memcpy(j + o, text + i, run - i);
-			o += run - i;
-			i = run - 1;
-			continue;
-		}
-		if (ch == '"' || ch == '\\') {
-			j[o++] = '\\';
-			j[o++] = (char)ch;
-		} else if (ch < 0x20) {
-			static const char hex[] = "0123456789abcdef";
-
-			memcpy(j + o, "\\u00", 4);
-			j[o + 4] = hex[ch >> 4];
-			j[o + 5] = hex[ch & 15];
-			o += 6;
-		} else {
-			j[o++] = (char)ch;
-		}
-	}
+	j[0] = '[';
+	j[1] = '"';
+	o = 2 + escape_into(j + 2, text, dn);
 	j[o++] = '"';
 	j[o++] = ']';
 	*n = o;

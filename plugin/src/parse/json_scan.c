@@ -661,6 +661,30 @@ static int unesc_step(const char *p, size_t n, size_t *i, unsigned char o[4])
 	return utf8_put((unsigned)cp, o);
 }
 
+/* The first byte at or after p that is not printable ASCII other than '\\'
+ * (a control, an escape, a UTF-8 byte), or n: what needs no decoding. */
+static inline size_t ascii_end(const char *b, size_t n, size_t p)
+{
+#ifdef __SSE2__
+	const __m128i bs = _mm_set1_epi8('\\');
+	const __m128i c1f = _mm_set1_epi8(0x1f);
+
+	while (p + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + p));
+		/* x <= 0x1f, x == '\\', or the sign bit (>= 0x80) */
+		__m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, bs),
+		                         _mm_cmpeq_epi8(_mm_max_epu8(x, c1f), c1f));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m) | (unsigned)_mm_movemask_epi8(x);
+
+		if (mask)
+			return p + (unsigned)__builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	(void)b;
+	return p;
+}
+
 int rm_json_str_valid(struct rm_str raw)
 {
 	const unsigned char *s = (const unsigned char *)raw.p;
@@ -668,6 +692,9 @@ int rm_json_str_valid(struct rm_str raw)
 	size_t i = 0;
 
 	while (i < raw.n) {
+		i = ascii_end(raw.p, raw.n, i);
+		if (i == raw.n)
+			break;
 		/* printable ASCII needs no decoding: the common case, kept tight */
 		if (s[i] >= 0x20 && s[i] < 0x80 && s[i] != '\\')
 			i++;
