@@ -38,12 +38,18 @@ int rm_stale_keep_client(void *rec, void *ctx)
 	return 0;
 }
 
+/* A stuck client is kept until forgotten; any other only while records
+ * about it may still arrive out of order (dedupe_horizon): a mass
+ * revocation refuses every client once, and most sign in again. */
 int rm_stale_keep(void *rec, void *ctx)
 {
 	struct stale *st = rec;
 	const struct rm_analyzer *a = ctx;
+	int64_t last = st->ok_ms > st->last_ms ? st->ok_ms : st->last_ms;
 
-	if (st->last_ms > a->wm - a->s->stuck_forget_ms)
+	if (st->last_stuck_ms > st->ok_ms && st->last_stuck_ms > a->wm - a->s->stuck_forget_ms)
+		return 1;
+	if (last > a->wm - a->s->dedupe_horizon_ms)
 		return 1;
 	free(st->upn);
 	free(st->app);
