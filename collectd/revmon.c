@@ -15,7 +15,9 @@
  * then on. A read polls within a budget below the block's interval and
  * dispatches every metric of the registry as plugin "revmon", plugin instance
  * the block's name, type the registry's collectd type, type instance the
- * metric's name. This file knows collectd and the public revmon API only. */
+ * metric's name; and every per-family metric of every family row the same
+ * way, type instance "METRIC-LABEL" (names.h) with the label as meta data
+ * revmon_family. This file knows collectd and the public revmon API only. */
 #include "collectd/core/daemon/collectd.h"
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
@@ -25,6 +27,7 @@
 #include <math.h>
 
 #include "config_map.h"
+#include "names.h"
 #include "revmon.h"
 
 #define PLUGIN "revmon"
@@ -32,6 +35,7 @@
  * set: the rest is left for the snapshot and the dispatch. */
 #define BUDGET_SHARE 0.8
 #define KEY_MAX 64
+#define META_FAMILY "revmon_family"
 
 struct block {
 	char *name;           /* plugin instance */
@@ -42,6 +46,8 @@ struct block {
 	int budget_ms;
 	int *ds_type;         /* per registry index: DS_TYPE_*, or -1 not dispatched */
 	size_t n_types;
+	int *fam_ds_type;     /* the same per family registry index */
+	size_t n_fam_types;
 	int said_simulated;
 	struct block *next;   /* in the pending list only */
 };
@@ -60,6 +66,7 @@ static void block_free(void *arg)
 	revmon_close(b->mon);
 	revmon_conf_free(b->conf);
 	free(b->ds_type);
+	free(b->fam_ds_type);
 	free(b->name);
 	free(b);
 }
@@ -268,30 +275,116 @@ static int revmon_config(oconfig_item_t *ci)
 	return 0;
 }
 
-/* Which value_t member each metric takes, from the loaded types.db: the
- * registry names the type, the daemon knows its data source. */
-static int block_types(struct block *b)
+/* Which value_t member each metric of a registry (count, describe) takes,
+ * from the loaded types.db: the registry names the type, the daemon knows
+ * its data source. *out: a new array, -1 for a metric not dispatched. */
+static int registry_types(const struct block *b, size_t (*count)(void),
+                          const struct revmon_metric_desc *(*describe)(size_t), int **out,
+                          size_t *n_out)
 {
-	size_t n = revmon_metric_count();
+	size_t n = count();
+	int *t = calloc(n ? n : 1, sizeof *t);
 
-	b->ds_type = calloc(n ? n : 1, sizeof *b->ds_type);
-	if (!b->ds_type)
+	if (!t)
 		return -1;
-	b->n_types = n;
 	for (size_t i = 0; i < n; i++) {
-		const struct revmon_metric_desc *d = revmon_metric(i);
+		const struct revmon_metric_desc *d = describe(i);
 		const data_set_t *ds = plugin_get_ds(d->collectd_type);
 
-		b->ds_type[i] = -1;
+		t[i] = -1;
 		if (!ds || ds->ds_num != 1) {
 			ERROR(PLUGIN " plugin: [%s] type \"%s\" of metric %s is not a one-value"
 			      " type in the loaded TypesDB; the metric is not dispatched",
 			      b->name, d->collectd_type, d->name);
 			continue;
 		}
-		b->ds_type[i] = ds->ds[0].type;
+		t[i] = ds->ds[0].type;
 	}
+	*out = t;
+	*n_out = n;
 	return 0;
+}
+
+static int block_types(struct block *b)
+{
+	if (registry_types(b, revmon_metric_count, revmon_metric, &b->ds_type, &b->n_types) < 0)
+		return -1;
+	return registry_types(b, revmon_family_metric_count, revmon_family_metric,
+	                      &b->fam_ds_type, &b->n_fam_types);
+}
+
+/* x as the value_t member ds_type takes; -1: nothing to dispatch. */
+static int to_value(int ds_type, const struct revmon_metric_desc *d, const struct revmon_value *x,
+                    value_t *v)
+{
+	int counter = d->kind == REVMON_COUNTER;
+	/* Counters are exact in .counter; derive_t is signed. */
+	uint64_t c = x->counter > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : x->counter;
+
+	switch (ds_type) {
+	case DS_TYPE_GAUGE:
+		v->gauge = !x->known ? NAN : counter ? (gauge_t)x->counter : x->value;
+		return 0;
+	case DS_TYPE_DERIVE:
+		if (!x->known)
+			return -1;
+		v->derive = counter ? (derive_t)c : (derive_t)llround(x->value);
+		return 0;
+	case DS_TYPE_COUNTER:
+	case DS_TYPE_ABSOLUTE:
+		if (!x->known)
+			return -1;
+		v->counter = counter ? (counter_t)x->counter : (counter_t)llround(x->value);
+		return 0;
+	default:
+		return -1; /* refused at init */
+	}
+}
+
+static void vl_init(const struct block *b, value_list_t *vl, value_t *v)
+{
+	vl->values = v;
+	vl->values_len = 1;
+	vl->time = cdtime(); /* the simulator's clock is not the host's */
+	vl->interval = b->interval;
+	sstrncpy(vl->plugin, PLUGIN, sizeof vl->plugin);
+	sstrncpy(vl->plugin_instance, b->name, sizeof vl->plugin_instance);
+}
+
+/* Every per-family metric of family i of s. A label that another family of
+ * a lower index already gives (they differ only in replaced characters)
+ * gets "-INDEX", like a cut one: names never change once given. */
+static void dispatch_family(const struct block *b, const revmon_snapshot *s, size_t i)
+{
+	const struct revmon_family *f = &s->families[i];
+	value_list_t vl = VALUE_LIST_INIT;
+	value_t v;
+	int clash = 0;
+
+	for (size_t j = 0; j < i && !clash; j++)
+		clash = cn_label_clash(s->families[j].label, f->label);
+	vl_init(b, &vl, &v);
+	/* plugin_dispatch_values copies the meta data; ours is freed below. */
+	vl.meta = meta_data_create();
+	if (vl.meta && meta_data_add_string(vl.meta, META_FAMILY, f->label) != 0) {
+		meta_data_destroy(vl.meta);
+		vl.meta = NULL;
+	}
+	for (size_t k = 0; k < b->n_fam_types; k++) {
+		const struct revmon_metric_desc *d = revmon_family_metric(k);
+
+		if (to_value(b->fam_ds_type[k], d, &f->values[k], &v) < 0)
+			continue;
+		if (clash)
+			cn_family_instance_indexed(d->name, f->label, f->index, vl.type_instance,
+			                           sizeof vl.type_instance);
+		else
+			cn_family_instance(d->name, f->label, f->index, vl.type_instance,
+			                   sizeof vl.type_instance);
+		sstrncpy(vl.type, d->collectd_type, sizeof vl.type);
+		plugin_dispatch_values(&vl);
+	}
+	meta_data_destroy(vl.meta);
 }
 
 static void dispatch(const struct block *b, const revmon_snapshot *s)
@@ -299,41 +392,18 @@ static void dispatch(const struct block *b, const revmon_snapshot *s)
 	value_list_t vl = VALUE_LIST_INIT;
 	value_t v;
 
-	vl.values = &v;
-	vl.values_len = 1;
-	vl.time = cdtime(); /* the simulator's clock is not the host's */
-	vl.interval = b->interval;
-	sstrncpy(vl.plugin, PLUGIN, sizeof vl.plugin);
-	sstrncpy(vl.plugin_instance, b->name, sizeof vl.plugin_instance);
+	vl_init(b, &vl, &v);
 	for (size_t i = 0; i < s->n_values && i < b->n_types; i++) {
 		const struct revmon_metric_desc *d = revmon_metric(i);
-		const struct revmon_value *x = &s->values[i];
-		int counter = d->kind == REVMON_COUNTER;
-		/* Counters are exact in .counter; derive_t is signed. */
-		uint64_t c = x->counter > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : x->counter;
 
-		switch (b->ds_type[i]) {
-		case DS_TYPE_GAUGE:
-			v.gauge = !x->known ? NAN : counter ? (gauge_t)x->counter : x->value;
-			break;
-		case DS_TYPE_DERIVE:
-			if (!x->known)
-				continue;
-			v.derive = counter ? (derive_t)c : (derive_t)llround(x->value);
-			break;
-		case DS_TYPE_COUNTER:
-		case DS_TYPE_ABSOLUTE:
-			if (!x->known)
-				continue;
-			v.counter = counter ? (counter_t)x->counter : (counter_t)llround(x->value);
-			break;
-		default:
-			continue; /* refused at init */
-		}
+		if (to_value(b->ds_type[i], d, &s->values[i], &v) < 0)
+			continue;
 		sstrncpy(vl.type, d->collectd_type, sizeof vl.type);
 		sstrncpy(vl.type_instance, d->name, sizeof vl.type_instance);
 		plugin_dispatch_values(&vl);
 	}
+	for (size_t i = 0; i < s->n_families; i++)
+		dispatch_family(b, s, i);
 }
 
 /* collectd never runs one registered read twice at once (the read thread

@@ -10,16 +10,16 @@
 
 static const struct rm_object scalars[] = {
 	{"revmonAgentVersion", RM_SCALAR_VERSION, RM_SYN_TEXT, NULL,
-	 "Version of revmon-agentx and of the revmon core library it runs.", -1, 0},
+	 "Version of revmon-agentx and of the revmon core library it runs.", -1, 0, NULL},
 	{"revmonAgentUptime", RM_SCALAR_UPTIME, RM_SYN_TIMETICKS, NULL,
-	 "Time since revmon-agentx started, in hundredths of a second.", -1, 0},
+	 "Time since revmon-agentx started, in hundredths of a second.", -1, 0, NULL},
 	{"revmonAgentDataAge", RM_SCALAR_DATA_AGE, RM_SYN_GAUGE32, "milliseconds",
 	 "Age of the stalest data the agent serves: the largest revmonSourceDataAge "
 	 "over all rows, counting a row that has not completed a poll from the start "
 	 "of revmon-agentx. 0 when there are no rows.",
-	 -1, 0},
+	 -1, 0, NULL},
 	{"revmonAgentSources", RM_SCALAR_SOURCES, RM_SYN_GAUGE32, "rows",
-	 "Number of rows in revmonSourceTable: the configured monitors.", -1, 0},
+	 "Number of rows in revmonSourceTable: the configured monitors.", -1, 0, NULL},
 };
 
 static const struct rm_object own_columns[] = {
@@ -27,20 +27,20 @@ static const struct rm_object own_columns[] = {
 	 "Index of the row. Assigned in configuration-file order at start; a "
 	 "reload keeps the index of every monitor name that stays and gives new "
 	 "names indexes never used before by this process.",
-	 -1, 0},
+	 -1, 0, NULL},
 	{"revmonSourceName", RM_COL_NAME, RM_SYN_NAME, NULL,
-	 "Name of the monitor: its [section] in the configuration file.", -1, 0},
+	 "Name of the monitor: its [section] in the configuration file.", -1, 0, NULL},
 	{"revmonSourceStatus", RM_COL_STATUS, RM_SYN_STATUS, NULL,
 	 "up: every source of the monitor answered its last poll; down: at least "
 	 "one source failed its last poll (see revmonSourceLastError; the values "
 	 "are those ingested so far); starting: opened, no poll completed yet; "
 	 "failed: the monitor could not be opened (see revmonSourceLastError), "
 	 "retried every poll interval.",
-	 -1, 0},
+	 -1, 0, NULL},
 	{"revmonSourceLastError", RM_COL_LAST_ERROR, RM_SYN_TEXT, NULL,
 	 "The error of the first failing source, or why the monitor could not be "
 	 "opened; empty when there is none.",
-	 -1, 0},
+	 -1, 0, NULL},
 	{"revmonSourceKnown", RM_COL_KNOWN, RM_SYN_BITMAP, NULL,
 	 "Which columns of this row have an instance. Bit n, counting from the "
 	 "most significant bit of the first octet as bit 0 (as for BITS), is 1 "
@@ -48,26 +48,60 @@ static const struct rm_object own_columns[] = {
 	 "describe (for example no revocation enforced in the lag window) is "
 	 "unknown: its bit is 0 and the cell has no instance, so it is never "
 	 "reported as 0. Counters are always known once a poll has completed.",
-	 -1, 0},
+	 -1, 0, NULL},
 	{"revmonSourceSimulated", RM_COL_SIMULATED, RM_SYN_TRUTHVALUE, NULL,
 	 "true when any source of the monitor is the built-in simulator: the "
 	 "values describe a simulated tenant.",
-	 -1, 0},
+	 -1, 0, NULL},
 	{"revmonSourceDataAge", RM_COL_DATA_AGE, RM_SYN_GAUGE32, "milliseconds",
 	 "Time since the row's last poll completed and its values were published. "
 	 "No instance before the first poll.",
-	 -1, 0},
+	 -1, 0, NULL},
 	{"revmonSourceValuesTime", RM_COL_VALUES_TIME, RM_SYN_DATEANDTIME, NULL,
 	 "The instant (UTC) the values describe: the event time of the newest "
 	 "record for replayed files and the simulator, the wall clock for live "
 	 "sources. No instance before the first poll.",
-	 -1, 0},
+	 -1, 0, NULL},
 	{"revmonSourceOpened", RM_COL_OPENED, RM_SYN_TIMETICKS, NULL,
 	 "Value of revmonAgentUptime when this row's monitor was last opened. Its "
 	 "counters started from zero then: a change of this value is a counter "
 	 "discontinuity (a reload with a changed configuration re-opens the "
 	 "monitor). No instance while the monitor is not open.",
-	 -1, 0},
+	 -1, 0, NULL},
+};
+
+static const struct rm_object family_own_columns[] = {
+	{"revmonFamilyIndex", RM_FCOL_INDEX, RM_SYN_INDEX, NULL,
+	 "Index of the family within its monitor's breakdown. 1 is the row other, "
+	 "which sums the families beyond the monitor's families_max; families get "
+	 "2, 3, ... in the order they first show stale activity. A row appears "
+	 "once its family shows stale activity and keeps its index (and its "
+	 "counters never go back) for as long as the monitor lives: until "
+	 "revmonSourceOpened changes.",
+	 -1, 0, NULL},
+	{"revmonFamilyLabel", RM_FCOL_LABEL, RM_SYN_TEXT, NULL,
+	 "Label of the family: its app on its platform, for example Outlook for "
+	 "iOS and Android on iOS; other for row 1.",
+	 -1, 0, NULL},
+	{"revmonFamilyApp", RM_FCOL_APP, RM_SYN_TEXT, NULL,
+	 "The family's app as the sign-in logs name it (appDisplayName, or appId "
+	 "when they give no name); empty for other.",
+	 -1, 0, NULL},
+	{"revmonFamilyPlatform", RM_FCOL_PLATFORM, RM_SYN_TEXT, NULL,
+	 "The family's platform (iOS, Android, macOS, Windows, ...), however the "
+	 "logs spell the operating system; empty when unknown, and for other.",
+	 -1, 0, NULL},
+};
+
+/* A table's columns: its own, then one per metric of a registry. */
+struct table_spec {
+	const char *table;
+	const struct rm_object *own;
+	size_t n_own;
+	size_t (*count)(void);
+	const struct revmon_metric_desc *(*metric)(size_t);
+	unsigned first_metric;
+	void (*descriptor)(const char *, char *, size_t);
 };
 
 const struct rm_object *rm_scalars(size_t *n)
@@ -76,12 +110,12 @@ const struct rm_object *rm_scalars(size_t *n)
 	return scalars;
 }
 
-void rm_metric_descriptor(const char *metric, char *buf, size_t len)
+static void descriptor(const char *prefix, const char *metric, char *buf, size_t len)
 {
 	size_t o = 0;
 	int upper = 1;
 
-	o = (size_t)snprintf(buf, len, "revmon");
+	o = (size_t)snprintf(buf, len, "%s", prefix);
 	for (const char *p = metric; *p && o + 1 < len; p++) {
 		if (*p == '_') {
 			upper = 1;
@@ -93,6 +127,16 @@ void rm_metric_descriptor(const char *metric, char *buf, size_t len)
 	buf[o < len ? o : len - 1] = '\0';
 }
 
+void rm_metric_descriptor(const char *metric, char *buf, size_t len)
+{
+	descriptor("revmon", metric, buf, len);
+}
+
+void rm_family_metric_descriptor(const char *metric, char *buf, size_t len)
+{
+	descriptor("revmonFamily", metric, buf, len);
+}
+
 static int by_arc(const void *a, const void *b)
 {
 	const struct rm_object *x = a, *y = b;
@@ -100,58 +144,62 @@ static int by_arc(const void *a, const void *b)
 	return (x->arc > y->arc) - (x->arc < y->arc);
 }
 
-struct rm_object *rm_columns(size_t *n, char *err, size_t errlen)
+/* Sorted columns: no descriptor too long or used twice, no column twice. */
+static int check_columns(const struct rm_object *cols, size_t n, char *err, size_t errlen)
 {
-	size_t own = sizeof own_columns / sizeof own_columns[0];
-	size_t nm = revmon_metric_count();
-	struct rm_object *cols = calloc(own + nm, sizeof *cols);
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(cols[i].name) > RM_DESCRIPTOR_MAX) {
+			snprintf(err, errlen, "descriptor %s is longer than %d characters",
+			         cols[i].name, RM_DESCRIPTOR_MAX);
+			return -1;
+		}
+		if (i > 0 && cols[i].arc == cols[i - 1].arc) {
+			snprintf(err, errlen, "column %u used twice (%s, %s)", cols[i].arc,
+			         cols[i - 1].name, cols[i].name);
+			return -1;
+		}
+	}
+	return rm_columns_disjoint(cols, n, NULL, 0, err, errlen);
+}
+
+static struct rm_object *build_columns(const struct table_spec *t, size_t *n, char *err,
+                                       size_t errlen)
+{
+	size_t nm = t->count();
+	struct rm_object *cols = calloc(t->n_own + nm, sizeof *cols);
 	int ok = 0;
 
 	if (!cols) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	memcpy(cols, own_columns, sizeof own_columns);
+	memcpy(cols, t->own, t->n_own * sizeof *cols);
 	for (size_t i = 0; i < nm; i++) {
-		const struct revmon_metric_desc *d = revmon_metric(i);
-		struct rm_object *c = &cols[own + i];
+		const struct revmon_metric_desc *d = t->metric(i);
+		struct rm_object *c = &cols[t->n_own + i];
 
-		if (d->snmp_column < RM_COL_FIRST_METRIC) {
-			snprintf(err, errlen, "metric %s: snmp_column %u is reserved (1-9)", d->name,
-			         d->snmp_column);
+		if (d->snmp_column < t->first_metric) {
+			snprintf(err, errlen, "metric %s: snmp_column %u is reserved in %s (1-%u)",
+			         d->name, d->snmp_column, t->table, t->first_metric - 1);
 			goto out;
 		}
 		if (d->kind == REVMON_GAUGE && d->snmp_scale == 0) {
 			snprintf(err, errlen, "metric %s: snmp_scale is 0", d->name);
 			goto out;
 		}
-		rm_metric_descriptor(d->name, c->name, sizeof c->name);
+		t->descriptor(d->name, c->name, sizeof c->name);
 		c->arc = d->snmp_column;
 		c->syntax = d->kind == REVMON_COUNTER ? RM_SYN_COUNTER64 : RM_SYN_GAUGE32;
 		c->units = d->snmp_units;
 		c->description = d->help;
 		c->metric = (int)i;
 		c->scale = d->snmp_scale;
+		c->desc = d;
 	}
-	qsort(cols, own + nm, sizeof *cols, by_arc);
-	for (size_t i = 0; i < own + nm; i++) {
-		if (strlen(cols[i].name) > RM_DESCRIPTOR_MAX) {
-			snprintf(err, errlen, "descriptor %s is longer than %d characters",
-			         cols[i].name, RM_DESCRIPTOR_MAX);
-			goto out;
-		}
-		if (i > 0 && cols[i].arc == cols[i - 1].arc) {
-			snprintf(err, errlen, "column %u used twice (%s, %s)", cols[i].arc,
-			         cols[i - 1].name, cols[i].name);
-			goto out;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(cols[i].name, cols[j].name) == 0) {
-				snprintf(err, errlen, "descriptor %s used twice", cols[i].name);
-				goto out;
-			}
-	}
-	*n = own + nm;
+	qsort(cols, t->n_own + nm, sizeof *cols, by_arc);
+	if (check_columns(cols, t->n_own + nm, err, errlen) < 0)
+		goto out;
+	*n = t->n_own + nm;
 	ok = 1;
 out:
 	if (!ok) {
@@ -159,6 +207,42 @@ out:
 		cols = NULL;
 	}
 	return cols;
+}
+
+struct rm_object *rm_columns(size_t *n, char *err, size_t errlen)
+{
+	static const struct table_spec source = {
+		"revmonSourceTable", own_columns, sizeof own_columns / sizeof own_columns[0],
+		revmon_metric_count, revmon_metric, RM_COL_FIRST_METRIC, rm_metric_descriptor};
+
+	return build_columns(&source, n, err, errlen);
+}
+
+struct rm_object *rm_family_columns(size_t *n, char *err, size_t errlen)
+{
+	static const struct table_spec family = {
+		"revmonFamilyTable", family_own_columns,
+		sizeof family_own_columns / sizeof family_own_columns[0], revmon_family_metric_count,
+		revmon_family_metric, RM_FCOL_FIRST_METRIC, rm_family_metric_descriptor};
+
+	return build_columns(&family, n, err, errlen);
+}
+
+/* With b == NULL: no descriptor twice within a. */
+int rm_columns_disjoint(const struct rm_object *a, size_t na, const struct rm_object *b,
+                        size_t nb, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < na; i++) {
+		size_t n = b ? nb : i;
+		const struct rm_object *other = b ? b : a;
+
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(a[i].name, other[j].name) == 0) {
+				snprintf(err, errlen, "descriptor %s used twice", a[i].name);
+				return -1;
+			}
+	}
+	return 0;
 }
 
 int rm_parse_oid(const char *s, unsigned long *arcs, size_t max)

@@ -7,12 +7,15 @@
  * Layout under the base OID B (revmonMIB):
  *   B.1.1.k.0      agent scalars (struct rm_object, rm_scalar())
  *   B.1.2.1.c.i    revmonSourceTable: column c of the row with index i
+ *   B.1.3.1.c.i.f  revmonFamilyTable: column c of family f of the row with index i
  *   B.2.1.g        object groups, B.2.2.1 the compliance statement
  */
 #ifndef RM_MIB_LAYOUT_H
 #define RM_MIB_LAYOUT_H
 
 #include <stddef.h>
+
+struct revmon_metric_desc;
 
 #define RM_DEFAULT_BASE_OID "1.3.6.1.4.1.8072.9999.9999.1"
 #define RM_MAX_ARCS 64
@@ -22,7 +25,8 @@
 #define RM_ARC_OBJECTS 1
 #define RM_ARC_AGENT 1       /* B.1.1 */
 #define RM_ARC_TABLE 2       /* B.1.2 */
-#define RM_ARC_ENTRY 1       /* B.1.2.1 */
+#define RM_ARC_ENTRY 1       /* B.1.2.1, and B.1.3.1 */
+#define RM_ARC_FAMILY_TABLE 3 /* B.1.3 */
 #define RM_ARC_CONFORMANCE 2 /* B.2 */
 
 enum rm_syntax {
@@ -60,6 +64,15 @@ enum rm_own_column {
 	RM_COL_FIRST_METRIC = 10,
 };
 
+/* The family table's own columns (1-4; the family registry's start at 5). */
+enum rm_family_column {
+	RM_FCOL_INDEX = 1,
+	RM_FCOL_LABEL = 2,
+	RM_FCOL_APP = 3,
+	RM_FCOL_PLATFORM = 4,
+	RM_FCOL_FIRST_METRIC = 5,
+};
+
 enum rm_scalar_arc {
 	RM_SCALAR_VERSION = 1,
 	RM_SCALAR_UPTIME = 2,
@@ -73,8 +86,11 @@ struct rm_object {
 	enum rm_syntax syntax;
 	const char *units;       /* UNITS clause, NULL for none (borrowed, static) */
 	const char *description; /* borrowed, static; metrics: the registry's help */
-	int metric;              /* registry index, -1 for the agent's own objects */
+	int metric;              /* index in its table's registry, -1 for the own objects */
 	unsigned scale;          /* gauges: SNMP integer = round(value * scale) */
+	/* Metrics: the descriptor (borrowed, static) from revmon_metric, or from
+	 * revmon_family_metric in the family table; NULL for the own objects. */
+	const struct revmon_metric_desc *desc;
 };
 
 /* The agent scalars in arc order; n set to their number. Static. */
@@ -86,8 +102,21 @@ const struct rm_object *rm_scalars(size_t *n);
  * too long or not unique: the registry would break the MIB). */
 struct rm_object *rm_columns(size_t *n, char *err, size_t errlen);
 
+/* All columns of revmonFamilyTable in column order (its own columns, then
+ * one per metric of the family registry, revmon_family_metric). Same
+ * ownership and errors as rm_columns. */
+struct rm_object *rm_family_columns(size_t *n, char *err, size_t errlen);
+
+/* 0 when no descriptor is used by both tables (descriptors name objects of
+ * the whole module; with b NULL: used twice within a), else -1 with the
+ * name in err. */
+int rm_columns_disjoint(const struct rm_object *a, size_t na, const struct rm_object *b,
+                        size_t nb, char *err, size_t errlen);
+
 /* The descriptor of a metric column: "revmon" + CamelCase(name). */
 void rm_metric_descriptor(const char *metric, char *buf, size_t len);
+/* The descriptor of a family metric column: "revmonFamily" + CamelCase(name). */
+void rm_family_metric_descriptor(const char *metric, char *buf, size_t len);
 
 /* Parse a dotted numeric OID ("1.3.6.1..." or ".1.3.6..."). Returns the
  * number of arcs, or -1 when it is not one (empty, a non-digit, > max arcs). */

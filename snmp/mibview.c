@@ -10,7 +10,7 @@
 #include "mib_layout.h"
 #include "mibview.h"
 
-#define SUFFIX_MAX 5 /* 1.2.1.column.index */
+#define SUFFIX_MAX 6 /* 1.3.1.column.index.family */
 
 enum cell_src {
 	CELL_STATIC,    /* value stored in the cell */
@@ -40,6 +40,8 @@ struct rm_view {
 	size_t n_scalars;
 	struct rm_object *cols;
 	size_t n_cols;
+	struct rm_object *fcols; /* revmonFamilyTable */
+	size_t n_fcols;
 	unsigned highest_col;
 	struct rm_row **rows; /* borrowed */
 	size_t n_rows;
@@ -86,6 +88,114 @@ static void set_int(struct cell *c, unsigned char type, uint64_t u)
 	c->present = 1;
 }
 
+/* Cells of the family table: a growing array. */
+struct cellvec {
+	struct cell *c;
+	size_t n, cap;
+};
+
+static struct cell *cellvec_push(struct cellvec *cv)
+{
+	if (cv->n == cv->cap) {
+		size_t cap = cv->cap ? cv->cap * 2 : 64;
+		struct cell *p = realloc(cv->c, cap * sizeof *p);
+
+		if (!p)
+			return NULL;
+		cv->c = p;
+		cv->cap = cap;
+	}
+	memset(&cv->c[cv->n], 0, sizeof cv->c[0]);
+	return &cv->c[cv->n++];
+}
+
+static int cell_cmp(const void *a, const void *b)
+{
+	const struct cell *x = a, *y = b;
+
+	return sfx_cmp(x->sfx, x->sfx_len, y->sfx, y->sfx_len);
+}
+
+/* DisplayString (SIZE (0..255)) of s: cut at 255 octets, not inside a UTF-8
+ * sequence. */
+static int set_text(struct cell *c, const char *s)
+{
+	size_t n = strnlen(s, 256);
+
+	if (n > 255) {
+		n = 255;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return set_str(c, s, n);
+}
+
+/* One cell of family f (a row of revmonFamilyTable) for column o, or
+ * nothing (an unknown gauge). */
+static int family_cell(const struct rm_object *o, const struct revmon_family *f, struct cell *c)
+{
+	const struct revmon_value *val;
+
+	switch (o->arc) {
+	case RM_FCOL_INDEX:
+		return 0; /* not-accessible */
+	case RM_FCOL_LABEL:
+		return set_text(c, f->label);
+	case RM_FCOL_APP:
+		return set_text(c, f->app);
+	case RM_FCOL_PLATFORM:
+		return set_text(c, f->platform);
+	default:
+		break;
+	}
+	if (!o->desc)
+		return 0;
+	val = &f->values[o->metric];
+	if (!val->known)
+		return 0;
+	if (o->desc->kind == REVMON_COUNTER)
+		set_int(c, ASN_COUNTER64, val->counter);
+	else
+		set_int(c, ASN_GAUGE, rm_gauge32(val->value, o->desc->snmp_scale));
+	return 0;
+}
+
+/* Every cell of row r's families (revmonFamilyTable), appended to cv in any
+ * order, read under the row's mutex. */
+static int family_cells(struct rm_view *v, struct rm_row *r, struct cellvec *cv)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&r->mu);
+	const revmon_snapshot *s = r->snap;
+	for (size_t i = 0; s && i < s->n_families; i++) {
+		const struct revmon_family *f = &s->families[i];
+
+		for (size_t k = 0; k < v->n_fcols; k++) {
+			const struct rm_object *o = &v->fcols[k];
+			struct cell *c = cellvec_push(cv);
+
+			if (!c)
+				goto out;
+			c->sfx[0] = RM_ARC_OBJECTS;
+			c->sfx[1] = RM_ARC_FAMILY_TABLE;
+			c->sfx[2] = RM_ARC_ENTRY;
+			c->sfx[3] = o->arc;
+			c->sfx[4] = r->index;
+			c->sfx[5] = f->index;
+			c->sfx_len = 6;
+			if (family_cell(o, f, c) < 0)
+				goto out;
+			if (!c->present)
+				cv->n--; /* no instance: the slot is reused */
+		}
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
 /* Every cell of one row, in column order (out has n_cols cells), read
  * under the row's mutex. */
 static int row_cells(struct rm_view *v, struct rm_row *r, struct cell *out)
@@ -107,8 +217,8 @@ static int row_cells(struct rm_view *v, struct rm_row *r, struct cell *out)
 		c->sfx[3] = o->arc;
 		c->sfx[4] = r->index;
 		c->sfx_len = 5;
-		if (o->metric >= 0) {
-			const struct revmon_metric_desc *d = revmon_metric((size_t)o->metric);
+		if (o->desc) {
+			const struct revmon_metric_desc *d = o->desc;
 			const struct revmon_value *val;
 
 			if (!s || (size_t)o->metric >= s->n_values)
@@ -177,20 +287,12 @@ out:
 	return rc;
 }
 
-/* Rebuild the sorted cells from the rows' latest snapshots. */
-static int rebuild(struct rm_view *v)
+/* The agent scalars' cells, in arc order (out has n_scalars cells). */
+static int scalar_cells(struct rm_view *v, struct cell *out)
 {
-	unsigned gen = atomic_load(&v->shared->generation);
-	size_t n_matrix = v->n_cols * v->n_rows, n = 0;
-	struct cell *matrix = calloc(n_matrix ? n_matrix : 1, sizeof *matrix);
-	struct cell *cells = calloc(v->n_scalars + n_matrix, sizeof *cells);
-	int rc = -1;
-
-	if (!matrix || !cells)
-		goto out;
 	for (size_t i = 0; i < v->n_scalars; i++) {
 		const struct rm_object *o = &v->scalars[i];
-		struct cell *c = &cells[n++];
+		struct cell *c = &out[i];
 
 		c->sfx[0] = RM_ARC_OBJECTS;
 		c->sfx[1] = RM_ARC_AGENT;
@@ -200,7 +302,7 @@ static int rebuild(struct rm_view *v)
 		switch (o->arc) {
 		case RM_SCALAR_VERSION:
 			if (set_str(c, v->version, strlen(v->version)) < 0)
-				goto out;
+				return -1;
 			break;
 		case RM_SCALAR_UPTIME:
 			set_int(c, ASN_TIMETICKS, 0);
@@ -215,8 +317,25 @@ static int rebuild(struct rm_view *v)
 			break;
 		}
 	}
+	return 0;
+}
+
+/* Rebuild the sorted cells from the rows' latest snapshots: the scalars,
+ * revmonSourceTable, then revmonFamilyTable (B.1.1 < B.1.2 < B.1.3). */
+static int rebuild(struct rm_view *v)
+{
+	unsigned gen = atomic_load(&v->shared->generation);
+	size_t n_matrix = v->n_cols * v->n_rows, n = v->n_scalars;
+	struct cell *matrix = calloc(n_matrix ? n_matrix : 1, sizeof *matrix);
+	struct cell *cells = calloc(v->n_scalars + n_matrix, sizeof *cells), *grown;
+	struct cellvec fam = {NULL, 0, 0};
+	int rc = -1;
+
+	if (!matrix || !cells || scalar_cells(v, cells) < 0)
+		goto out;
 	for (size_t r = 0; r < v->n_rows; r++)
-		if (row_cells(v, v->rows[r], &matrix[r * v->n_cols]) < 0)
+		if (row_cells(v, v->rows[r], &matrix[r * v->n_cols]) < 0 ||
+		    family_cells(v, v->rows[r], &fam) < 0)
 			goto out;
 	/* Column-major: that is the OID order of a table. */
 	for (size_t c = 0; c < v->n_cols; c++)
@@ -228,6 +347,17 @@ static int rebuild(struct rm_view *v)
 				m->str = NULL;
 			}
 		}
+	/* The family table across both index levels: column, row, family. */
+	if (fam.n)
+		qsort(fam.c, fam.n, sizeof *fam.c, cell_cmp);
+	grown = realloc(cells, (v->n_scalars + n_matrix + fam.n) * sizeof *cells);
+	if (!grown)
+		goto out;
+	cells = grown;
+	if (fam.n)
+		memcpy(cells + n, fam.c, fam.n * sizeof *cells);
+	n += fam.n;
+	fam.n = 0; /* the strings are the new cells' now */
 	cells_free(v->cells, v->n_cells);
 	v->cells = cells;
 	v->n_cells = n;
@@ -240,6 +370,7 @@ out:
 		cells_free(matrix, n_matrix);
 	if (cells)
 		cells_free(cells, v->n_scalars + n_matrix);
+	cells_free(fam.c, fam.n);
 	return rc;
 }
 
@@ -326,6 +457,11 @@ static int missing_kind(const struct rm_view *v, const oid *s, size_t len)
 		for (size_t i = 0; i < v->n_cols; i++)
 			if (s[3] == v->cols[i].arc && v->cols[i].syntax != RM_SYN_INDEX)
 				return SNMP_NOSUCHINSTANCE;
+	if (len >= 4 && s[0] == RM_ARC_OBJECTS && s[1] == RM_ARC_FAMILY_TABLE &&
+	    s[2] == RM_ARC_ENTRY)
+		for (size_t i = 0; i < v->n_fcols; i++)
+			if (s[3] == v->fcols[i].arc && v->fcols[i].syntax != RM_SYN_INDEX)
+				return SNMP_NOSUCHINSTANCE;
 	return SNMP_NOSUCHOBJECT;
 }
 
@@ -397,7 +533,10 @@ struct rm_view *rm_view_new(const unsigned long *base, size_t base_len, struct r
 	snprintf(v->version, sizeof v->version, "%s", version);
 	v->scalars = rm_scalars(&v->n_scalars);
 	v->cols = rm_columns(&v->n_cols, err, errlen);
-	if (!v->cols)
+	if (v->cols)
+		v->fcols = rm_family_columns(&v->n_fcols, err, errlen);
+	if (!v->cols || !v->fcols ||
+	    rm_columns_disjoint(v->cols, v->n_cols, v->fcols, v->n_fcols, err, errlen) < 0)
 		goto fail;
 	v->highest_col = v->cols[v->n_cols - 1].arc;
 	if (rm_bitmap_len(v->highest_col) > 32) {
@@ -407,8 +546,10 @@ struct rm_view *rm_view_new(const unsigned long *base, size_t base_len, struct r
 	v->dirty = 1;
 	return v;
 fail:
-	if (v)
+	if (v) {
 		free(v->cols);
+		free(v->fcols);
+	}
 	free(v);
 	return NULL;
 }
@@ -448,5 +589,6 @@ void rm_view_free(struct rm_view *v)
 		netsnmp_unregister_handler(v->reg);
 	cells_free(v->cells, v->n_cells);
 	free(v->cols);
+	free(v->fcols);
 	free(v);
 }

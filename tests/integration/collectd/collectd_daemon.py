@@ -24,11 +24,12 @@ class Daemon:
     Failures raise self.error (AssertionError unless a caller's subclass
     says otherwise). preload: a library to LD_PRELOAD (the ASan runtime of
     the sanitizer build); wrapper: a command to run the daemon under
-    (valgrind); env: extra environment."""
+    (valgrind); env: extra environment; stock: more configuration of the
+    stock plugins (e.g. write_log), placed before PluginDir switches."""
     error = AssertionError
 
     def __init__(self, tmp, collectd, collectdctl, plugin, blocks, wrapper=(), preload=None,
-                 env=None, log_level="info"):
+                 env=None, log_level="info", stock=""):
         self.tmp = tmp
         self.ctl_bin = collectdctl
         self.run_dir = os.path.join(tmp, "run")
@@ -65,6 +66,7 @@ LoadPlugin  unixsock
   SocketPerms "0660"
   DeleteSocket true
 </Plugin>
+{stock}
 PluginDir   "{plugdir}"
 LoadPlugin  revmon
 <Plugin revmon>
@@ -110,7 +112,9 @@ LoadPlugin  revmon
 
     def csv_rows(self, block, ctype, name):
         """[(time, value)] written for one metric, oldest first."""
-        pat = os.path.join(self.csv, HOST, f"revmon-{block}", f"{ctype}-{name}-*")
+        # The date only: NAME-LABEL files of the per-family values start alike.
+        pat = os.path.join(self.csv, HOST, f"revmon-{block}",
+                           f"{ctype}-{glob.escape(name)}-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]")
         rows = []
         for path in sorted(glob.glob(pat)):
             with open(path) as f:

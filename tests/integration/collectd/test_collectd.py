@@ -14,7 +14,13 @@ a regular file in its PluginDir), then checks through `collectdctl`
     not exist yet runs with source_up 0;
   * a block whose file source is removed reports source_up 0, logs it once,
     and recovers when the file is back;
-  * the .so exports module_register only; SIGTERM ends the daemon with 0.
+  * the .so exports module_register only; SIGTERM ends the daemon with 0;
+  * the per-family breakdown of tests/fixtures/families (type instance
+    METRIC-LABEL, the label with [^A-Za-z0-9._] replaced by '_') has the
+    fixture's values in csv and getval, and the label as meta data
+    revmon_family (through write_log's JSON, when write_log can load); long
+    labels are cut and end in -INDEX, labels that differ only in replaced
+    characters stay apart.
 
 With --valgrind VALGRIND it runs a short configuration under valgrind instead
 and fails on any leak (definite/indirect) or memory error whose stack passes
@@ -24,9 +30,11 @@ LIB (the ASan runtime) preloaded, so the instrumented .so can be loaded.
 Prints one line per check and ends with 'N passed, N failed'; exits 0 only
 when all passed, 77 when the daemon cannot run here (ctest: skipped)."""
 import argparse
+import glob
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +49,8 @@ import valgrind_log  # noqa: E402
 from tally import Tally  # noqa: E402
 
 SKIP = 77
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAMILIES = os.path.join(HERE, "..", "..", "fixtures", "families")
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--revmon", required=True, help="the revmon command")
@@ -209,6 +219,9 @@ def main_run(tmp):
     ex = os.path.join(tmp, "example")
     os.makedirs(ex)
     check("collectd/revmon.conf.example starts its blocks", example_run, ex)
+    fam = os.path.join(tmp, "families")
+    os.makedirs(fam)
+    families_run(fam)
 
 
 def refused_blocks(d):
@@ -314,9 +327,156 @@ def example_run(tmp):
     assert rc == 0, f"exit status {rc}"
 
 
+def family_instance(metric, label):
+    return metric + "-" + re.sub(r"[^A-Za-z0-9._]", "_", label)
+
+
+def family_fixture(tmp, name, apps):
+    """The families fixture with each user's app renamed: apps maps a user
+    (alice, bob, carol) to an app name."""
+    path = os.path.join(tmp, name)
+    with open(os.path.join(FAMILIES, "two-families.ndjson")) as f, open(path, "w") as out:
+        for line in f:
+            r = json.loads(line)
+            user = r.get("userPrincipalName", "").split("@")[0]
+            if user in apps:
+                r["appDisplayName"] = apps[user]
+            out.write(json.dumps(r) + "\n")
+    return path
+
+
+def write_log_loads():
+    """write_log (JSON: the only stock writer that shows meta data) needs
+    libyajl2, which collectd-core only recommends."""
+    so = "/usr/lib/collectd/write_log.so"
+    if not os.path.exists(so):
+        return False
+    return "not found" not in subprocess.run(["ldd", so], capture_output=True, text=True).stdout
+
+
+def family_values(d, block, fam_types, want):
+    """{instance: value} of block's family metrics that want names, from csv
+    (raw values, derive too) and, for gauges, getval."""
+    bad = []
+    for inst, v in want.items():
+        metric = inst.split("-", 1)[0]
+        ctype = fam_types[metric]
+        csv = d.csv_values(block, ctype, inst)
+        if not csv or csv[-1] != v:
+            bad.append(f"{inst}: csv {csv[-1:] or 'none'}, want {v}")
+        if ctype != "derive":
+            g = d.getval(ident(block, ctype, inst))
+            if g != v:
+                bad.append(f"{inst}: getval {g}, want {v}")
+    return bad
+
+
+def families_run(tmp):
+    with open(os.path.join(FAMILIES, "two-families.expect.json")) as f:
+        expect = json.load(f)["families"]
+    long1 = "Contoso Line-of-Business Mail " + "x" * 100 + " (build 1)"
+    long2 = long1.replace("(build 1)", "(build 2)")
+    longf = family_fixture(tmp, "long.ndjson", {"alice": long1, "bob": long1, "carol": long2})
+    clashf = family_fixture(tmp, "clash.ndjson", {"alice": "Teams (work)", "bob": "Teams [work]"})
+    fixture = os.path.join(FAMILIES, "two-families.ndjson")
+    blocks = "".join(f"""
+  <Source "{name}">
+    Source "file:{path}"
+    Interval 1
+  </Source>""" for name, path in (("fam", fixture), ("long", longf), ("clash", clashf)))
+    meta = write_log_loads()
+    stock = "LoadPlugin write_log\n<Plugin write_log>\n  Format JSON\n</Plugin>\n" if meta else ""
+    d = collectd_daemon.Daemon(tmp, opts.collectd, opts.collectdctl, opts.plugin, blocks,
+                               preload=opts.preload, stock=stock)
+    try:
+        d.wait_socket()
+        check("families: the fixture's two families, every metric, its value", family_check,
+              d, expect)
+        if meta:
+            check("families: the label is meta data revmon_family", family_meta, d, expect)
+        else:
+            print("     (write_log cannot load here (libyajl2 missing): meta data not checked)")
+        check("families: long labels are cut to fit and end in -INDEX", family_long, d,
+              long1, long2)
+        check("families: labels equal once replaced stay apart (-INDEX)", family_clash, d)
+    finally:
+        rc = d.stop()
+    check("families: SIGTERM, collectd exits 0", lambda: exit_clean(d, rc))
+
+
+def fam_idents(d, block):
+    """{type_instance: type} of block's per-family values, from the csv
+    files (collectdctl's client library cuts names at 63 characters)."""
+    out = {}
+    for path in glob.glob(os.path.join(d.csv, collectd_daemon.HOST, f"revmon-{block}", "*")):
+        ctype, inst = re.sub(r"-\d{4}-\d\d-\d\d$", "", os.path.basename(path)).split("-", 1)
+        if "-" in inst:
+            out[inst] = ctype
+    return out
+
+
+def family_check(d, expect):
+    d.wait("the families block's per-family values",
+           lambda: len(fam_idents(d, "fam")) == sum(len(e["values"]) for e in expect.values()), 30)
+    got = fam_idents(d, "fam")
+    want = {family_instance(m, label): v for label, e in expect.items()
+            for m, v in e["values"].items()}
+    assert set(got) == set(want), f"instances {sorted(got)}, want {sorted(want)}"
+    types = {inst.split("-", 1)[0]: t for inst, t in got.items()}
+    assert types["stale_presentations"] == "derive" and types["stale_clients"] == "count", types
+    end = time.monotonic() + 30
+    while (bad := family_values(d, "fam", types, want)) and time.monotonic() < end:
+        time.sleep(0.5)
+    assert not bad, "; ".join(bad)
+    assert "stale_clients-Outlook_for_iOS_and_Android_on_iOS" in got, sorted(got)
+
+
+def family_meta(d, expect):
+    seen = {}
+    for line in d.log().splitlines():
+        start = line.find('[{"values"')
+        if start < 0:
+            continue
+        for vl in json.loads(line[start:]):
+            if vl["plugin_instance"] == "fam" and "meta" in vl:
+                seen[vl["type_instance"]] = vl["meta"].get("revmon_family")
+    for label, e in expect.items():
+        for m in e["values"]:
+            inst = family_instance(m, label)
+            assert seen.get(inst) == label, f"{inst}: meta {seen.get(inst)!r}, want {label!r}"
+
+
+def family_long(d, long1, long2):
+    d.wait("the long block's values", lambda: len(fam_idents(d, "long")) == 8, 30)
+    got = fam_idents(d, "long")
+    for metric in {i.split("-", 1)[0] for i in got}:
+        mine = sorted(i for i in got if i.startswith(metric + "-Contoso"))
+        heads = {i.rsplit("-", 1)[0] for i in mine}
+        tails = {i.rsplit("-", 1)[1] for i in mine}
+        assert len(mine) == 2 and all(len(i) == 127 for i in mine), mine
+        assert len(tails) == 2 and all(t.isdigit() for t in tails), mine
+        for label in (long1 + " on iOS", long2 + " on macOS"):
+            assert all(family_instance(metric, label).startswith(h) for h in heads), mine
+    clients = sorted(d.csv_values("long", "count", i)[-1] for i in got
+                     if i.startswith("stale_clients-"))
+    assert clients == [1.0, 2.0], clients
+
+
+def family_clash(d):
+    d.wait("the clash block's values", lambda: len(fam_idents(d, "clash")) == 12, 30)
+    got = [i for i in fam_idents(d, "clash") if i.startswith("stale_clients-Teams")]
+    plain = "stale_clients-Teams__work__on_iOS"
+    assert plain in got and len(got) == 2, got
+    other = [i for i in got if i != plain][0]
+    assert re.fullmatch(re.escape(plain) + r"-\d+", other), other
+    vals = [d.getval(ident("clash", "count", i)) for i in got]
+    assert vals == [1.0, 1.0], vals
+
+
 def valgrind_run(tmp):
-    """A few reads of a small simulator and a replay, then SIGTERM; the
-    daemon must exit 0 and valgrind must see nothing of ours."""
+    """A few reads of a small simulator, a replay and the families fixture
+    (per-family values with meta data), then SIGTERM; the daemon must exit
+    0 and valgrind must see nothing of ours."""
     fixture = os.path.join(tmp, "small.json")
     run(opts.revmon, "simulate", "--out", fixture, "--set", "sim_users=50",
         "--set", "sim_duration=1h")
@@ -340,6 +500,10 @@ def valgrind_run(tmp):
   </Source>
   <Source "missing">
     Source "file:{tmp}/missing"
+  </Source>
+  <Source "fam">
+    Source "file:{os.path.join(FAMILIES, "two-families.ndjson")}"
+    Interval 1
   </Source>"""
     vglog = os.path.join(tmp, "valgrind.log")
     d = Daemon(tmp, blocks, wrapper=[opts.valgrind, "--leak-check=full",
@@ -348,7 +512,9 @@ def valgrind_run(tmp):
     try:
         def reads(n):
             return len(d.csv_values("sim", "derive", "signins")) >= n and \
-                len(d.csv_values("replay", "derive", "signins")) >= n
+                len(d.csv_values("replay", "derive", "signins")) >= n and \
+                len(d.csv_values("fam", "count",
+                                 "stale_clients-Microsoft_Office_on_macOS")) >= n
         d.wait("three reads of each block under valgrind", lambda: reads(3), 240)
     finally:
         rc = d.stop(timeout=180)

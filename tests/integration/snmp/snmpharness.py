@@ -17,6 +17,7 @@ import time
 
 BASE = ".1.3.6.1.4.1.8072.9999.9999.1"
 TABLE = BASE + ".1.2.1"
+FAMILY = BASE + ".1.3.1"
 SCALAR = BASE + ".1.1"
 LINE = re.compile(r"^(\.[0-9.]+) = (?:([A-Za-z][A-Za-z0-9-]*): )?(.*)$")
 
@@ -272,3 +273,56 @@ def check_row(cells, idx, name, expected, reg, status=1, skip=()):
             col = int(oid[len(TABLE) + 1:].split(".")[0])
             check(col in present or col < 10 or cells[oid][0] == "EXCEPTION",
                   "row %d: unexpected cell %s" % (idx, oid))
+
+
+def family_columns(mibdir):
+    """metric -> (column, syntax) of revmonFamilyTable, read from the
+    checked-in REVMON-MIB (the drift test keeps it equal to the registry):
+    each metric column's DESCRIPTION names its metric."""
+    with open(os.path.join(mibdir, "REVMON-MIB.txt")) as f:
+        text = f.read()
+    cols = {}
+    obj = re.compile(r"(revmonFamily\w+) OBJECT-TYPE\s+SYNTAX\s+(\w+)((?:(?!OBJECT-TYPE).)*?)::= \{ revmonFamilyEntry (\d+) \}",
+                     re.S)
+    for m in obj.finditer(text):
+        metric = re.search(r"Per-family\s+metric\s+([a-z0-9_]+)\s", m.group(3))
+        if metric:
+            cols[metric.group(1)] = (int(m.group(4)), m.group(2))
+    check(cols, "no per-family metric column in REVMON-MIB.txt")
+    return cols
+
+
+def family_rows(cells, row=None):
+    """{(row, family): {column: (type, value)}} of revmonFamilyTable cells."""
+    out = {}
+    for oid, v in cells.items():
+        if oid.startswith(FAMILY + "."):
+            col, r, fam = (int(x) for x in oid[len(FAMILY) + 1:].split("."))
+            if row is None or r == row:
+                out.setdefault((r, fam), {})[col] = v
+    return out
+
+
+def check_families(cells, row, expect, fcols):
+    """Row row's families equal expect (two-families.expect.json's
+    "families"): label, app, platform and every metric. Returns
+    {label: family index}."""
+    fams = family_rows(cells, row)
+    by_label = {}
+    for (_, idx), c in fams.items():
+        check(c.get(2, ("", b""))[0] == "STRING", "family %d.%d label: %r" % (row, idx, c.get(2)))
+        by_label[c[2][1].decode()] = (idx, c)
+    check(sorted(by_label) == sorted(expect), "row %d families %s, want %s" %
+          (row, sorted(by_label), sorted(expect)))
+    for label, e in expect.items():
+        idx, c = by_label[label]
+        check(c.get(3) == ("STRING", e["app"].encode()), "%s app: %r" % (label, c.get(3)))
+        check(c.get(4) == ("STRING", e["platform"].encode()), "%s platform: %r" % (label, c.get(4)))
+        check(1 not in c, "%s: the not-accessible index is served" % label)
+        for metric, want in e["values"].items():
+            col, syntax = fcols[metric]
+            check(c.get(col) == (syntax, want), "%s %s (column %d): %r, want %r" %
+                  (label, metric, col, c.get(col), (syntax, want)))
+        check(set(c) == {2, 3, 4} | {fcols[m][0] for m in e["values"]},
+              "%s: columns %s" % (label, sorted(c)))
+    return {label: idx for label, (idx, _) in by_label.items()}

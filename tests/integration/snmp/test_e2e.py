@@ -8,18 +8,26 @@
   test_e2e.py resilience  master kill -9 and restart; a failing source shows
                           in its own row only; SIGHUP reload keeps unchanged
                           monitors and their counters
+  test_e2e.py families    revmonFamilyTable through snmpwalk, snmpbulkwalk,
+                          snmpgetnext and snmptable (MIB loaded): the
+                          families fixture's rows and values, GETNEXT order
+                          across both index levels (monitor, family), a row
+                          with no family, SNMPv1 without the Counter64
 
-usage: test_e2e.py query|resilience --revmon BIN --agent BIN --cache DIR --mibdir DIR [--keep]
+usage: test_e2e.py query|resilience|families --revmon BIN --agent BIN --cache DIR --mibdir DIR [--keep]
 """
 import argparse
+import json
 import os
 import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snmpharness import (SCALAR, TABLE, Fail, Rig, check, check_row, gauge32,  # noqa: E402
-                         registry)
+from snmpharness import (FAMILY, SCALAR, TABLE, Fail, Rig, check, check_families,  # noqa: E402
+                         check_row, family_columns, family_rows, gauge32, registry)
+
+FAMILIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "families")
 
 SIM = ["sim_users=300", "sim_duration=4h"]
 
@@ -232,9 +240,88 @@ def resilience(rig, reg):
     print("ok: SIGTERM -> exit 0")
 
 
+def families(rig, reg, mibdir):
+    fixture = os.path.join(FAMILIES, "two-families.ndjson")
+    with open(os.path.join(FAMILIES, "two-families.expect.json")) as f:
+        expect = json.load(f)["families"]
+    fcols = family_columns(mibdir)
+    quiet = os.path.join(rig.tmp, "quiet.ndjson")
+    with open(fixture) as f, open(quiet, "w") as out:
+        out.writelines(ln for ln in f if '"dave' in ln)  # the bystander only: no stale activity
+    n_quiet = sum(1 for _ in open(quiet))
+    exp_sim = rig.report("--source", "sim", *sum((["--set", s] for s in SIM), []))
+    rig.write_agent_conf([("simulated", sim_section(SIM, "poll_interval = 1h\n")),
+                          ("families", "source = file:%s\npoll_interval = 1s\n" % fixture),
+                          ("quiet", "source = file:%s\npoll_interval = 1s\n" % quiet)])
+    rig.start_master()
+    rig.start_agent()
+    ev = int(exp_sim["metrics"]["events_ingested"]["value"])
+    wait_rows(rig, reg, [(1, ev), (2, sum(1 for _ in open(fixture))), (3, n_quiet)])
+
+    walk = rig.walk("snmpwalk", FAMILY)
+    check(all(o.startswith(FAMILY + ".") for o in walk), "walk left the table")
+    check_families(walk, 2, expect, fcols)
+    sim_rows = family_rows(walk, 1)
+    check(len(sim_rows) >= 2, "the simulator's row has %d families" % len(sim_rows))
+    check(not family_rows(walk, 3), "the quiet monitor has families: %r" % family_rows(walk, 3))
+    # GETNEXT order: column, then monitor, then family (snmpwalk itself
+    # refuses OIDs that do not increase).
+    keys = [tuple(int(x) for x in o[len(FAMILY) + 1:].split(".")) for o in walk]
+    check(keys == sorted(keys), "cells out of order")
+    check(len(walk) == sum(len(c) for c in family_rows(walk).values()), "duplicate cells")
+    print("ok: snmpwalk revmonFamilyTable: %d cells; row 2 equals the fixture, row 1 has %d "
+          "families, row 3 none" % (len(walk), len(sim_rows)))
+
+    bulk = rig.walk("snmpbulkwalk", FAMILY)
+    check(bulk == walk, "snmpbulkwalk and snmpwalk differ")
+    print("ok: snmpbulkwalk: the same %d cells" % len(bulk))
+
+    # GETNEXT across the index levels: past row 1's last family to row 2's
+    # first, past row 2's last to the next column's row 1.
+    col = fcols["stale_clients"][0]
+    last1 = max(f for (r, f) in sim_rows)
+    fams2 = sorted(f for (r, f) in family_rows(walk, 2))
+    for start, want in (("%s.%d" % (FAMILY, col), "%s.%d.1.%d" % (FAMILY, col, min(f for (_, f) in sim_rows))),
+                        ("%s.%d.1.%d" % (FAMILY, col, last1), "%s.%d.2.%d" % (FAMILY, col, fams2[0])),
+                        ("%s.%d.1.4294967295" % (FAMILY, col), "%s.%d.2.%d" % (FAMILY, col, fams2[0])),
+                        ("%s.%d.2.%d" % (FAMILY, col, fams2[-1]),
+                         "%s.%d.1.%d" % (FAMILY, col + 1, min(f for (_, f) in sim_rows)))):
+        got = rig.tool("snmpgetnext", start).stdout.split(" = ")[0]
+        check(got == want, "GETNEXT %s: %s, want %s" % (start, got, want))
+    got = rig.get("%s.%d.2.%d" % (FAMILY, col, fams2[0]), "%s.%d.2.999" % (FAMILY, col),
+                  "%s.%d.3.2" % (FAMILY, col), "%s.1.2.%d" % (FAMILY, fams2[0]))
+    check(got["%s.%d.2.999" % (FAMILY, col)][0] == "EXCEPTION" and
+          "Instance" in got["%s.%d.2.999" % (FAMILY, col)][1], "GET of no family: %r" % got)
+    check("Object" in got["%s.1.2.%d" % (FAMILY, fams2[0])][1], "GET of the index: %r" % got)
+    print("ok: snmpgetnext crosses monitor and family levels; GET of a missing family is "
+          "noSuchInstance, of the index noSuchObject")
+
+    r = rig.tool("snmptable", "-Ci", "-Cf", "|", "REVMON-MIB::revmonFamilyTable", mib=True,
+                 fmt=("-OU", "-Oe"))
+    lines = [ln for ln in r.stdout.splitlines() if "|" in ln]
+    head = lines[0].split("|")
+    table = {ln.split("|")[0]: dict(zip(head, ln.split("|"))) for ln in lines[1:]}
+    for label, e in expect.items():
+        rows = [t for i, t in table.items() if i.startswith("2.") and t["revmonFamilyLabel"] == label]
+        check(len(rows) == 1, "snmptable: %s in %d rows" % (label, len(rows)))
+        for metric, want in e["values"].items():
+            d = "revmonFamily" + "".join(p[:1].upper() + p[1:] for p in metric.split("_"))
+            check(rows[0].get(d) == str(want), "snmptable %s %s: %r" % (label, d, rows[0].get(d)))
+    check(len(table) == len(family_rows(walk)), "snmptable: %d rows" % len(table))
+    print("ok: snmptable (MIB loaded): %d family rows, INDEX { revmonSourceIndex, "
+          "revmonFamilyIndex }" % len(table))
+
+    v1 = rig.walk("snmpwalk", FAMILY, version="1")
+    want_v1 = {o for o, (t, _) in walk.items() if t != "Counter64"}
+    check(set(v1) == want_v1, "SNMPv1 walk of the family table: %d cells, want %d" % (len(v1), len(want_v1)))
+    print("ok: SNMPv1 walk: %d cells, the Counter64 column skipped" % len(v1))
+    rc = rig.stop_agent()
+    check(rc == 0, "SIGTERM: exit status %d" % rc)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["query", "resilience"])
+    ap.add_argument("what", choices=["query", "resilience", "families"])
     ap.add_argument("--revmon", required=True)
     ap.add_argument("--agent", required=True)
     ap.add_argument("--cache", required=True)
@@ -245,7 +332,10 @@ def main():
     ok = False
     try:
         reg = registry(args.revmon)
-        {"query": query, "resilience": resilience}[args.what](rig, reg)
+        if args.what == "families":
+            families(rig, reg, args.mibdir)
+        else:
+            {"query": query, "resilience": resilience}[args.what](rig, reg)
         ok = True
     except Fail as e:
         print("FAIL: %s" % e)

@@ -112,8 +112,8 @@ static void test_time(void)
 static void test_layout(void)
 {
 	char err[256], name[64];
-	size_t n = 0;
-	struct rm_object *cols = rm_columns(&n, err, sizeof err);
+	size_t n = 0, nf = 0;
+	struct rm_object *cols = rm_columns(&n, err, sizeof err), *fcols;
 	unsigned long arcs[RM_MAX_ARCS];
 
 	CHECK(cols != NULL);
@@ -123,7 +123,23 @@ static void test_layout(void)
 		if (i > 0)
 			CHECK(cols[i].arc > cols[i - 1].arc);
 	}
+	fcols = rm_family_columns(&nf, err, sizeof err);
+	CHECK(fcols != NULL);
+	CHECK(nf == revmon_family_metric_count() + 4);
+	for (size_t i = 0; fcols && i < nf; i++) {
+		CHECK(fcols[i].arc == i + 1 || fcols[i].arc >= RM_FCOL_FIRST_METRIC);
+		CHECK((fcols[i].desc != NULL) == (fcols[i].arc >= RM_FCOL_FIRST_METRIC));
+		CHECK(strlen(fcols[i].name) <= RM_DESCRIPTOR_MAX);
+		if (i > 0)
+			CHECK(fcols[i].arc > fcols[i - 1].arc);
+	}
+	/* Descriptors name objects of the whole module: none in both tables. */
+	CHECK(cols && fcols && rm_columns_disjoint(cols, n, fcols, nf, err, sizeof err) == 0);
+	CHECK(cols && rm_columns_disjoint(cols, n, cols, 1, err, sizeof err) == -1);
 	free(cols);
+	free(fcols);
+	rm_family_metric_descriptor("stale_tokens_live_cae", name, sizeof name);
+	CHECK(strcmp(name, "revmonFamilyStaleTokensLiveCae") == 0);
 	rm_metric_descriptor("revocation_lag_noncae_p95", name, sizeof name);
 	CHECK(strcmp(name, "revmonRevocationLagNoncaeP95") == 0);
 	CHECK(rm_parse_oid(RM_DEFAULT_BASE_OID, arcs, RM_MAX_ARCS) == 10 && arcs[9] == 1);

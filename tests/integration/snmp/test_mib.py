@@ -110,11 +110,43 @@ def translate(args):
                 fail("%s: UNITS is not %r:\n%s" % (d, units, r.stdout))
             if "read-only" not in r.stdout:
                 fail("%s is not read-only" % d)
-        n_metric_cols = sum(1 for o in columns.values() if int(o[1].rsplit(".", 1)[1]) >= 10)
+        source_cols = [o for o in columns.values() if o[1].startswith(BASE + ".1.2.1.")]
+        n_metric_cols = sum(1 for o in source_cols if int(o[1].rsplit(".", 1)[1]) >= 10)
         if n_metric_cols != len(reg):
             fail("%d metric columns in the MIB, %d metrics in the registry" % (n_metric_cols, len(reg)))
-    print("ok: snmptranslate resolves all %d objects; %d metric columns match the registry" %
-          (len(objs), len(reg)))
+        n_family = family_table(args, env, columns)
+    print("ok: snmptranslate resolves all %d objects; %d metric columns match the registry; "
+          "revmonFamilyTable has %d metric columns" % (len(objs), len(reg), n_family))
+
+
+def family_table(args, env, columns):
+    """revmonFamilyTable: its entry's INDEX, and each column's syntax and
+    access as the subagent serves them (mibgen --objects)."""
+    def td(name):
+        return subprocess.run(["snmptranslate", "-M", mibpath(args), "-m", "REVMON-MIB", "-Td",
+                               "REVMON-MIB::" + name], env=env, capture_output=True, text=True,
+                              check=True).stdout
+    entry = td("revmonFamilyEntry")
+    if not re.search(r"INDEX\s+\{\s*revmonSourceIndex,\s*revmonFamilyIndex\s*\}", entry):
+        fail("revmonFamilyEntry's INDEX is not { revmonSourceIndex, revmonFamilyIndex }:\n" + entry)
+    fam = {n: o for n, o in columns.items() if o[1].startswith(BASE + ".1.3.1.")}
+    own = {"revmonFamilyIndex": 1, "revmonFamilyLabel": 2, "revmonFamilyApp": 3, "revmonFamilyPlatform": 4}
+    for name, col in own.items():
+        if name not in fam or not fam[name][1].endswith(".%d" % col):
+            fail("%s is not column %d of revmonFamilyTable" % (name, col))
+    metrics = 0
+    for name, o in sorted(fam.items()):
+        text = td(name)
+        if name in own:
+            continue
+        metrics += 1
+        if not re.search(r"SYNTAX\s+%s\b" % o[3], text) or "read-only" not in text:
+            fail("%s: not a read-only %s:\n%s" % (name, o[3], text))
+        if o[3] not in ("Gauge32", "Counter64"):
+            fail("%s: a metric column of syntax %s" % (name, o[3]))
+    if not metrics:
+        fail("revmonFamilyTable has no metric column")
+    return metrics
 
 
 def main():
