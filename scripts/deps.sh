@@ -11,6 +11,8 @@ pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq 
 	# the stock collectd.conf (the package test) loads rrdtool and netlink: collectd-core only
 	# recommends their libraries
 	librrd8 libmnl0
+	# write_log's JSON (the family values' meta data in the collectd test) needs yajl
+	libyajl2
 	snmpd snmp libsnmp-dev smitools
 	nagios4-core monitoring-plugins-basic
 	# the package test: dpkg-shlibdeps, man -l, CPack's shlibdeps (file)
