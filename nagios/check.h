@@ -3,6 +3,7 @@
  *   check_revocation.c  help text, the timeout, the run, main
  *   options.c           the command line, --extra-opts, the monitor's configuration
  *   thresholds.c        -w/-c ranges per metric and judging a snapshot by them
+ *   status.c            the status line's words (pure, for the unit tests)
  *   output.c            the status line, perfdata and the long output
  *   state_file.c        where the state file lives, its lock, load and save
  *
@@ -14,18 +15,12 @@
 
 #include "range.h"
 #include "revmon.h"
+#include "status.h"
 
 #define PROGNAME "check_revocation"
 #define SERVICE "REVOCATION"
 #define DEFAULT_TIMEOUT 30
 #define DEFAULT_STATE_DIR "/var/tmp/revmon"
-
-enum { OK = 0, WARNING = 1, CRITICAL = 2, UNKNOWN = 3 };
-
-struct threshold {
-	struct nr_range warn, crit;
-	int has_warn, has_crit;
-};
 
 struct opts {
 	struct threshold *th;      /* one per registry metric */
@@ -33,6 +28,8 @@ struct opts {
 	unsigned timeout;
 	int verbose;
 	int show_users;
+	int family_perfdata;       /* --family-perfdata: an item per family and family metric */
+	int list_stuck;            /* --list-stuck: every stuck client, one a line */
 	int no_state;
 	const char *config;
 	const char *monitor;

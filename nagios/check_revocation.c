@@ -8,6 +8,7 @@
  * This file holds the help, the timeout and the run; check.h says where
  * the other jobs live. */
 #include <signal.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ void print_usage(void)
 	printf("Usage: %s [-w RANGE|METRIC=RANGE]... [-c RANGE|METRIC=RANGE]... [-t SECONDS]\n"
 	       "       [--source SPEC]... [--config FILE [--monitor NAME]] [--set KEY=VALUE]...\n"
 	       "       [--state-file PATH | --no-state] [--extra-opts=[SECTION][@FILE]]\n"
-	       "       [-v]... [--show-users] | -h | -V\n",
+	       "       [-v]... [--show-users] [--list-stuck] [--family-perfdata] | -h | -V\n",
 	       PROGNAME);
 }
 
@@ -75,10 +76,17 @@ void print_help(const struct opts *o)
 	     " -c, --critical=RANGE, --critical=METRIC=RANGE\n"
 	     "                         Critical ranges, the same way (checked before warnings)\n"
 	     " -t, --timeout=SECONDS   End with UNKNOWN after this long (default 30)\n"
-	     " -v, --verbose           Long output: -v the worst stuck clients and latest\n"
-	     "                         revocations, -vv more of them and the sources, -vvv all\n"
-	     "                         and the library's log\n"
+	     " -v, --verbose           Long output: -v the oldest stuck clients (5), the client\n"
+	     "                         families with stale activity, what to do, the latest\n"
+	     "                         revocations; -vv more of them (20) and the sources and\n"
+	     "                         the library's log; -vvv up to 100 and its debug log\n"
+	     "     --list-stuck        List every stuck client, one a line, after the status line\n"
+	     "                         (for the helpdesk); the exit status is the check's\n"
 	     "     --show-users        Name users in the long output (pseudonyms otherwise)\n"
+	     "     --family-perfdata   Add perfdata per client family (app on platform):\n"
+	     "                         'METRIC@LABEL'=VALUE;;;0 for each family row and each\n"
+	     "                         family metric below (counters with unit c), LABEL the\n"
+	     "                         family's label with ' and = replaced by _\n"
 	     "     --source=SPEC       A source, of a kind listed below. Repeatable\n"
 	     "     --config=FILE       A revmon configuration file (key = value, [name] sections)\n"
 	     "     --monitor=NAME      The section of FILE to check when it has several\n"
@@ -107,6 +115,12 @@ void print_help(const struct opts *o)
 			       t->has_crit ? t->crit.text : "-");
 		printf("\n      %s\n", d->help);
 	}
+	puts("\nPer-family metrics (--family-perfdata, as METRIC@FAMILY):");
+	for (size_t i = 0; i < revmon_family_metric_count(); i++) {
+		const struct revmon_metric_desc *d = revmon_family_metric(i);
+
+		printf("  %-27s %-2s\n      %s\n", d->name, pd_uom(d), d->help);
+	}
 	puts("\nConfiguration keys (--set KEY=VALUE or --config FILE):");
 	{
 		const char *name, *help, *def;
@@ -116,7 +130,8 @@ void print_help(const struct opts *o)
 	}
 	puts("\nExamples:\n"
 	     "  " PROGNAME "                                  # the simulated tenant\n"
-	     "  " PROGNAME " --source file:/var/log/entra -w lag_p95=600 -c stale_clients=20");
+	     "  " PROGNAME " --source file:/var/log/entra -w lag_p95=600 -c stale_clients=20\n"
+	     "  " PROGNAME " --source file:/var/log/entra --list-stuck --show-users   # for the helpdesk");
 }
 
 int unknown_usage(const char *fmt, ...)
@@ -164,7 +179,7 @@ static int run(struct opts *o)
 	phase(o, "polling the sources");
 	revmon_poll_until_done(m, (int64_t)o->timeout * 800 - 500, 5000, REVMON_POLL_STOP_ON_FAILURE, &polled);
 	phase(o, "taking the snapshot");
-	s = revmon_snapshot_take(m);
+	s = o->list_stuck ? revmon_snapshot_take_stuck(m, SIZE_MAX) : revmon_snapshot_take(m);
 	if (!s) {
 		printf(SERVICE " UNKNOWN - out of memory\n");
 		goto out;

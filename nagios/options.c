@@ -126,6 +126,8 @@ int parse_args(struct opts *o, int argc, char **argv)
 		{"timeout", required_argument, NULL, 't'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"show-users", no_argument, NULL, 'U'},
+		{"family-perfdata", no_argument, NULL, 'F'},
+		{"list-stuck", no_argument, NULL, 'L'},
 		{"source", required_argument, NULL, 's'},
 		{"config", required_argument, NULL, 'C'},
 		{"monitor", required_argument, NULL, 'm'},
@@ -153,6 +155,8 @@ int parse_args(struct opts *o, int argc, char **argv)
 		case 't': rc = parse_timeout(o, optarg); break;
 		case 'v': o->verbose++; break;
 		case 'U': o->show_users = 1; break;
+		case 'F': o->family_perfdata = 1; break;
+		case 'L': o->list_stuck = 1; break;
 		case 's':
 			if (push(&o->sources, &o->n_sources, optarg) < 0)
 				rc = unknown_usage("out of memory");

@@ -1,6 +1,7 @@
 /* What the check prints: one status line that says each problem once, the
  * performance data for every registry metric, and the long output (-v). */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,34 +20,6 @@ void keep_log(void *ctx, enum revmon_log_level level, const char *msg)
 		snprintf(lb->lines[lb->n++], sizeof lb->lines[0], "%s", msg);
 }
 
-static void fmt_duration(double s, char *out, size_t cap)
-{
-	long long t = (long long)(s + 0.5);
-
-	if (t >= 86400)
-		snprintf(out, cap, "%lldd%02lldh", t / 86400, t / 3600 % 24);
-	else if (t >= 3600)
-		snprintf(out, cap, "%lldh%02lldm", t / 3600, t / 60 % 60);
-	else if (t >= 60)
-		snprintf(out, cap, "%lldm%02llds", t / 60, t % 60);
-	else
-		snprintf(out, cap, "%llds", t);
-}
-
-static void fmt_value(const struct revmon_metric_desc *d, const struct revmon_value *v, char *out, size_t cap)
-{
-	if (!v->known)
-		snprintf(out, cap, "unknown");
-	else if (d->kind == REVMON_COUNTER)
-		snprintf(out, cap, "%" PRIu64, v->counter);
-	else if (d->unit == REVMON_UNIT_SECONDS)
-		fmt_duration(v->value, out, cap);
-	else if (d->unit == REVMON_UNIT_PERCENT)
-		snprintf(out, cap, "%.1f%%", v->value);
-	else
-		snprintf(out, cap, "%.4g", v->value);
-}
-
 static const char *user_label(const struct opts *o, const char *user, char *buf, size_t cap)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -59,57 +32,97 @@ static const char *user_label(const struct opts *o, const char *user, char *buf,
 	return buf;
 }
 
-static double val(const revmon_snapshot *s, const char *name, int *known)
+/* One stuck client on one line, for -v and --list-stuck. */
+static void stuck_line(const struct opts *o, const revmon_snapshot *s, const struct revmon_stuck_client *c)
 {
-	int i = revmon_metric_find(name);
+	char ub[32], rv[32], first[32], last[32];
 
-	*known = i >= 0 && s->values[i].known;
-	return *known ? s->values[i].value : 0;
-}
-
-/* The facts that matter, in a few words. */
-static void summary(const revmon_snapshot *s, char *out, size_t cap)
-{
-	char a[32], b[32];
-	int k1, k2, k3;
-	double lag = val(s, "revocation_lag_p95", &k1), stuck = val(s, "stale_clients", &k2);
-	double live = val(s, "stale_tokens_live", &k3);
-	size_t n = 0;
-	int w;
-
-	if (k1) {
-		fmt_duration(lag, a, sizeof a);
-		w = snprintf(out, cap, "revocation lag p95 %s", a);
-	} else {
-		w = snprintf(out, cap, "no revocation enforced in the lag window");
-	}
-	n = w > 0 ? (size_t)w : 0;
-	if (n < cap && k2)
-		n += (size_t)snprintf(out + n, cap - n, ", %.0f client%s stuck on revoked grants", stuck,
-		                      stuck == 1 ? "" : "s");
-	if (n < cap && k3 && live > 0) {
-		int kx;
-		double exp = val(s, "exposure_max", &kx);
-
-		fmt_duration(exp, b, sizeof b);
-		snprintf(out + n, cap - n, ", %.0f revoked token%s valid up to %s more", live,
-		         live == 1 ? "" : "s", b);
-	}
+	fmt_when(c->revoked_ms, s->now_ms, rv, sizeof rv);
+	fmt_when(c->first_ms, s->now_ms, first, sizeof first);
+	fmt_when(c->last_ms, s->now_ms, last, sizeof last);
+	printf("  %s: %s%s%s%s%s; revoked %s, refused %s%s%s, %" PRIu64 " presentation%s\n",
+	       user_label(o, c->user, ub, sizeof ub), c->app, c->platform[0] ? " on " : "", c->platform,
+	       c->device[0] ? ", device " : "", c->device, rv, first, c->last_ms != c->first_ms ? " to " : "",
+	       c->last_ms != c->first_ms ? last : "", c->presentations, c->presentations == 1 ? "" : "s");
 }
 
 static void list_stuck(const struct opts *o, const revmon_snapshot *s, size_t max)
 {
-	char ub[32], t1[32];
+	int i = revmon_metric_find("stale_clients");
+	size_t total = i >= 0 && s->values[i].known ? (size_t)s->values[i].value : s->n_stuck;
+	size_t shown = 0;
 
-	printf("Stuck clients (oldest revocation first): %zu\n", s->n_stuck);
-	for (size_t i = 0; i < s->n_stuck && i < max; i++) {
-		const struct revmon_stuck_client *c = &s->stuck[i];
+	if (total < s->n_stuck)
+		total = s->n_stuck;
+	printf("Stuck clients (oldest revocation first): %zu\n", total);
+	for (; shown < s->n_stuck && shown < max; shown++)
+		stuck_line(o, s, &s->stuck[shown]);
+	if (total > shown)
+		printf("  and %zu more (--list-stuck lists them all)\n", total - shown);
+}
 
-		fmt_duration((double)(s->now_ms - c->revoked_ms) / 1000.0, t1, sizeof t1);
-		printf("  %s on %s%s%s: revoked %s ago, %" PRIu64 " refused presentations\n",
-		       user_label(o, c->user, ub, sizeof ub), c->app, c->device[0] ? " device " : "",
-		       c->device, t1, c->presentations);
+/* What each per-family metric counts, in words for the family block. */
+static const char *family_words(const char *metric)
+{
+	static const struct {
+		const char *metric, *words;
+	} words[] = {
+		{"stale_clients", "stuck clients"},
+		{"stale_presentations", "stale presentations"},
+		{"stale_tokens_live", "stale tokens"},
+		{"stale_tokens_live_cae", "stale CAE tokens"},
+	};
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(words[i].metric, metric) == 0)
+			return words[i].words;
+	return metric;
+}
+
+static void list_families(const revmon_snapshot *s)
+{
+	if (!s->n_families)
+		return;
+	printf("Client families with stale activity:\n");
+	for (size_t i = 0; i < s->n_families; i++) {
+		const struct revmon_family *f = &s->families[i];
+
+		printf("  %s:", f->label);
+		for (size_t k = 0; k < revmon_family_metric_count(); k++) {
+			const struct revmon_metric_desc *d = revmon_family_metric(k);
+			const struct revmon_value *v = &f->values[k];
+
+			if (!v->known)
+				printf("%s %s unknown", k ? "," : "", family_words(d->name));
+			else if (d->kind == REVMON_COUNTER)
+				printf("%s %s %" PRIu64, k ? "," : "", family_words(d->name), v->counter);
+			else
+				printf("%s %s %.0f", k ? "," : "", family_words(d->name), v->value);
+		}
+		putchar('\n');
 	}
+}
+
+/* Only what entra-facts.md supports: a revoked refresh token stays refused
+ * (AADSTS50173 "a fresh auth token is needed"); Microsoft's answer to
+ * Outlook mobile and macOS clients stuck on stale tokens was a full client
+ * reset; access tokens live until they expire, CAE ones are refused within
+ * the up-to-15-minute propagation. */
+static void what_to_do(const revmon_snapshot *s)
+{
+	int i = revmon_metric_find("stale_clients");
+
+	if (i < 0 || !s->values[i].known || s->values[i].value <= 0)
+		return;
+	puts("What to do:\n"
+	     "  A stuck client's refresh token is already revoked: Entra refuses it every time\n"
+	     "  (AADSTS50173: a fresh auth token is needed), so retrying cannot help. The user\n"
+	     "  must sign in again on that client; if the app does not ask, reset it: sign out,\n"
+	     "  or remove and re-add the account (Outlook for iOS and Android: reset the account).\n"
+	     "  Who: the list above (names with --show-users), all of them with\n"
+	     "  check_revocation --list-stuck --show-users, or revmon stuck over the same sources.\n"
+	     "  Access tokens issued before a revocation stay valid until they expire (60-90\n"
+	     "  minutes by default); CAE-capable resources refuse them within about 15 minutes.");
 }
 
 static void list_revocations(const struct opts *o, const revmon_snapshot *s, size_t max)
@@ -142,11 +155,16 @@ static void long_output(const struct opts *o, const revmon_snapshot *s, const st
 
 	if (state_note)
 		printf("%s\n", state_note);
+	if (o->list_stuck)
+		list_stuck(o, s, SIZE_MAX);
 	if (o->verbose < 1)
 		return;
 	if (s->simulated)
 		printf("Data come from the built-in tenant simulator, not from a real tenant.\n");
-	list_stuck(o, s, max);
+	if (!o->list_stuck)
+		list_stuck(o, s, max);
+	list_families(s);
+	what_to_do(s);
 	list_revocations(o, s, max);
 	if (s->n_unclassified) {
 		/* for the classification table: classify=CODE:CLASS */
@@ -159,10 +177,9 @@ static void long_output(const struct opts *o, const revmon_snapshot *s, const st
 		for (size_t i = 0; i < s->n_sources; i++)
 			printf("Source %s: %s%s%s\n", s->sources[i].name, s->sources[i].up ? "up" : "DOWN",
 			       s->sources[i].error ? ": " : "", s->sources[i].error ? s->sources[i].error : "");
-	}
-	if (o->verbose >= 2)
 		for (size_t i = 0; i < lb->n; i++)
 			printf("log: %s\n", lb->lines[i]);
+	}
 }
 
 /* The state s is in: thresholds first, then the sources, then the time.
@@ -178,7 +195,7 @@ static int judge(const struct opts *o, const revmon_snapshot *s, int timed_out, 
 	for (size_t i = 0; i < s->n_sources; i++)
 		if (!s->sources[i].up) {
 			status = s->sources[i].unusable ? UNKNOWN : CRITICAL;
-			snprintf(why, whylen, "source %s %s: %s, ", s->sources[i].name,
+			snprintf(why, whylen, "source %s %s: %s", s->sources[i].name,
 			         s->sources[i].unusable ? "cannot answer" : "down",
 			         s->sources[i].error ? s->sources[i].error : "no answer");
 			*worst = -2;
@@ -194,7 +211,7 @@ static int judge(const struct opts *o, const revmon_snapshot *s, int timed_out, 
 			if (!s->sources[i].up && s->sources[i].error)
 				down = &s->sources[i];
 		status = UNKNOWN;
-		snprintf(why, whylen, "timed out after %u s while polling the sources (input left to read%s%s%s%s), ",
+		snprintf(why, whylen, "timed out after %u s while polling the sources (input left to read%s%s%s%s)",
 		         o->timeout, down ? "; source " : "", down ? down->name : "", down ? " down: " : "",
 		         down ? down->error : "");
 		*worst = -2;
@@ -202,30 +219,38 @@ static int judge(const struct opts *o, const revmon_snapshot *s, int timed_out, 
 	return status;
 }
 
-static void status_line(const struct opts *o, const revmon_snapshot *s, int status, int worst, const char *why)
+static void perfdata(const struct opts *o, const revmon_snapshot *s)
 {
-	char line[1024];
+	char pd[768], label[400];
 
-	summary(s, line, sizeof line);
-	printf(SERVICE " %s - %s%s", state_names[status], s->simulated ? "[simulated tenant] " : "",
-	       worst == -2 ? why : "");
-	if (worst >= 0) {
-		const struct revmon_metric_desc *d = revmon_metric((size_t)worst);
-		char v[32];
-
-		fmt_value(d, &s->values[worst], v, sizeof v);
-		printf("%s %s (%s range %s), ", d->name, v, status == CRITICAL ? "critical" : "warning",
-		       status == CRITICAL ? o->th[worst].crit.text : o->th[worst].warn.text);
-	}
-	printf("%s |", line);
 	for (size_t i = 0; i < s->n_values; i++) {
-		char pd[256];
-
 		pd_format(pd, sizeof pd, revmon_metric(i), &s->values[i],
 		          o->th[i].has_warn ? o->th[i].warn.text : NULL,
 		          o->th[i].has_crit ? o->th[i].crit.text : NULL);
 		printf(" %s", pd);
 	}
+	if (!o->family_perfdata)
+		return;
+	/* 'METRIC@LABEL'=VALUE;;;0, one per family row and family metric */
+	for (size_t f = 0; f < s->n_families; f++)
+		for (size_t k = 0; k < revmon_family_metric_count(); k++) {
+			const struct revmon_metric_desc *d = revmon_family_metric(k);
+
+			pd_family_label(label, sizeof label, d->name, s->families[f].label);
+			pd_format_as(pd, sizeof pd, label, d, &s->families[f].values[k], NULL, NULL);
+			printf(" %s", pd);
+		}
+}
+
+static void status_line(const struct opts *o, const revmon_snapshot *s, int status, int worst, const char *why)
+{
+	static const char sim[] = "[simulated tenant] ";
+	char line[1024];
+
+	status_text(line, sizeof line, s, o->th, worst == -2 ? why : NULL,
+	            STATUS_TEXT_MAX - (s->simulated ? sizeof sim - 1 : 0));
+	printf(SERVICE " %s - %s%s |", state_names[status], s->simulated ? sim : "", line);
+	perfdata(o, s);
 	putchar('\n');
 }
 

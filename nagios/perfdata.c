@@ -66,11 +66,31 @@ static void fmt_num(char *out, size_t cap, double v)
 size_t pd_format(char *out, size_t cap, const struct revmon_metric_desc *d,
                  const struct revmon_value *v, const char *warn, const char *crit)
 {
-	char label[80], value[48], max[8] = "";
+	return pd_format_as(out, cap, d->name, d, v, warn, crit);
+}
+
+size_t pd_family_label(char *out, size_t cap, const char *metric, const char *family)
+{
+	int w = snprintf(out, cap, "%s@", metric);
+	size_t n;
+
+	if (w < 0 || cap == 0)
+		return 0;
+	n = (size_t)w < cap ? (size_t)w : cap - 1;
+	for (const char *p = family; *p && n + 1 < cap; p++)
+		out[n++] = *p == '\'' || *p == '=' ? '_' : *p;
+	out[n] = '\0';
+	return n;
+}
+
+size_t pd_format_as(char *out, size_t cap, const char *name, const struct revmon_metric_desc *d,
+                    const struct revmon_value *v, const char *warn, const char *crit)
+{
+	char label[320], value[48], max[8] = "";
 	size_t n;
 	int w;
 
-	pd_label(label, sizeof label, d->name);
+	pd_label(label, sizeof label, name);
 	if (!v->known)
 		snprintf(value, sizeof value, "U");
 	else if (d->kind == REVMON_COUNTER)

@@ -69,15 +69,8 @@ int evaluate(const struct opts *o, const revmon_snapshot *s, int *worst_metric)
 
 	*worst_metric = -1;
 	for (size_t i = 0; i < s->n_values; i++) {
-		const struct threshold *t = &o->th[i];
-		int st = OK;
+		int st = th_state(&o->th[i], &s->values[i]);
 
-		if (!s->values[i].known)
-			continue; /* nothing to judge */
-		if (t->has_crit && nr_range_alert(&t->crit, s->values[i].value))
-			st = CRITICAL;
-		else if (t->has_warn && nr_range_alert(&t->warn, s->values[i].value))
-			st = WARNING;
 		if (st > status) {
 			status = st;
 			*worst_metric = (int)i;

@@ -70,6 +70,63 @@ static void fmt_value(const struct revmon_metric_desc *d, const struct revmon_va
 	}
 }
 
+/* Total stuck clients: values[stale_clients], at least those listed. */
+static size_t stuck_total(const revmon_snapshot *s)
+{
+	int i = revmon_metric_find("stale_clients");
+	size_t total = i >= 0 && s->values[i].known ? (size_t)s->values[i].value : 0;
+
+	return total > s->n_stuck ? total : s->n_stuck;
+}
+
+static void family_value(FILE *out, const struct revmon_metric_desc *d, const struct revmon_value *v)
+{
+	if (!v->known)
+		fputs("null", out);
+	else if (d->kind == REVMON_COUNTER)
+		fprintf(out, "%" PRIu64, v->counter);
+	else
+		fprintf(out, "%.17g", v->value);
+}
+
+/* The per-family breakdown: a row per client family with stale activity. */
+static void table_families(FILE *out, const revmon_snapshot *s)
+{
+	if (!s->n_families)
+		return;
+	fprintf(out, "\n  client families with stale activity (app on platform): %zu\n", s->n_families);
+	for (size_t i = 0; i < s->n_families; i++) {
+		const struct revmon_family *f = &s->families[i];
+
+		fprintf(out, "    %-3u %s:", f->index, f->label);
+		for (size_t k = 0; k < revmon_family_metric_count(); k++) {
+			fprintf(out, " %s=", revmon_family_metric(k)->name);
+			family_value(out, revmon_family_metric(k), &f->values[k]);
+		}
+		fputc('\n', out);
+	}
+}
+
+static void table_stuck(FILE *out, const revmon_snapshot *s)
+{
+	size_t total = stuck_total(s);
+
+	fprintf(out, "\n  stuck clients (oldest revocation first): %zu\n", total);
+	for (size_t i = 0; i < s->n_stuck; i++) {
+		const struct revmon_stuck_client *c = &s->stuck[i];
+		char r[32], f[32], l[32];
+
+		fmt_time(c->revoked_ms, r, sizeof r);
+		fmt_time(c->first_ms, f, sizeof f);
+		fmt_time(c->last_ms, l, sizeof l);
+		fprintf(out, "    %s  app=%s platform=%s device=%s revoked=%s first=%s last=%s presentations=%" PRIu64 "\n",
+		        c->user, c->app, c->platform[0] ? c->platform : "-", c->device[0] ? c->device : "-", r, f, l,
+		        c->presentations);
+	}
+	if (total > s->n_stuck)
+		fprintf(out, "    and %zu more (revmon stuck lists them all)\n", total - s->n_stuck);
+}
+
 void render_table(FILE *out, const revmon_snapshot *s, int verbose)
 {
 	char now[32], val[64];
@@ -99,19 +156,10 @@ void render_table(FILE *out, const revmon_snapshot *s, int verbose)
 		fprintf(out, "  %-28s %-24s %s\n", d->name, val,
 		        d->kind == REVMON_COUNTER ? "counter" : "gauge");
 	}
+	table_families(out, s);
 	if (!verbose)
 		return;
-	fprintf(out, "\n  stuck clients (oldest revocation first): %zu\n", s->n_stuck);
-	for (size_t i = 0; i < s->n_stuck; i++) {
-		char r[32], l[32];
-
-		fmt_time(s->stuck[i].revoked_ms, r, sizeof r);
-		fmt_time(s->stuck[i].last_ms, l, sizeof l);
-		fprintf(out, "    %s  app=%s device=%s revoked=%s last=%s presentations=%" PRIu64 "\n",
-		        s->stuck[i].user, s->stuck[i].app,
-		        s->stuck[i].device[0] ? s->stuck[i].device : "-", r, l,
-		        s->stuck[i].presentations);
-	}
+	table_stuck(out, s);
 	fprintf(out, "\n  recent revocations (newest first): %zu\n", s->n_revocations);
 	for (size_t i = 0; i < s->n_revocations; i++) {
 		const struct revmon_revocation *r = &s->revocations[i];
@@ -157,6 +205,26 @@ static const char *kind_name(enum revmon_kind k)
 	return k == REVMON_COUNTER ? "counter" : "gauge";
 }
 
+static void json_families(FILE *out, const revmon_snapshot *s)
+{
+	for (size_t i = 0; i < s->n_families; i++) {
+		const struct revmon_family *f = &s->families[i];
+
+		fprintf(out, "%s{\"index\":%u,\"label\":", i ? "," : "", f->index);
+		json_str(out, f->label);
+		fputs(",\"app\":", out);
+		json_str(out, f->app);
+		fputs(",\"platform\":", out);
+		json_str(out, f->platform);
+		fputs(",\"metrics\":{", out);
+		for (size_t k = 0; k < revmon_family_metric_count(); k++) {
+			fprintf(out, "%s\"%s\":", k ? "," : "", revmon_family_metric(k)->name);
+			family_value(out, revmon_family_metric(k), &f->values[k]);
+		}
+		fputs("}}", out);
+	}
+}
+
 static void json_monitor(FILE *out, const revmon_snapshot *s)
 {
 	char now[32];
@@ -198,11 +266,17 @@ static void json_monitor(FILE *out, const revmon_snapshot *s)
 		json_str(out, s->stuck[i].user);
 		fputs(",\"app\":", out);
 		json_str(out, s->stuck[i].app);
+		fputs(",\"platform\":", out);
+		json_str(out, s->stuck[i].platform);
 		fputs(",\"device\":", out);
 		json_str(out, s->stuck[i].device);
-		fprintf(out, ",\"revoked_ms\":%" PRId64 ",\"last_ms\":%" PRId64 ",\"presentations\":%" PRIu64 "}",
-		        s->stuck[i].revoked_ms, s->stuck[i].last_ms, s->stuck[i].presentations);
+		fprintf(out, ",\"family\":%u,\"revoked_ms\":%" PRId64 ",\"first_ms\":%" PRId64 ",\"last_ms\":%" PRId64
+		             ",\"presentations\":%" PRIu64 "}",
+		        s->stuck[i].family, s->stuck[i].revoked_ms, s->stuck[i].first_ms, s->stuck[i].last_ms,
+		        s->stuck[i].presentations);
 	}
+	fprintf(out, "],\"stuck_total\":%zu,\"families\":[", stuck_total(s));
+	json_families(out, s);
 	fputs("],\"revocations\":[", out);
 	for (size_t i = 0; i < s->n_revocations; i++) {
 		const struct revmon_revocation *r = &s->revocations[i];
@@ -305,5 +379,140 @@ void render_registry(FILE *out, int markdown)
 
 		fprintf(out, "%-28s %-8s %-5s %-4u %-9s %s\n", d->name, kind_name(d->kind),
 		        unit_label(d->unit), d->snmp_column, d->collectd_type, d->help);
+	}
+}
+
+/* ---- revmon stuck: every stuck client, for the helpdesk ---- */
+
+static const char *const stuck_columns[] = {"user", "app", "platform", "device", "revoked", "first_refusal",
+                                            "last_refusal", "presentations"};
+#define N_COLUMNS (sizeof stuck_columns / sizeof stuck_columns[0])
+
+/* The columns of one client as text (times in RFC 3339, UTC). */
+struct stuck_row {
+	const char *cell[N_COLUMNS];
+	char revoked[32], first[32], last[32], count[24];
+};
+
+static void stuck_row(const struct revmon_stuck_client *c, struct stuck_row *r)
+{
+	fmt_time(c->revoked_ms, r->revoked, sizeof r->revoked);
+	fmt_time(c->first_ms, r->first, sizeof r->first);
+	fmt_time(c->last_ms, r->last, sizeof r->last);
+	snprintf(r->count, sizeof r->count, "%" PRIu64, c->presentations);
+	r->cell[0] = c->user;
+	r->cell[1] = c->app;
+	r->cell[2] = c->platform;
+	r->cell[3] = c->device;
+	r->cell[4] = r->revoked;
+	r->cell[5] = r->first;
+	r->cell[6] = r->last;
+	r->cell[7] = r->count;
+}
+
+/* RFC 4180: a field with a comma, a quote or a line break goes in quotes,
+ * its quotes doubled. */
+static void csv_field(FILE *out, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void stuck_json(FILE *out, revmon_snapshot *const *snaps, size_t n)
+{
+	int any = 0;
+
+	fputc('[', out);
+	for (size_t m = 0; m < n; m++)
+		for (size_t i = 0; i < snaps[m]->n_stuck; i++) {
+			struct stuck_row r;
+
+			stuck_row(&snaps[m]->stuck[i], &r);
+			fputs(any++ ? ",\n  {" : "\n  {", out);
+			for (size_t k = 0; k + 1 < N_COLUMNS; k++) {
+				fprintf(out, "%s\"%s\":", k ? "," : "", stuck_columns[k]);
+				json_str(out, r.cell[k]);
+			}
+			fprintf(out, ",\"presentations\":%s}", r.count);
+		}
+	fputs(any ? "\n]\n" : "]\n", out);
+}
+
+static void stuck_csv(FILE *out, revmon_snapshot *const *snaps, size_t n)
+{
+	for (size_t k = 0; k < N_COLUMNS; k++)
+		fprintf(out, "%s%s", k ? "," : "", stuck_columns[k]);
+	fputs("\r\n", out);
+	for (size_t m = 0; m < n; m++)
+		for (size_t i = 0; i < snaps[m]->n_stuck; i++) {
+			struct stuck_row r;
+
+			stuck_row(&snaps[m]->stuck[i], &r);
+			for (size_t k = 0; k < N_COLUMNS; k++) {
+				if (k)
+					fputc(',', out);
+				csv_field(out, r.cell[k]);
+			}
+			fputs("\r\n", out);
+		}
+}
+
+static void stuck_table(FILE *out, const revmon_snapshot *s)
+{
+	size_t width[N_COLUMNS];
+	char now[32];
+
+	fmt_time(s->now_ms, now, sizeof now);
+	fprintf(out, "monitor %s at %s: %zu client%s stuck on revoked grants%s\n", s->monitor, now, s->n_stuck,
+	        s->n_stuck == 1 ? "" : "s",
+	        s->simulated ? "  [SIMULATED DATA: built-in tenant simulator, not a real tenant]" : "");
+	if (!s->n_stuck)
+		return;
+	for (size_t k = 0; k < N_COLUMNS; k++)
+		width[k] = strlen(stuck_columns[k]);
+	for (size_t i = 0; i < s->n_stuck; i++) {
+		struct stuck_row r;
+
+		stuck_row(&s->stuck[i], &r);
+		for (size_t k = 0; k < N_COLUMNS; k++)
+			if (strlen(*r.cell[k] ? r.cell[k] : "-") > width[k])
+				width[k] = strlen(*r.cell[k] ? r.cell[k] : "-");
+	}
+	for (size_t k = 0; k < N_COLUMNS; k++)
+		fprintf(out, "%-*s%s", k + 1 < N_COLUMNS ? (int)width[k] : 0, stuck_columns[k],
+		        k + 1 < N_COLUMNS ? "  " : "\n");
+	for (size_t i = 0; i < s->n_stuck; i++) {
+		struct stuck_row r;
+
+		stuck_row(&s->stuck[i], &r);
+		for (size_t k = 0; k < N_COLUMNS; k++)
+			fprintf(out, "%-*s%s", k + 1 < N_COLUMNS ? (int)width[k] : 0, *r.cell[k] ? r.cell[k] : "-",
+			        k + 1 < N_COLUMNS ? "  " : "\n");
+	}
+}
+
+void render_stuck(FILE *out, revmon_snapshot *const *snaps, size_t n, enum render_format format)
+{
+	if (format == RENDER_JSON) {
+		stuck_json(out, snaps, n);
+		return;
+	}
+	if (format == RENDER_CSV) {
+		stuck_csv(out, snaps, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc('\n', out);
+		stuck_table(out, snaps[i]);
 	}
 }

@@ -2,6 +2,7 @@
  *
  *   revmon report   [--source SPEC]... [--config FILE] [--set KEY=VALUE]... [--json] [-v]
  *   revmon replay   PATH [options of report]
+ *   revmon stuck    [options of report] [--json|--csv]
  *   revmon simulate [--shape SHAPE] [--out FILE] [--bytes N] [--set KEY=VALUE]...
  *   revmon metrics | keys | --help | --version
  *
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,8 @@ struct opts {
 	char **sets; /* KEY=VALUE */
 	size_t n_sets;
 	int json;
+	int csv;
+	int stuck; /* the stuck command: every stuck client instead of the metrics */
 	int markdown; /* 1 Markdown tables, 2 roff (for the manual pages) */
 	int stats;
 	int verbose;
@@ -49,6 +53,7 @@ static void usage(FILE *f)
 	      "                       [--json] [--timeout SECONDS] [--format auto|json|csv]\n"
 	      "                       [--stats] [-v] [-q]\n"
 	      "       revmon replay   PATH [report options]\n"
+	      "       revmon stuck    [report options] [--json|--csv]\n"
 	      "       revmon simulate [--shape SHAPE] [--out FILE]\n"
 	      "                       [--bytes N] [--set KEY=VALUE]...\n"
 	      "       revmon metrics [--markdown|--roff] | keys [--markdown|--roff] | --help | --version\n", f);
@@ -61,6 +66,10 @@ static void help(void)
 	      "report    Poll every configured source until it has delivered what it has, then\n"
 	      "          print every metric of every monitor (a table, or JSON with --json).\n"
 	      "replay    Same as report --source file:PATH, showing progress on a terminal.\n"
+	      "stuck     Every client stuck on a revoked grant now (for the helpdesk), users as\n"
+	      "          the logs name them: a table, --json an array of objects (user, app,\n"
+	      "          platform, device, revoked, first_refusal, last_refusal in RFC 3339 UTC,\n"
+	      "          presentations) or --csv the same columns (RFC 4180, header row).\n"
 	      "simulate  Write the built-in tenant simulator's logs as an export file (stdout\n"
 	      "          by default), for replays, demos and benchmarks. sim_duration sets the\n"
 	      "          simulated span; --bytes keeps going until at least N bytes are written.\n"
@@ -189,7 +198,7 @@ static revmon_snapshot *report_one(const struct opts *o, revmon *m, const char *
 		*timed_out = 1;
 		fprintf(stderr, "revmon: [%s] timed out after %.0f s with input left to read\n", name, o->timeout_s);
 	}
-	snap = revmon_snapshot_take(m);
+	snap = o->stuck ? revmon_snapshot_take_stuck(m, SIZE_MAX) : revmon_snapshot_take(m);
 	if (o->stats) {
 		size_t users, clients, bytes = rm_monitor_bytes(m, &users, &clients);
 
@@ -204,6 +213,10 @@ static revmon_snapshot *report_one(const struct opts *o, revmon *m, const char *
 
 static void render_all(const struct opts *o, revmon_snapshot **snaps, size_t n)
 {
+	if (o->stuck) {
+		render_stuck(stdout, snaps, n, o->json ? RENDER_JSON : o->csv ? RENDER_CSV : RENDER_TABLE);
+		return;
+	}
 	if (o->json) {
 		render_json(stdout, snaps, n);
 		return;
@@ -393,6 +406,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"config", required_argument, NULL, 'c'},
 		{"set", required_argument, NULL, 'S'},
 		{"json", no_argument, NULL, 'j'},
+		{"csv", no_argument, NULL, 'K'},
 		{"markdown", no_argument, NULL, 'M'},
 		{"roff", no_argument, NULL, 'R'},
 		{"stats", no_argument, NULL, 'X'},
@@ -424,6 +438,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				rc = EXIT_USAGE;
 			break;
 		case 'j': o->json = 1; break;
+		case 'K': o->csv = 1; break;
 		case 'M': o->markdown = 1; break;
 		case 'R': o->markdown = 2; break;
 		case 'X': o->stats = 1; break;
@@ -494,7 +509,7 @@ static int run_command(const char *cmd, const struct opts *o)
 {
 	int rc = 0;
 
-	if (!strcmp(cmd, "report"))
+	if (!strcmp(cmd, "report") || !strcmp(cmd, "stuck"))
 		rc = cmd_report(o);
 	else if (!strcmp(cmd, "simulate"))
 		rc = cmd_simulate(o);
@@ -533,6 +548,11 @@ int main(int argc, char **argv)
 	if ((rc = parse_opts(argc, argv, &o)) >= 0)
 		goto out;
 	rc = EXIT_USAGE;
+	o.stuck = !strcmp(cmd, "stuck");
+	if (o.csv && (!o.stuck || o.json)) {
+		fprintf(stderr, "revmon: --csv is for revmon stuck, without --json\n");
+		goto out;
+	}
 	if (!strcmp(cmd, "replay")) {
 		rc = cmd_replay(argc, argv, &o, &replay_src);
 		goto out;

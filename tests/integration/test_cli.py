@@ -143,6 +143,69 @@ def t_verbose_lists_revocations_and_stuck_clients():
     assert "stuck clients" in out
 
 
+STUCK_FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "nagios", "stuck.ndjson")
+COLUMNS = ["user", "app", "platform", "device", "revoked", "first_refusal", "last_refusal", "presentations"]
+# a simulated tenant with more stuck clients than a snapshot lists (100)
+MANY_STUCK = ["--set", "sim_users=3000", "--set", "sim_stuck_share=0.6", "--set", "sim_mass_share=0.6"]
+
+
+def t_stuck_lists_every_client():
+    import csv
+    import io
+    import re
+    src = ["--source", "file:" + STUCK_FIX]
+    rows = json.loads(run("stuck", "--json", *src).stdout)
+    assert isinstance(rows, list) and len(rows) == 3, rows
+    assert all(list(r) == COLUMNS for r in rows), rows
+    assert rows[0] == {"user": "alice@contoso.example", "app": "Outlook for iOS and Android", "platform": "iOS",
+                       "device": "1f0c7a52-3b1e-4c55-9e0a-0000000000a1", "revoked": "2026-03-04T09:00:00Z",
+                       "first_refusal": "2026-03-04T10:30:00Z", "last_refusal": "2026-03-04T11:20:00Z",
+                       "presentations": 3}, rows[0]
+    assert [r["user"] for r in rows] == ["alice@contoso.example", "bob@contoso.example", "dave@contoso.example"]
+    rfc3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+    assert all(rfc3339.match(r[k]) for r in rows for k in ("revoked", "first_refusal", "last_refusal")), rows
+    raw = run("stuck", "--csv", *src).stdout.decode()
+    assert raw.startswith(",".join(COLUMNS) + "\r\n"), raw[:100]
+    table = list(csv.reader(io.StringIO(raw, newline="")))
+    assert table[0] == COLUMNS and len(table) == 4, table
+    assert [dict(zip(COLUMNS, r)) for r in table[1:]] == [{k: str(v) for k, v in r.items()} for r in rows]
+    out = run("stuck", *src).stdout.decode()
+    assert "3 clients stuck on revoked grants" in out and out.splitlines()[1].startswith("user  "), out
+    assert out.count("@contoso.example") == 3 and "first_refusal" in out, out
+    # all of them, past the 100 a report lists
+    rows = json.loads(run("stuck", "--json", *MANY_STUCK).stdout)
+    total = report_json(*MANY_STUCK)["monitors"][0]["metrics"]["stale_clients"]["value"]
+    assert total > 100 and len(rows) == total, (len(rows), total)
+    # RFC 4180 quoting of what the logs may hold
+    with tempfile.TemporaryDirectory() as d:
+        odd = os.path.join(d, "odd.ndjson")
+        with open(STUCK_FIX) as f, open(odd, "w") as g:
+            g.write(f.read().replace('"Microsoft Office"', '"Office, \\"the\\" suite"'))
+        raw = run("stuck", "--csv", "--source", "file:" + odd).stdout.decode()
+        assert '"Office, ""the"" suite"' in raw, raw
+        table = list(csv.reader(io.StringIO(raw, newline="")))
+        assert table[3][1] == 'Office, "the" suite' and len(table[3]) == len(COLUMNS), table
+        assert json.loads(run("stuck", "--json", "--source", "file:" + odd).stdout)[2]["app"] == 'Office, "the" suite'
+    # nothing stuck: an empty list, a header
+    assert json.loads(run("stuck", "--json", "--set", "sim_mass_revocation=0", "--set", "sim_stuck_share=0",
+                          "--set", "sim_users=50", "--set", "sim_duration=1h").stdout) == []
+    assert run("report", "--csv", expect=2).stderr.startswith(b"revmon: --csv")
+
+
+def t_report_shows_families_and_more():
+    out = run("report", "--source", "file:" + STUCK_FIX).stdout.decode()
+    assert "client families with stale activity (app on platform): 2" in out, out
+    assert ("Outlook for iOS and Android on iOS: stale_clients=2 stale_presentations=6 stale_tokens_live=1 "
+            "stale_tokens_live_cae=0") in out, out
+    mon = report_json("--source", "file:" + STUCK_FIX)["monitors"][0]
+    assert [f["label"] for f in mon["families"]] == ["Outlook for iOS and Android on iOS", "Microsoft Office on macOS"]
+    assert mon["families"][1]["metrics"]["stale_clients"] == 1 and mon["stuck_total"] == 3, mon["families"]
+    out = run("report", "-v", *MANY_STUCK).stdout.decode()
+    total = report_json(*MANY_STUCK)["monitors"][0]["metrics"]["stale_clients"]["value"]
+    assert f"stuck clients (oldest revocation first): {total}\n" in out
+    assert f"    and {total - 100} more (revmon stuck lists them all)\n" in out, out[-2000:]
+
+
 def t_silent_stdin_never_hangs():
     import time
     with tempfile.TemporaryFile() as err:
@@ -202,6 +265,7 @@ def t_readme_tables_match_the_code():
 for t in (t_version_help, t_readme_tables_match_the_code, t_silent_stdin_never_hangs, t_default_report_says_simulated,
           t_json_has_every_metric_and_is_deterministic, t_simulate_replay_every_shape,
           t_refusals_name_the_key, t_config_file_with_two_monitors,
-          t_verbose_lists_revocations_and_stuck_clients, t_symlink_loops_end_quickly):
+          t_verbose_lists_revocations_and_stuck_clients, t_symlink_loops_end_quickly,
+          t_stuck_lists_every_client, t_report_shows_families_and_more):
     TALLY.run(t)
 sys.exit(TALLY.summary())

@@ -112,17 +112,124 @@ def t_perfdata_matches_registry_and_report():
 
 def t_thresholds_on_any_metric():
     code, out, _ = check("--no-state", "--source", fixture("ok.ndjson"), "-c", "signins=~:2")
-    assert code == 2 and "signins 4 (critical range ~:2)" in out, out
+    assert code == 2 and out.startswith("REVOCATION CRITICAL - 4 sign-ins > 2; "), out
     code, out, _ = check("--no-state", "--source", fixture("critical.ndjson"), "-w", "100000", "-c", "200000")
     assert code == 0, out
     code, out, _ = check("--no-state", "--source", fixture("ok.ndjson"), "--warning", "lag_p95=@0:100")
-    assert code == 1 and "(warning range @0:100)" in out, out
+    assert code == 1 and "revocation lag p95 1m00s within 0s..1m40s" in out, out
     # critical is checked before warning
     code, out, _ = check("--no-state", "--source", fixture("ok.ndjson"), "-w", "lag_p95=10", "-c", "lag_p95=20")
     assert code == 2, out
     # an unknown value never alerts
     code, out, _ = check("--no-state", "--source", fixture("ok.ndjson"), "-c", "probe_age=1")
     assert code == 0, out
+
+
+# a simulated tenant with more stuck clients than a snapshot lists (100)
+MANY_STUCK = ("--source", "sim", "--set", "sim_users=3000", "--set", "sim_stuck_share=0.6",
+              "--set", "sim_mass_share=0.6")
+STUCK_LINE = ("REVOCATION CRITICAL - revocation lag p95 1h35m > 15m00s; 3 clients stuck on revoked grants "
+              "(Outlook for iOS and Android on iOS 2, Microsoft Office on macOS 1; oldest revoked 09:00Z)")
+
+
+def t_status_line_says_each_problem_once_in_words():
+    code, out, _ = check("--no-state", "--source", fixture("stuck.ndjson"))
+    status, pd, rest = split(out)
+    assert code == 2, out
+    assert status == STUCK_LINE, status
+    assert len(status) < 200, len(status)
+    assert pd["stale_clients"][0] == 3 and pd["revocation_lag_p95"][0] == 5700, pd
+    for word in list(pd) + ["range"]:
+        assert word not in status, word  # no metric names, no raw ranges
+    assert rest == "", rest  # no long output without -v
+    # the other fixtures: every fact once
+    for name, want in (("ok", "REVOCATION OK - revocation lag p95 1m00s; no client stuck on revoked grants; "
+                              "1 revoked token valid up to 27m20s more"),
+                       ("warning", "REVOCATION WARNING - revocation lag p95 10m00s > 5m00s; no client stuck on "
+                                   "revoked grants; 1 revoked token valid up to 18m20s more")):
+        code, out, _ = check("--no-state", "--source", fixture(f"{name}.ndjson"))
+        assert split(out)[0] == want, out
+    # the simulator: many families, cut to fit
+    code, out, _ = check("--no-state")
+    status = split(out)[0]
+    assert len(status) < 220 and status.count("stuck") == 1 and status.count("lag") == 1, status
+    assert "more famil" in status or status.count(" on ") >= 2, status
+
+
+def stuck_lines(text):
+    return [line for line in text.splitlines() if line.startswith("  ") and "; revoked " in line]
+
+
+def t_long_output_lists_families_and_what_to_do():
+    code, out, _ = check("--no-state", "--source", fixture("stuck.ndjson"), "-v")
+    _, pd, rest = split(out)
+    lines = stuck_lines(rest)
+    assert len(lines) == 3, rest
+    assert lines[0].startswith("  user-") and "alice" not in rest, rest
+    assert lines[0].endswith(": Outlook for iOS and Android on iOS, device 1f0c7a52-3b1e-4c55-9e0a-0000000000a1; "
+                             "revoked 09:00Z, refused 10:30Z to 11:20Z, 3 presentations"), lines[0]
+    assert "Microsoft Office on macOS, device" in lines[2], lines
+    assert ("  Outlook for iOS and Android on iOS: stuck clients 2, stale presentations 6, stale tokens 1, "
+            "stale CAE tokens 0") in rest, rest
+    assert "  Microsoft Office on macOS: stuck clients 1, stale presentations 2" in rest, rest
+    assert "What to do:" in rest and "check_revocation --list-stuck --show-users" in rest, rest
+    assert "and 0 more" not in rest and " more (" not in rest
+    code, out, _ = check("--no-state", "--source", fixture("stuck.ndjson"), "-v", "--show-users")
+    assert stuck_lines(out)[0].startswith("  alice@contoso.example: "), out
+    # nothing stuck: nothing to do
+    code, out, _ = check("--no-state", "--source", fixture("ok.ndjson"), "-v")
+    assert "What to do" not in out and "Stuck clients (oldest revocation first): 0" in out, out
+    # more stuck than -v lists: "and N more", at every verbosity
+    for flag, listed in (("-v", 5), ("-vv", 20), ("-vvv", 100)):
+        code, out, _ = check("--no-state", *MANY_STUCK, flag)
+        _, pd, rest = split(out)
+        total = int(pd["stale_clients"][0])
+        assert total > listed, (total, listed)
+        assert len(stuck_lines(rest)) == listed, rest
+        assert f"Stuck clients (oldest revocation first): {total}\n" in rest
+        assert f"  and {total - listed} more (--list-stuck lists them all)" in rest, rest
+
+
+def t_family_perfdata():
+    import re
+    code, out, _ = check("--no-state", "--source", fixture("stuck.ndjson"))
+    assert "@" not in out.split("\n")[0].partition("|")[2], "family perfdata without --family-perfdata"
+    code2, out, _ = check("--no-state", "--source", fixture("stuck.ndjson"), "--family-perfdata")
+    assert code2 == code, (code, code2)
+    first = out.split("\n")[0]
+    _, pd, _ = split(out)
+    items = re.findall(r"'([a-z_]+)@([^'=]*)'=([0-9]+)(c?);;;0(?= |$)", first.partition("|")[2])
+    fams = json.loads(subprocess.run([REVMON, "report", "--json", "--source", fixture("stuck.ndjson")],
+                                     capture_output=True, check=True).stdout)["monitors"][0]["families"]
+    want = []
+    for f in fams:
+        label = f["label"].replace("'", "_").replace("=", "_")
+        for name, value in f["metrics"].items():
+            want.append((name, label, str(value), "c" if name == "stale_presentations" else ""))
+    assert items == want, (items, want)
+    assert ("stale_clients", "Outlook for iOS and Android on iOS", "2", "") in items, items
+    assert ("stale_presentations", "Microsoft Office on macOS", "2", "c") in items, items
+    # every item parses as perfdata, and the registry's are still there
+    assert "stale_clients@Microsoft Office on macOS" in pd and "revocation_lag_p95" in pd, list(pd)
+    code, out, _ = check("--help")
+    assert "--family-perfdata" in out and "'METRIC@LABEL'=VALUE;;;0" in out, out
+
+
+def t_list_stuck_lists_everyone():
+    base = check("--no-state", *MANY_STUCK)
+    code, out, _ = check("--no-state", *MANY_STUCK, "--list-stuck")
+    assert code == base[0], (code, base[0])
+    status, pd, rest = split(out)
+    assert status == split(base[1])[0], (status, base[1][:300])
+    total = int(pd["stale_clients"][0])
+    lines = stuck_lines(rest)
+    assert total > 100 and len(lines) == total, (total, len(lines))  # past the snapshot's usual 100
+    assert " more (" not in rest and "What to do" not in rest, rest[-300:]
+    assert all(line.startswith("  user-") for line in lines), lines[:3]
+    code, out, _ = check("--no-state", "--source", fixture("stuck.ndjson"), "--list-stuck", "--show-users")
+    assert code == 2, out
+    assert [line.split(":")[0].strip() for line in stuck_lines(out)] == \
+        ["alice@contoso.example", "bob@contoso.example", "dave@contoso.example"], out
 
 
 def t_bad_arguments_are_unknown_with_usage():
@@ -310,6 +417,8 @@ def t_planted_lock_and_state_links_are_not_followed():
 
 for t in (t_fixtures_drive_each_state, t_source_down_is_critical_and_unusable_is_unknown,
           t_perfdata_matches_registry_and_report, t_thresholds_on_any_metric,
+          t_status_line_says_each_problem_once_in_words, t_long_output_lists_families_and_what_to_do,
+          t_family_perfdata, t_list_stuck_lists_everyone,
           t_bad_arguments_are_unknown_with_usage, t_help_and_version,
           t_simulator_default_is_deterministic_and_says_so, t_state_file_incremental_corrupt_and_locked,
           t_state_survives_kill_and_full_disk, t_default_state_dir_per_configuration,
