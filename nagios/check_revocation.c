@@ -86,7 +86,7 @@ void print_help(const struct opts *o)
 	     "     --family-perfdata   Add perfdata per client family (app on platform):\n"
 	     "                         'METRIC@LABEL'=VALUE;;;0 for each family row and each\n"
 	     "                         family metric below (counters with unit c), LABEL the\n"
-	     "                         family's label with ' and = replaced by _\n"
+	     "                         family's label with ', =, | replaced by _\n"
 	     "     --source=SPEC       A source, of a kind listed below. Repeatable\n"
 	     "     --config=FILE       A revmon configuration file (key = value, [name] sections)\n"
 	     "     --monitor=NAME      The section of FILE to check when it has several\n"

@@ -20,12 +20,24 @@ void keep_log(void *ctx, enum revmon_log_level level, const char *msg)
 		snprintf(lb->lines[lb->n++], sizeof lb->lines[0], "%s", msg);
 }
 
+/* Text from the logs made safe for plugin output: a '|' there would start
+ * the perfdata, a line break a new line of output. Returns buf. */
+static const char *safe(const char *s, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	for (; s && *s && n + 1 < cap; s++)
+		buf[n++] = *s == '|' || (unsigned char)*s < 0x20 ? '_' : *s;
+	buf[n] = '\0';
+	return buf;
+}
+
 static const char *user_label(const struct opts *o, const char *user, char *buf, size_t cap)
 {
 	uint64_t h = 1469598103934665603ULL;
 
 	if (o->show_users)
-		return user;
+		return safe(user, buf, cap);
 	for (const char *p = user; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	snprintf(buf, cap, "user-%08" PRIx64, h & 0xffffffffu);
@@ -35,14 +47,15 @@ static const char *user_label(const struct opts *o, const char *user, char *buf,
 /* One stuck client on one line, for -v and --list-stuck. */
 static void stuck_line(const struct opts *o, const revmon_snapshot *s, const struct revmon_stuck_client *c)
 {
-	char ub[32], rv[32], first[32], last[32];
+	char ub[256], rv[32], first[32], last[32], app[256], plat[64], dev[128];
 
 	fmt_when(c->revoked_ms, s->now_ms, rv, sizeof rv);
 	fmt_when(c->first_ms, s->now_ms, first, sizeof first);
 	fmt_when(c->last_ms, s->now_ms, last, sizeof last);
 	printf("  %s: %s%s%s%s%s; revoked %s, refused %s%s%s, %" PRIu64 " presentation%s\n",
-	       user_label(o, c->user, ub, sizeof ub), c->app, c->platform[0] ? " on " : "", c->platform,
-	       c->device[0] ? ", device " : "", c->device, rv, first, c->last_ms != c->first_ms ? " to " : "",
+	       user_label(o, c->user, ub, sizeof ub), safe(c->app, app, sizeof app),
+	       c->platform[0] ? " on " : "", safe(c->platform, plat, sizeof plat),
+	       c->device[0] ? ", device " : "", safe(c->device, dev, sizeof dev), rv, first, c->last_ms != c->first_ms ? " to " : "",
 	       c->last_ms != c->first_ms ? last : "", c->presentations, c->presentations == 1 ? "" : "s");
 }
 
@@ -87,7 +100,9 @@ static void list_families(const revmon_snapshot *s)
 	for (size_t i = 0; i < s->n_families; i++) {
 		const struct revmon_family *f = &s->families[i];
 
-		printf("  %s:", f->label);
+		char lb[256];
+
+		printf("  %s:", safe(f->label, lb, sizeof lb));
 		for (size_t k = 0; k < revmon_family_metric_count(); k++) {
 			const struct revmon_metric_desc *d = revmon_family_metric(k);
 			const struct revmon_value *v = &f->values[k];
@@ -174,11 +189,14 @@ static void long_output(const struct opts *o, const revmon_snapshot *s, const st
 		printf("\n");
 	}
 	if (o->verbose >= 2) {
+		char t[1024];
+
 		for (size_t i = 0; i < s->n_sources; i++)
 			printf("Source %s: %s%s%s\n", s->sources[i].name, s->sources[i].up ? "up" : "DOWN",
-			       s->sources[i].error ? ": " : "", s->sources[i].error ? s->sources[i].error : "");
+			       s->sources[i].error ? ": " : "",
+			       s->sources[i].error ? safe(s->sources[i].error, t, sizeof t) : "");
 		for (size_t i = 0; i < lb->n; i++)
-			printf("log: %s\n", lb->lines[i]);
+			printf("log: %s\n", safe(lb->lines[i], t, sizeof t));
 	}
 }
 

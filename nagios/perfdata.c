@@ -78,7 +78,7 @@ size_t pd_family_label(char *out, size_t cap, const char *metric, const char *fa
 		return 0;
 	n = (size_t)w < cap ? (size_t)w : cap - 1;
 	for (const char *p = family; *p && n + 1 < cap; p++)
-		out[n++] = *p == '\'' || *p == '=' ? '_' : *p;
+		out[n++] = *p == '\'' || *p == '=' || *p == '|' || (unsigned char)*p < 0x20 ? '_' : *p;
 	out[n] = '\0';
 	return n;
 }

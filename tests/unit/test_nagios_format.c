@@ -142,6 +142,9 @@ static void test_family_perfdata(void **state)
 	             revmon_family_metric((size_t)revmon_family_metric_find("stale_presentations")), &five, NULL,
 	             NULL);
 	assert_string_equal(out, "'stale_presentations@Bob_s_app on macOS'=5c;;;0");
+	/* a '|' would end the plugin output, a line break split it */
+	pd_family_label(label, sizeof label, "stale_clients", "A|B\nC");
+	assert_string_equal(label, "stale_clients@A_B_C");
 	/* truncation is safe */
 	assert_int_equal(pd_family_label(label, 10, "stale_clients", "x"), 9);
 	assert_string_equal(label, "stale_cli");
