@@ -8,7 +8,8 @@ python3 - "$bin" <<'PY'
 import re, subprocess, sys
 bin = sys.argv[1]
 text = open("README.md").read()
-for tag, args in (("metrics", ["metrics", "--markdown"]), ("keys", ["keys", "--markdown"])):
+for tag, args in (("metrics", ["metrics", "--markdown"]), ("keys", ["keys", "--markdown"]),
+                  ("families", ["metrics", "--families", "--markdown"])):
     table = subprocess.run([bin, *args], check=True, capture_output=True, text=True).stdout
     text = re.sub(rf"<!-- {tag}:begin -->.*?<!-- {tag}:end -->",
                   f"<!-- {tag}:begin -->\n{table}<!-- {tag}:end -->", text, flags=re.S)

@@ -334,11 +334,16 @@ void render_roff_item(FILE *out, const char *name, const char *def, const char *
 	fputc('\n', out);
 }
 
-void render_registry(FILE *out, int markdown)
+/* The registry's table (families: the per-family one, whose SNMP columns
+ * are revmonFamilyTable's) as text, Markdown (1) or roff (2). */
+void render_registry(FILE *out, int markdown, int families)
 {
+	size_t n = families ? revmon_family_metric_count() : revmon_metric_count();
+	const struct revmon_metric_desc *(*get)(size_t) = families ? revmon_family_metric : revmon_metric;
+
 	if (markdown == 2) {
-		for (size_t i = 0; i < revmon_metric_count(); i++) {
-			const struct revmon_metric_desc *d = revmon_metric(i);
+		for (size_t i = 0; i < n; i++) {
+			const struct revmon_metric_desc *d = get(i);
 			char head[160];
 
 			snprintf(head, sizeof head, "%s, %s%s%s", kind_name(d->kind),
@@ -351,7 +356,7 @@ void render_registry(FILE *out, int markdown)
 			roff_text(out, d->help);
 			fputs(" (", out);
 			roff_text(out, head);
-			fprintf(out, "; SNMP column %u", d->snmp_column);
+			fprintf(out, "; SNMP column %u%s", d->snmp_column, families ? " of the family table" : "");
 			if (d->snmp_scale > 1)
 				fprintf(out, ", scaled by %u", d->snmp_scale);
 			fputs("; collectd type ", out);
@@ -361,10 +366,10 @@ void render_registry(FILE *out, int markdown)
 		return;
 	}
 	if (markdown) {
-		fputs("| metric | kind | unit | definition | SNMP column (scale, units) | collectd type |\n"
-		      "|---|---|---|---|---|---|\n", out);
-		for (size_t i = 0; i < revmon_metric_count(); i++) {
-			const struct revmon_metric_desc *d = revmon_metric(i);
+		fprintf(out, "| %s | kind | unit | definition | SNMP column (scale, units) | collectd type |\n"
+		        "|---|---|---|---|---|---|\n", families ? "per-family metric" : "metric");
+		for (size_t i = 0; i < n; i++) {
+			const struct revmon_metric_desc *d = get(i);
 
 			fprintf(out, "| `%s` | %s | %s | %s | %u (x%u, %s) | `%s` |\n", d->name,
 			        kind_name(d->kind), *unit_label(d->unit) ? unit_label(d->unit) : "count",
@@ -374,8 +379,8 @@ void render_registry(FILE *out, int markdown)
 	}
 	fprintf(out, "%-28s %-8s %-5s %-4s %-9s %s\n", "name", "kind", "unit", "snmp", "collectd",
 	        "definition");
-	for (size_t i = 0; i < revmon_metric_count(); i++) {
-		const struct revmon_metric_desc *d = revmon_metric(i);
+	for (size_t i = 0; i < n; i++) {
+		const struct revmon_metric_desc *d = get(i);
 
 		fprintf(out, "%-28s %-8s %-5s %-4u %-9s %s\n", d->name, kind_name(d->kind),
 		        unit_label(d->unit), d->snmp_column, d->collectd_type, d->help);

@@ -30,7 +30,7 @@ void render_stuck(FILE *out, revmon_snapshot *const *snaps, size_t n, enum rende
 
 /* The registry as a table (revmon metrics); markdown 1: a Markdown table,
  * 2: roff .TP items for the manual pages. */
-void render_registry(FILE *out, int markdown);
+void render_registry(FILE *out, int markdown, int families);
 
 /* One roff .TP item: name, optional default, text. */
 void render_roff_item(FILE *out, const char *name, const char *def, const char *text);

@@ -37,6 +37,7 @@ struct opts {
 	int csv;
 	int stuck; /* the stuck command: every stuck client instead of the metrics */
 	int markdown; /* 1 Markdown tables, 2 roff (for the manual pages) */
+	int families; /* metrics: the per-family ones */
 	int stats;
 	int verbose;
 	int quiet;
@@ -56,7 +57,7 @@ static void usage(FILE *f)
 	      "       revmon stuck    [report options] [--json|--csv]\n"
 	      "       revmon simulate [--shape SHAPE] [--out FILE]\n"
 	      "                       [--bytes N] [--set KEY=VALUE]...\n"
-	      "       revmon metrics [--markdown|--roff] | keys [--markdown|--roff] | --help | --version\n", f);
+	      "       revmon metrics [--families] [--markdown|--roff] | keys [--markdown|--roff] | --help | --version\n", f);
 }
 
 static void help(void)
@@ -409,6 +410,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"csv", no_argument, NULL, 'K'},
 		{"markdown", no_argument, NULL, 'M'},
 		{"roff", no_argument, NULL, 'R'},
+		{"families", no_argument, NULL, 'L'},
 		{"stats", no_argument, NULL, 'X'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -441,6 +443,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'K': o->csv = 1; break;
 		case 'M': o->markdown = 1; break;
 		case 'R': o->markdown = 2; break;
+		case 'L': o->families = 1; break;
 		case 'X': o->stats = 1; break;
 		case 'v': o->verbose++; break;
 		case 'q': o->quiet = 1; break;
@@ -514,7 +517,7 @@ static int run_command(const char *cmd, const struct opts *o)
 	else if (!strcmp(cmd, "simulate"))
 		rc = cmd_simulate(o);
 	else if (!strcmp(cmd, "metrics"))
-		render_registry(stdout, o->markdown);
+		render_registry(stdout, o->markdown, o->families);
 	else if (!strcmp(cmd, "keys"))
 		cmd_keys(o);
 	else {
