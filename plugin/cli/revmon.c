@@ -3,13 +3,14 @@
  *   revmon report   [--source SPEC]... [--config FILE] [--set KEY=VALUE]... [--json] [-v]
  *   revmon replay   PATH [options of report]
  *   revmon stuck    [options of report] [--json|--csv]
- *   revmon simulate [--shape SHAPE] [--out FILE] [--bytes N] [--set KEY=VALUE]...
+ *   revmon simulate [--shape SHAPE] [--out FILE|DIR] [--bytes N] [--set KEY=VALUE]...
  *   revmon metrics | keys | --help | --version
  *
  * Exit status: 0 done, 1 a source failed or the time ran out, 2 bad usage or
  * configuration. */
 #include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,7 +56,7 @@ static void usage(FILE *f)
 	      "                       [--stats] [-v] [-q]\n"
 	      "       revmon replay   PATH [report options]\n"
 	      "       revmon stuck    [report options] [--json|--csv]\n"
-	      "       revmon simulate [--shape SHAPE] [--out FILE]\n"
+	      "       revmon simulate [--shape SHAPE] [--out FILE|DIR]\n"
 	      "                       [--bytes N] [--set KEY=VALUE]...\n"
 	      "       revmon metrics [--families] [--markdown|--roff] | keys [--markdown|--roff] | --help | --version\n", f);
 }
@@ -75,7 +76,9 @@ static void help(void)
 	      "          by default), for replays, demos and benchmarks. sim_duration sets the\n"
 	      "          simulated span; --bytes keeps going until at least N bytes are written.\n"
 	      "          SHAPE: ndjson, graph, eventhub, pt1h, array, la (Log Analytics rows),\n"
-	      "          la-query (the query API's answer), azcli, csv (the portal's export).\n"
+	      "          la-query (the query API's answer), azcli, csv (the portal's export),\n"
+	      "          entra-csv (the admin center's sign-in download: --out DIR gets its\n"
+	      "          InteractiveSignIns_*.csv and NonInteractiveSignIns_*.csv).\n"
 	      "metrics   List the metric registry: name, kind, unit, SNMP column, collectd type.\n"
 	      "keys      List the configuration keys with their defaults.\n"
 	      "\n"
@@ -286,10 +289,10 @@ static void write_failed(const struct opts *o)
 /* Run the simulator into out, ten simulated minutes at a time, until end
  * (or, with --bytes, until that much is written). Returns 0, or -1 after
  * saying why. */
-static int sim_write(const struct opts *o, struct rm_sim *sim, enum rm_shape shape, int64_t end, FILE *out,
-                     uint64_t *written, uint64_t *records)
+static int sim_write(const struct opts *o, struct rm_sim *sim, enum rm_shape shape, int64_t end,
+                     FILE *out, FILE *out_non, uint64_t *written, uint64_t *records)
 {
-	struct rm_buf buf = {0};
+	struct rm_buf buf = {0}, non = {0};
 	int rc = -1;
 
 	for (;;) {
@@ -302,27 +305,76 @@ static int sim_write(const struct opts *o, struct rm_sim *sim, enum rm_shape sha
 			break;
 		if (!o->bytes && rm_sim_clock(sim) >= end)
 			break;
-		got = rm_sim_run(sim, until, shape, &buf);
+		got = rm_sim_run_split(sim, until, shape, &buf, out_non ? &non : NULL);
 		if (got < 0) {
 			fprintf(stderr, "revmon: out of memory\n");
 			goto out;
 		}
 		*records += (uint64_t)got;
-		if (buf.len && fwrite(buf.data, 1, buf.len, out) != buf.len) {
+		if ((buf.len && fwrite(buf.data, 1, buf.len, out) != buf.len) ||
+		    (non.len && fwrite(non.data, 1, non.len, out_non) != non.len)) {
 			write_failed(o);
 			goto out;
 		}
-		*written += buf.len;
-		buf.len = 0;
+		*written += buf.len + non.len;
+		buf.len = non.len = 0;
 	}
-	if (fflush(out) != 0) {
+	if (fflush(out) != 0 || (out_non && fflush(out_non) != 0)) {
 		write_failed(o);
 		goto out;
 	}
 	rc = 0;
 out:
 	rm_buf_free(&buf);
+	rm_buf_free(&non);
 	return rc;
+}
+
+/* The admin center's download, as two files in directory dir (made if
+ * missing) named like the real ones: InteractiveSignIns_<from>_<to>.csv and
+ * NonInteractiveSignIns_<from>_<to>.csv, dates of the simulated span. */
+static int open_entra_csv(const char *dir, int64_t from_ms, int64_t to_ms, FILE **in, FILE **non)
+{
+	static const char *const kind[2] = {"InteractiveSignIns", "NonInteractiveSignIns"};
+	char from[32], to[32], path[4096];
+	FILE **f[2] = {in, non};
+
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		fprintf(stderr, "revmon: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	rm_time_format(from_ms, 0, from, sizeof from);
+	rm_time_format(to_ms, 0, to, sizeof to);
+	from[10] = to[10] = '\0'; /* the dates */
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s_%s_%s.csv", dir, kind[i], from, to);
+		if (!(*f[i] = fopen(path, "wb"))) {
+			fprintf(stderr, "revmon: %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Where simulate writes: stdout, --out FILE, or for entra-csv two files in
+ * --out DIR. */
+static int open_sim_out(const struct opts *o, int shape, const struct rm_settings *st, FILE **out,
+                        FILE **non)
+{
+	if (shape == RM_SHAPE_ENTRA_CSV) {
+		if (!o->out || !strcmp(o->out, "-")) {
+			fprintf(stderr, "revmon: --shape entra-csv writes two files (InteractiveSignIns_*.csv, "
+			                "NonInteractiveSignIns_*.csv): name their directory with --out DIR\n");
+			return -1;
+		}
+		return open_entra_csv(o->out, st->sim_start_ms, st->sim_start_ms + st->sim_duration_ms, out,
+		                      non);
+	}
+	if (o->out && strcmp(o->out, "-") != 0 && !(*out = fopen(o->out, "wb"))) {
+		fprintf(stderr, "revmon: %s: %s\n", o->out, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int cmd_simulate(const struct opts *o)
@@ -333,7 +385,7 @@ static int cmd_simulate(const struct opts *o)
 	struct rm_sim_params p;
 	struct rm_sim *sim = NULL;
 	struct revmon_error err;
-	FILE *out = stdout;
+	FILE *out = stdout, *non = NULL;
 	int shape = rm_conf_shape(o->shape), rc = EXIT_USAGE, have_settings = 0;
 	uint64_t written = 0, records = 0;
 
@@ -357,13 +409,11 @@ static int cmd_simulate(const struct opts *o)
 		fprintf(stderr, "revmon: the simulator refused its parameters (sim_* keys)\n");
 		goto out;
 	}
-	if (o->out && strcmp(o->out, "-") != 0 && !(out = fopen(o->out, "wb"))) {
-		fprintf(stderr, "revmon: %s: %s\n", o->out, strerror(errno));
+	if (open_sim_out(o, shape, &st, &out, &non) < 0)
 		goto out;
-	}
 	rc = EXIT_FAILED;
-	if (sim_write(o, sim, (enum rm_shape)shape, st.sim_start_ms + st.sim_duration_ms, out, &written,
-	              &records) < 0)
+	if (sim_write(o, sim, (enum rm_shape)shape, st.sim_start_ms + st.sim_duration_ms, out, non,
+	              &written, &records) < 0)
 		goto out;
 	if (!o->quiet)
 		fprintf(stderr, "revmon: simulated %.1f h of a %u-user tenant: %" PRIu64 " records, %.1f MB (%s shape)\n",
@@ -372,6 +422,10 @@ static int cmd_simulate(const struct opts *o)
 	rc = 0;
 out:
 	if (out && out != stdout && fclose(out) != 0 && rc == 0) {
+		fprintf(stderr, "revmon: %s: %s\n", o->out, strerror(errno));
+		rc = EXIT_FAILED;
+	}
+	if (non && fclose(non) != 0 && rc == 0) {
 		fprintf(stderr, "revmon: %s: %s\n", o->out, strerror(errno));
 		rc = EXIT_FAILED;
 	}

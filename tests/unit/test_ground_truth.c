@@ -23,6 +23,8 @@
 #include "testutil.h"
 
 #define MIN_MS 60000LL
+/* The analyzer's StuckForget default (a day): r->s.stuck_forget_ms once
+ * that key is in the settings. */
 
 struct run {
 	struct rm_settings s;
@@ -32,6 +34,10 @@ struct run {
 	struct rm_buf buf;
 	uint64_t base;
 	struct rm_stream stream;
+	/* the admin center's download: its non-interactive file, read apart */
+	struct rm_buf buf_non;
+	uint64_t base_non;
+	struct rm_stream stream_non;
 };
 
 static void run_open(struct run *r, int shape)
@@ -61,16 +67,26 @@ static void run_open(struct run *r, int shape)
 	r->in.s = &r->s;
 	r->in.origin = "truth";
 	r->in.future_limit_ms = INT64_MAX;
+	if (shape == RM_SHAPE_ENTRA_CSV) {
+		/* what the files' names say: InteractiveSignIns_*.csv, NonInteractive... */
+		r->stream.name_kind = RM_NAME_INTERACTIVE;
+		r->stream_non.name_kind = RM_NAME_NONINTERACTIVE;
+	}
 }
 
 static void run_to(struct run *r, int64_t until)
 {
+	int split = r->s.sim_shape == RM_SHAPE_ENTRA_CSV;
+
 	while (rm_sim_clock(r->sim) < until) {
 		int64_t step = rm_sim_clock(r->sim) + 10 * MIN_MS;
 
-		assert_true(rm_sim_run(r->sim, step < until ? step : until, (enum rm_shape)r->s.sim_shape,
-		                       &r->buf) >= 0);
+		assert_true(rm_sim_run_split(r->sim, step < until ? step : until,
+		                             (enum rm_shape)r->s.sim_shape, &r->buf,
+		                             split ? &r->buf_non : NULL) >= 0);
 		rm_ingest_stream(&r->in, &r->buf, 0, &r->stream, &r->base);
+		if (split)
+			rm_ingest_stream(&r->in, &r->buf_non, 0, &r->stream_non, &r->base_non);
 	}
 	assert_int_equal(r->in.rejected, 0);
 }
@@ -81,6 +97,8 @@ static void run_close(struct run *r)
 	rm_sim_free(r->sim);
 	rm_buf_free(&r->buf);
 	rm_stream_free(&r->stream);
+	rm_buf_free(&r->buf_non);
+	rm_stream_free(&r->stream_non);
 	rm_settings_free(&r->s);
 }
 
@@ -98,21 +116,19 @@ static void take(struct run *r, struct compare *c)
 	c->snap.n_values = RM_M_COUNT;
 	c->snap.values = c->values;
 	assert_int_equal(rm_analyzer_fill(r->an, now, &c->snap), 0);
-	rm_sim_truth(r->sim, r->s.window_ms, r->s.lag_window_ms, r->s.stuck_after_ms, &c->truth);
+	rm_sim_truth(r->sim, r->s.lag_window_ms, r->s.stuck_after_ms, r->s.stuck_forget_ms, &c->truth);
 }
 
+/* Free what the fill allocated (the values are c's own). */
 static void release(struct compare *c)
 {
-	c->snap.values = NULL;
-	for (size_t i = 0; i < c->snap.n_stuck; i++) {
-		free(c->snap.stuck[i].user);
-		free(c->snap.stuck[i].app);
-		free(c->snap.stuck[i].device);
-	}
-	free(c->snap.stuck);
-	for (size_t i = 0; i < c->snap.n_revocations; i++)
-		free(c->snap.revocations[i].user);
-	free(c->snap.revocations);
+	revmon_snapshot *s = malloc(sizeof *s);
+
+	assert_non_null(s);
+	*s = c->snap;
+	s->values = NULL;
+	revmon_snapshot_free(s);
+	memset(&c->snap, 0, sizeof c->snap);
 }
 
 static double v(const struct compare *c, int id)
@@ -120,6 +136,13 @@ static double v(const struct compare *c, int id)
 	if (!c->values[id].known)
 		fail_msg("%s is unknown", revmon_metric((size_t)id)->name);
 	return c->values[id].value;
+}
+
+/* A gauge that is unknown when there is nothing to describe: 0 then, as
+ * the truth has it. */
+static double v0(const struct compare *c, int id)
+{
+	return c->values[id].known ? c->values[id].value : 0;
 }
 
 /* |got - want| <= rel * want + abs */
@@ -130,6 +153,42 @@ static void within(const char *what, double got, double want, double rel, double
 	print_message("  %-24s analyzer %10.1f  truth %10.1f  (tolerance %.1f)\n", what, got, want, tol);
 	if (got < want - tol || got > want + tol)
 		fail_msg("%s: analyzer %.2f vs truth %.2f beyond %.2f", what, got, want, tol);
+}
+
+/* want - under <= got <= want + over */
+static void between(const char *what, double got, double want, double under, double over)
+{
+	print_message("  %-24s analyzer %10.1f  truth %10.1f  (-%.1f/+%.1f)\n", what, got, want, under,
+	              over);
+	if (got < want - under || got > want + over)
+		fail_msg("%s: analyzer %.2f vs truth %.2f beyond -%.2f/+%.2f", what, got, want, under, over);
+}
+
+/* Each family the truth knows with stale activity, against the analyzer's
+ * row for the same app on the same platform: the breakdown is right, not
+ * only the totals. */
+static void check_families(const struct compare *c)
+{
+	const struct rm_sim_truth *t = &c->truth;
+	char what[128];
+
+	for (size_t i = 0; i < t->n_families; i++) {
+		const struct rm_sim_family_truth *ft = &t->families[i];
+		const struct revmon_family *f = NULL;
+
+		if (!ft->presentations && !ft->stuck)
+			continue;
+		for (size_t k = 0; k < c->snap.n_families && !f; k++)
+			if (!strcmp(c->snap.families[k].app, ft->app) &&
+			    !strcmp(c->snap.families[k].platform, ft->platform))
+				f = &c->snap.families[k];
+		if (!f)
+			fail_msg("no row for %s on %s", ft->app, ft->platform);
+		snprintf(what, sizeof what, "%.40s/%s stuck", ft->app, ft->platform);
+		within(what, f->values[RM_F_STALE_CLIENTS].value, (double)ft->stuck, 0.10, 2);
+		snprintf(what, sizeof what, "%.40s/%s refused", ft->app, ft->platform);
+		within(what, f->values[RM_F_STALE_PRESENTATIONS].value, (double)ft->presentations, 0.05, 10);
+	}
 }
 
 static void check(const struct compare *c, const char *label)
@@ -145,15 +204,30 @@ static void check(const struct compare *c, const char *label)
 		within("revocation_lag_p50", v(c, RM_M_LAG_P50), t->lag_p50_s, 0.05, 30);
 		within("revocation_lag_p95", v(c, RM_M_LAG_P95), t->lag_p95_s, 0.05, 60);
 	}
-	/* Stuck clients are seen by their logged retries: a retry still in
-	 * delivery can move one across the window's edge. */
+	/* Stuck clients are seen by their logged retries: one whose first
+	 * retry past stuck_after is still in delivery is not stuck yet. */
 	within("stale_clients", v(c, RM_M_STALE_CLIENTS), (double)t->stuck_clients, 0.10, 2);
-	/* The analyzer knows neither each token's real lifetime (60-90 min, it
-	 * assumes 90) nor the refusals still in delivery; a refusal marks a
-	 * client's token dead, which keeps the estimate close. */
-	within("stale_tokens_live", v(c, RM_M_STALE_TOKENS_LIVE), (double)t->stale_tokens_live, 0.15, 5);
+	/* the oldest stuck client is stuck for long: its age is that of its
+	 * revocation, whatever is in delivery */
+	within("stale_age_max", v0(c, RM_M_STALE_AGE_MAX), t->stale_age_max_s, 0.02, 120);
+	/* A log does not say each token's lifetime (the simulator draws 60-90
+	 * min): the analyzer counts each until the longest, 90 min, so it
+	 * agrees with the truth counted so, and is at least the real count
+	 * (less what is still in delivery). */
+	within("stale_tokens_live", v(c, RM_M_STALE_TOKENS_LIVE), (double)t->stale_tokens_possible, 0.05, 5);
+	between("stale_tokens_live", v(c, RM_M_STALE_TOKENS_LIVE), (double)t->stale_tokens_live,
+	        5 + 0.05 * (double)t->stale_tokens_live, 1e9);
 	within("stale_tokens_live_cae", v(c, RM_M_STALE_TOKENS_LIVE_CAE),
 	       (double)t->stale_tokens_live_cae, 0.15, 5);
+	/* The last one to expire, likewise: never more than counted with 90
+	 * min; less when the revocation that makes the newest tokens stale is
+	 * still in delivery (a token issued minutes before it), and up to 30
+	 * min over the real one. */
+	between("exposure_max", v0(c, RM_M_EXPOSURE_MAX), t->exposure_possible_s,
+	        120 + 0.15 * t->exposure_possible_s, 120);
+	between("exposure_max", v0(c, RM_M_EXPOSURE_MAX), t->exposure_max_s,
+	        120 + 0.15 * t->exposure_max_s, 1800 + 120);
+	check_families(c);
 }
 
 static void truth_run(int shape)
@@ -259,6 +333,46 @@ static void test_shapes_log_analytics(void **state)
 	same_as(RM_SHAPE_CSV, "csv", RM_SHAPE_NDJSON);
 }
 
+/* The admin center's download carries sign-ins only, without the CAE flag:
+ * its sign-in counters equal the Graph shape's of the same run, and
+ * cae_token_ratio stays unknown. */
+static void test_shapes_entra_csv(void **state)
+{
+	static const int ids[] = {
+		RM_M_SIGNINS, RM_M_SIGNINS_INTERACTIVE, RM_M_SIGNIN_FAILURES, RM_M_FAIL_REVOKED,
+		RM_M_FAIL_EXPIRY, RM_M_FAIL_POLICY, RM_M_FAIL_ACCOUNT, RM_M_FAIL_STORM, RM_M_FAIL_OTHER,
+		RM_M_STALE_PRESENTATIONS, RM_M_LOOP_DETECTED, RM_M_TENANT_THROTTLED,
+	};
+	static const int64_t at_min[] = {-10, 20, 120, 240};
+	struct run a, b;
+	struct compare ca, cb;
+	int64_t mass;
+
+	(void)state;
+	run_open(&a, RM_SHAPE_GRAPH);
+	run_open(&b, RM_SHAPE_ENTRA_CSV);
+	mass = a.s.sim_start_ms + a.s.sim_mass_revocation_ms;
+	for (size_t k = 0; k < sizeof at_min / sizeof at_min[0]; k++) {
+		run_to(&a, mass + at_min[k] * MIN_MS);
+		run_to(&b, mass + at_min[k] * MIN_MS);
+		take(&a, &ca);
+		take(&b, &cb);
+		assert_true(v(&cb, RM_M_SIGNINS) > 1000);
+		assert_true(v(&cb, RM_M_SIGNINS_INTERACTIVE) > 100);
+		for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+			if (v(&ca, ids[i]) != v(&cb, ids[i]))
+				fail_msg("entra-csv at mass %+lld min: %s %g, graph %g", (long long)at_min[k],
+				         revmon_metric((size_t)ids[i])->name, v(&cb, ids[i]), v(&ca, ids[i]));
+		assert_false(cb.values[RM_M_CAE_TOKEN_RATIO].known);
+		assert_true(ca.values[RM_M_CAE_TOKEN_RATIO].known);
+		release(&ca);
+		release(&cb);
+	}
+	assert_true(v(&cb, RM_M_STALE_PRESENTATIONS) > 100);
+	run_close(&a);
+	run_close(&b);
+}
+
 /* One of them against the truth itself as well. */
 static void test_truth_csv(void **state)
 {
@@ -274,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_truth_csv),
 		cmocka_unit_test(test_shapes_graph_eventhub_pt1h),
 		cmocka_unit_test(test_shapes_log_analytics),
+		cmocka_unit_test(test_shapes_entra_csv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 
 #define MIN_MS 60000LL
 #define HOUR_MS 3600000LL
+#define DAY_MS (24 * HOUR_MS)
 
 static void small_params(struct rm_sim_params *p)
 {
@@ -603,7 +604,7 @@ static void mass_revocation_storm(void **state)
 	s = rm_sim_new(&p);
 	run_steps(s, p.start_ms + 4 * HOUR_MS, 15 * MIN_MS, RM_SHAPE_NDJSON, &b);
 	check_shape(&b, RM_SHAPE_NDJSON, sn);
-	rm_sim_truth(s, 5 * MIN_MS, HOUR_MS, HOUR_MS, &t);
+	rm_sim_truth(s, HOUR_MS, HOUR_MS, DAY_MS, &t);
 	assert_true(t.revocations_by_cause[0] >= 500);
 	assert_true(sn->after > 3 * sn->before);
 	assert_true(sn->code_90055 > 0);
@@ -658,7 +659,7 @@ static void truth_non_cae(void **state)
 	for (h = 1; h <= 6; h++) {
 		run_steps(s, p.start_ms + h * HOUR_MS, HOUR_MS, RM_SHAPE_NDJSON, &b);
 		b.len = 0;
-		rm_sim_truth(s, 5 * MIN_MS, HOUR_MS, HOUR_MS, &t);
+		rm_sim_truth(s, HOUR_MS, HOUR_MS, DAY_MS, &t);
 		assert_true(t.lags > 0);
 		assert_true(t.lag_p50_s >= 0 && t.lag_p50_s <= t.lag_p95_s && t.lag_p95_s <= t.lag_max_s);
 		assert_true(t.lag_max_s <= p.access_token_lifetime_ms / 1000.0);
@@ -693,13 +694,82 @@ static void truth_cae_only(void **state)
 	for (at = p.start_ms + 30 * MIN_MS; at <= p.start_ms + 5 * HOUR_MS; at += 30 * MIN_MS) {
 		run_steps(s, at, 30 * MIN_MS, RM_SHAPE_NDJSON, &b);
 		b.len = 0;
-		rm_sim_truth(s, 5 * MIN_MS, HOUR_MS, HOUR_MS, &t);
+		rm_sim_truth(s, HOUR_MS, HOUR_MS, DAY_MS, &t);
 		assert_true(t.lags > 0);
 		assert_true(t.lag_max_s <= p.cae_propagation_max_ms / 1000.0);
 		assert_int_equal(t.stale_tokens_live, 0);
 		assert_true(t.exposure_max_s == 0);
 		assert_int_equal(t.stuck_clients, 0); /* CAE clients are never stuck */
 	}
+	rm_sim_free(s);
+	rm_buf_free(&b);
+}
+
+static const struct rm_sim_family_truth *family(const struct rm_sim_truth *t, const char *app,
+                                                const char *platform)
+{
+	for (size_t i = 0; i < t->n_families; i++)
+		if (!strcmp(t->families[i].app, app) && !strcmp(t->families[i].platform, platform))
+			return &t->families[i];
+	fail_msg("no family %s on %s", app, platform);
+	return NULL;
+}
+
+/* The demo's tenant (the settings' defaults: six hours, a mass revocation
+ * of 30% at three): the families add up to the global figures, and both
+ * Outlook for iOS and Android and Outlook for Mac (Microsoft Office on
+ * macOS) have stuck clients. */
+static void family_truth(void **state)
+{
+	struct rm_sim_params p;
+	struct rm_buf b = { 0 };
+	struct rm_sim *s;
+	struct rm_sim_truth t;
+	uint64_t stuck = 0, pres = 0, tok = 0, cae = 0;
+	int64_t at;
+
+	(void)state;
+	rm_sim_params_default(&p);
+	p.stuck_share = 0.1;
+	p.cae_app_share = 0.5;
+	p.mass_revocation_at_ms = p.start_ms + 3 * HOUR_MS;
+	p.mass_revocation_share = 0.3;
+	s = rm_sim_new(&p);
+	for (at = p.start_ms + HOUR_MS; at <= p.start_ms + 6 * HOUR_MS; at += HOUR_MS) {
+		run_steps(s, at, 10 * MIN_MS, RM_SHAPE_NDJSON, &b);
+		b.len = 0;
+		rm_sim_truth(s, HOUR_MS, HOUR_MS, DAY_MS, &t);
+		stuck = pres = tok = cae = 0;
+		assert_true(t.n_families >= 10 && t.n_families <= RM_SIM_FAMILIES_MAX);
+		for (size_t i = 0; i < t.n_families; i++) {
+			stuck += t.families[i].stuck;
+			pres += t.families[i].presentations;
+			tok += t.families[i].tokens;
+			cae += t.families[i].tokens_cae;
+			for (size_t j = 0; j < i; j++)
+				assert_false(!strcmp(t.families[i].app, t.families[j].app) &&
+				             !strcmp(t.families[i].platform, t.families[j].platform));
+		}
+		assert_int_equal(stuck, t.stuck_clients);
+		assert_int_equal(pres, t.stale_presentations);
+		assert_int_equal(tok, t.stale_tokens_live);
+		assert_int_equal(cae, t.stale_tokens_live_cae);
+		assert_true((t.stuck_clients > 0) == (t.stale_age_max_s > 0));
+	}
+	print_message("  %-30s %-8s %6s %6s %6s %6s\n", "family", "platform", "stuck", "pres", "tokens",
+	              "cae");
+	for (size_t i = 0; i < t.n_families; i++)
+		print_message("  %-30s %-8s %6llu %6llu %6llu %6llu\n", t.families[i].app,
+		              t.families[i].platform, (unsigned long long)t.families[i].stuck,
+		              (unsigned long long)t.families[i].presentations,
+		              (unsigned long long)t.families[i].tokens,
+		              (unsigned long long)t.families[i].tokens_cae);
+	assert_true(family(&t, "Outlook for iOS and Android", "iOS")->stuck +
+	            family(&t, "Outlook for iOS and Android", "Android")->stuck > 0);
+	assert_true(family(&t, "Microsoft Office", "macOS")->stuck > 0);
+	assert_int_equal(family(&t, "Microsoft Teams", "Windows")->stuck, 0); /* never stuck_prone */
+	/* stuck past stuck_after, revoked within the run */
+	assert_true(t.stale_age_max_s > HOUR_MS / 1000 && t.stale_age_max_s <= 6 * HOUR_MS / 1000);
 	rm_sim_free(s);
 	rm_buf_free(&b);
 }
@@ -744,6 +814,7 @@ int main(void)
 		cmocka_unit_test(truth_non_cae),
 		cmocka_unit_test(truth_cae_only),
 		cmocka_unit_test(record_size),
+		cmocka_unit_test(family_truth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

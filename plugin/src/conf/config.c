@@ -61,7 +61,7 @@ static const struct key keys[] = {
 
 /* in the order of enum rm_shape (sim.h) */
 static const char *const shape_names[] = {"ndjson", "graph", "eventhub", "pt1h", "array", "la",
-                                          "la-query", "azcli", "csv"};
+                                          "la-query", "azcli", "csv", "entra-csv"};
 /* in the order of enum rm_format (ingest.h) */
 static const char *const format_names[] = {"auto", "json", "csv"};
 

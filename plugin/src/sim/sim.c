@@ -370,6 +370,7 @@ static void issue_token(struct rm_sim *s, uint32_t c)
 {
 	struct rm_sim_client *cl = &s->clients[c];
 
+	cl->nstale = 0; /* a successful sign-in ends any stuck spell */
 	cl->tok_issue = s->now;
 	cl->tok_exp = s->now + token_lifetime(s, cl->flags & RM_CL_CAE);
 	cl->flags |= RM_CL_LIVE;
@@ -395,15 +396,35 @@ static int32_t refusal(struct rm_sim *s, const struct rm_sim_client *cl, int int
 	return 50173;
 }
 
+/* A refused presentation of a revoked grant at t under revocation rev:
+ * the latest of its revocation, and the older ones pruned that can no
+ * longer be the latest stuck refusal (struct rm_sim_stale). */
+static void note_stale(struct rm_sim_client *cl, int64_t t, int64_t rev)
+{
+	unsigned i, k;
+
+	if (!cl->nstale || cl->stale[0].rev != rev) {
+		if (cl->nstale == RM_SIM_STALE_KEPT)
+			cl->nstale--; /* the oldest goes: more revocations than this never got past stuck_after */
+		memmove(&cl->stale[1], &cl->stale[0], cl->nstale * sizeof(cl->stale[0]));
+		cl->nstale++;
+		cl->stale[0].rev = rev;
+	}
+	cl->stale[0].t = t;
+	for (i = k = 1; i < cl->nstale; i++)
+		if (cl->stale[i].t - cl->stale[i].rev > t - rev)
+			cl->stale[k++] = cl->stale[i];
+	cl->nstale = (uint8_t)k;
+}
+
 static void note_refusal(struct rm_sim *s, struct rm_sim_client *cl, int32_t code)
 {
 	struct rm_sim_user *u = &s->users[cl->user];
 
-	cl->last_fail = s->now;
-	if (code == 50173 || code == 50133)
-		cl->flags |= RM_CL_REVOKED_FAIL;
-	else
-		cl->flags &= (uint8_t)~RM_CL_REVOKED_FAIL;
+	if (code == 50173 || code == 50133) {
+		note_stale(cl, s->now, u->rev_ms);
+		s->presented[cl->app]++;
+	}
 	if (u->rev_idx != UINT32_MAX && s->revs[u->rev_idx].first_refusal == 0)
 		s->revs[u->rev_idx].first_refusal = s->now;
 }
@@ -469,7 +490,7 @@ static void refused(struct rm_sim *s, uint32_t c, int32_t code, uint64_t corr)
 	if (code == 50057 || code == 50034) {
 		cl->state = RM_ST_ACCOUNT;
 		schedule(s, c, s->now + rm_sim_rng_range(&s->rng, 5 * MIN_MS, 30 * MIN_MS));
-	} else if (!(cl->flags & RM_CL_CAE) && cl->app == RM_SIM_APP_OUTLOOK_MOBILE &&
+	} else if (!(cl->flags & RM_CL_CAE) && rm_sim_apps[cl->app].stuck_prone &&
 	           rm_sim_rng_unit(&s->rng) < s->p.stuck_share) {
 		cl->state = RM_ST_STUCK;
 		schedule(s, c, s->now + rm_sim_rng_range(&s->rng, 5 * MIN_MS, 15 * MIN_MS));
@@ -500,7 +521,7 @@ static void refresh(struct rm_sim *s, uint32_t c)
 			schedule(s, c, s->now + rm_sim_rng_range(&s->rng, MIN_MS, 10 * MIN_MS));
 			return;
 		}
-		if (r < 0.03 && cl->app == RM_SIM_APP_OUTLOOK_MOBILE) {
+		if (r < 0.03 && rm_sim_apps[cl->app].broker) {
 			/* the broker's device-auth step, retried at once */
 			signin(s, c, 0, 50097, corr);
 			cl->retries = 1;
@@ -641,11 +662,14 @@ static void revoke(struct rm_sim *s, uint32_t u, int cause)
 	}
 
 	/* CAE clients are refused by the resource after the propagation delay;
-	 * the others keep their access token until it expires. */
+	 * the others keep their access token until it expires. Either way the
+	 * token held now is the one this revocation leaves stale. */
 	for (i = us->first_client; i < us->first_client + us->nclients; i++) {
 		struct rm_sim_client *cl = &s->clients[i];
 		int64_t at;
 
+		cl->pre_issue = cl->tok_issue;
+		cl->pre_exp = cl->tok_exp;
 		if (!(cl->flags & RM_CL_CAE) || cl->state != RM_ST_ACTIVE || !(cl->flags & RM_CL_LIVE))
 			continue;
 		at = s->now + rm_sim_rng_range(&s->rng, 0, s->p.cae_propagation_max_ms);
@@ -923,6 +947,11 @@ void rm_sim_free(struct rm_sim *s)
 	free(s);
 }
 
+void rm_sim_reopen(struct rm_sim *s)
+{
+	s->csv_header = s->entra_header[0] = s->entra_header[1] = 0;
+}
+
 int64_t rm_sim_clock(const struct rm_sim *s)
 {
 	return s->now;
@@ -1008,11 +1037,97 @@ static int la_flush(struct rm_sim *s, enum rm_shape shape, size_t n_signin, size
 	return answer_flush(s, 0, &n_signin, out) | answer_flush(s, 1, &n_audit, out);
 }
 
-long rm_sim_run(struct rm_sim *s, int64_t until_ms, enum rm_shape shape, struct rm_buf *out)
+/* One sign-in as a row of the admin center's download; audits are not in
+ * it. non: the non-interactive file, or NULL for one file of both kinds.
+ * 1 written, 0 not, -1 no memory. */
+static int emit_entra_csv(struct rm_sim *s, const struct rm_sim_rec *r, struct rm_buf *out,
+                          struct rm_buf *non)
 {
+	int apart = non && !r->interactive;
+	struct rm_buf *b = apart ? non : out;
+
+	if (r->kind != RM_REC_SIGNIN)
+		return 0;
+	if (!s->entra_header[apart] && rm_sim_entra_csv_header(b) < 0)
+		return -1;
+	s->entra_header[apart] = 1;
+	return rm_sim_emit_entra_csv(s, r, b) < 0 ? -1 : 1;
+}
+
+/* Where a run is in its containers: Graph pages, Event Hubs bodies, arrays. */
+struct run_state {
+	size_t n_signin, n_audit, n_body;
+};
+
+/* Record r in the JSON shapes that wrap Graph objects or diagnostic records. */
+static int emit_json(struct rm_sim *s, const struct rm_sim_rec *r, enum rm_shape shape,
+                     struct rm_buf *out, struct run_state *st)
+{
+	int audits = r->kind == RM_REC_AUDIT;
+	struct rm_buf *page = audits ? &s->page_audit : &s->page_signin;
+	size_t *n = audits ? &st->n_audit : &st->n_signin;
+
+	switch (shape) {
+	case RM_SHAPE_GRAPH:
+		if ((*n && rm_buf_append(page, ",", 1) < 0) || rm_sim_emit_graph(s, r, page) < 0)
+			return -1;
+		if (++*n == PAGE_MAX && page_flush(page, n, audits, out) < 0)
+			return -1;
+		return 0;
+	case RM_SHAPE_EVENTHUB:
+		if (rm_buf_puts(out, st->n_body ? "," : "{\"records\":[") < 0 ||
+		    rm_sim_emit_monitor(s, r, out) < 0)
+			return -1;
+		if (++st->n_body == EVENTHUB_MAX) {
+			st->n_body = 0;
+			return rm_buf_append(out, "]}\n", 3);
+		}
+		return 0;
+	case RM_SHAPE_PT1H:
+		return rm_sim_emit_monitor(s, r, out) < 0 ? -1 : rm_buf_append(out, "\n", 1);
+	case RM_SHAPE_ARRAY:
+		if (rm_buf_puts(out, st->n_body++ ? ",\n" : "[\n") < 0)
+			return -1;
+		return rm_sim_emit_graph(s, r, out);
+	default:
+		return rm_sim_emit_graph(s, r, out) < 0 ? -1 : rm_buf_append(out, "\n", 1);
+	}
+}
+
+/* Record r in shape: 1 written, 0 not part of the shape, -1 no memory. */
+static int emit_one(struct rm_sim *s, const struct rm_sim_rec *r, enum rm_shape shape,
+                    struct rm_buf *out, struct rm_buf *non, struct run_state *st)
+{
+	switch (shape) {
+	case RM_SHAPE_LA:
+	case RM_SHAPE_LA_QUERY:
+	case RM_SHAPE_AZCLI:
+	case RM_SHAPE_CSV:
+		return emit_la_shape(s, r, shape, out, &st->n_signin, &st->n_audit) < 0 ? -1 : 1;
+	case RM_SHAPE_ENTRA_CSV:
+		return emit_entra_csv(s, r, out, non);
+	default:
+		return emit_json(s, r, shape, out, st) < 0 ? -1 : 1;
+	}
+}
+
+/* The end of a run's containers. */
+static int run_flush(struct rm_sim *s, enum rm_shape shape, struct run_state *st, struct rm_buf *out)
+{
+	if (shape == RM_SHAPE_GRAPH && (page_flush(&s->page_signin, &st->n_signin, 0, out) < 0 ||
+	                                page_flush(&s->page_audit, &st->n_audit, 1, out) < 0))
+		return -1;
+	if ((shape == RM_SHAPE_EVENTHUB && st->n_body && rm_buf_append(out, "]}\n", 3) < 0) ||
+	    (shape == RM_SHAPE_ARRAY && st->n_body && rm_buf_puts(out, "\n]\n") < 0))
+		return -1;
+	return la_flush(s, shape, st->n_signin, st->n_audit, out);
+}
+
+long rm_sim_run_split(struct rm_sim *s, int64_t until_ms, enum rm_shape shape, struct rm_buf *out,
+                      struct rm_buf *noninteractive)
+{
+	struct run_state st = { 0, 0, 0 };
 	long count = 0;
-	size_t n_signin = 0, n_audit = 0, n_body = 0;
-	int rc = 0;
 
 	if (until_ms > s->now)
 		advance(s, until_ms);
@@ -1020,157 +1135,17 @@ long rm_sim_run(struct rm_sim *s, int64_t until_ms, enum rm_shape shape, struct 
 		return -1;
 	s->page_signin.len = s->page_audit.len = 0;
 	while (s->rec_len && s->recs[0].deliver <= until_ms) {
-		const struct rm_sim_rec *r = &s->recs[0];
+		int rc = emit_one(s, &s->recs[0], shape, out, noninteractive, &st);
 
-		switch (shape) {
-		case RM_SHAPE_GRAPH: {
-			int audits = r->kind == RM_REC_AUDIT;
-			struct rm_buf *page = audits ? &s->page_audit : &s->page_signin;
-			size_t *n = audits ? &n_audit : &n_signin;
-
-			if ((*n && rm_buf_append(page, ",", 1) < 0) || rm_sim_emit_graph(s, r, page) < 0) {
-				rc = -1;
-				goto out;
-			}
-			if (++*n == PAGE_MAX && page_flush(page, n, audits, out) < 0) {
-				rc = -1;
-				goto out;
-			}
-			break;
-		}
-		case RM_SHAPE_EVENTHUB:
-			if (rm_buf_puts(out, n_body ? "," : "{\"records\":[") < 0 ||
-			    rm_sim_emit_monitor(s, r, out) < 0) {
-				rc = -1;
-				goto out;
-			}
-			if (++n_body == EVENTHUB_MAX) {
-				if (rm_buf_append(out, "]}\n", 3) < 0) {
-					rc = -1;
-					goto out;
-				}
-				n_body = 0;
-			}
-			break;
-		case RM_SHAPE_PT1H:
-			if (rm_sim_emit_monitor(s, r, out) < 0 || rm_buf_append(out, "\n", 1) < 0) {
-				rc = -1;
-				goto out;
-			}
-			break;
-		case RM_SHAPE_ARRAY:
-			if (rm_buf_puts(out, n_body++ ? ",\n" : "[\n") < 0 || rm_sim_emit_graph(s, r, out) < 0) {
-				rc = -1;
-				goto out;
-			}
-			break;
-		case RM_SHAPE_LA:
-		case RM_SHAPE_LA_QUERY:
-		case RM_SHAPE_AZCLI:
-		case RM_SHAPE_CSV:
-			if (emit_la_shape(s, r, shape, out, &n_signin, &n_audit) < 0) {
-				rc = -1;
-				goto out;
-			}
-			break;
-		default:
-			if (rm_sim_emit_graph(s, r, out) < 0 || rm_buf_append(out, "\n", 1) < 0) {
-				rc = -1;
-				goto out;
-			}
-			break;
-		}
+		if (rc < 0)
+			return -1;
+		count += rc;
 		rec_pop(s);
-		count++;
 	}
-	if (shape == RM_SHAPE_GRAPH && (page_flush(&s->page_signin, &n_signin, 0, out) < 0 ||
-	                                page_flush(&s->page_audit, &n_audit, 1, out) < 0))
-		rc = -1;
-	if ((shape == RM_SHAPE_EVENTHUB && n_body && rm_buf_append(out, "]}\n", 3) < 0) ||
-	    (shape == RM_SHAPE_ARRAY && n_body && rm_buf_puts(out, "\n]\n") < 0) ||
-	    la_flush(s, shape, n_signin, n_audit, out) < 0)
-		rc = -1;
-out:
-	return rc < 0 ? -1 : count;
+	return run_flush(s, shape, &st, out) < 0 ? -1 : count;
 }
 
-/* ---- ground truth ---- */
-
-static int cmp_double(const void *a, const void *b)
+long rm_sim_run(struct rm_sim *s, int64_t until_ms, enum rm_shape shape, struct rm_buf *out)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double nearest_rank(const double *v, size_t n, double pct)
-{
-	size_t k = (size_t)ceil(pct / 100.0 * (double)n);
-
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
-	return v[k - 1];
-}
-
-void rm_sim_truth(const struct rm_sim *s, int64_t window_ms, int64_t lag_window_ms,
-                  int64_t stuck_after_ms, struct rm_sim_truth *t)
-{
-	int64_t now = s->now;
-	double *lags = NULL;
-	size_t i, n = 0;
-	uint32_t c;
-
-	memset(t, 0, sizeof(*t));
-	t->revocations = s->revocations;
-	memcpy(t->revocations_by_cause, s->by_cause, sizeof(t->revocations_by_cause));
-	t->signins = s->signins;
-	t->signins_interactive = s->signins_interactive;
-
-	for (i = 0; i < s->nrevs; i++) {
-		int64_t f = s->revs[i].first_refusal;
-
-		if (f && f > now - lag_window_ms && f <= now)
-			n++;
-	}
-	if (n) {
-		lags = malloc(n * sizeof(*lags));
-		if (lags) {
-			size_t k = 0;
-
-			for (i = 0; i < s->nrevs; i++) {
-				int64_t f = s->revs[i].first_refusal;
-
-				if (f && f > now - lag_window_ms && f <= now)
-					lags[k++] = (double)(f - s->revs[i].at) / 1000.0;
-			}
-			qsort(lags, n, sizeof(*lags), cmp_double);
-			t->lags = n;
-			t->lag_p50_s = nearest_rank(lags, n, 50);
-			t->lag_p95_s = nearest_rank(lags, n, 95);
-			t->lag_max_s = lags[n - 1];
-		}
-	}
-
-	for (c = 0; c < s->nclients; c++) {
-		const struct rm_sim_client *cl = &s->clients[c];
-		int64_t rev = s->users[cl->user].rev_ms;
-
-		if ((cl->flags & RM_CL_REVOKED_FAIL) && cl->last_fail > now - window_ms &&
-		    cl->last_fail <= now && now - rev > stuck_after_ms)
-			t->stuck_clients++;
-		if (!(cl->flags & RM_CL_LIVE) || cl->tok_issue >= rev || cl->tok_exp <= now)
-			continue;
-		if (cl->flags & RM_CL_CAE) {
-			t->stale_tokens_live_cae++;
-		} else {
-			double left = (double)(cl->tok_exp - now) / 1000.0;
-
-			t->stale_tokens_live++;
-			if (left > t->exposure_max_s)
-				t->exposure_max_s = left;
-		}
-	}
-	free(lags);
+	return rm_sim_run_split(s, until_ms, shape, out, NULL);
 }

@@ -23,6 +23,9 @@ enum rm_shape {
 	RM_SHAPE_LA_QUERY,   /* the query API's answer {"tables":[..]}, one per table and run, a line each */
 	RM_SHAPE_AZCLI,      /* az monitor log-analytics query -o json: an array of stringified rows per run */
 	RM_SHAPE_CSV,        /* the Log Analytics portal's Export to CSV: one header, a row per record */
+	RM_SHAPE_ENTRA_CSV,  /* the Entra admin center's sign-in download: CSV with human labels,
+	                        sign-ins only (no audits, no CAE flag, no interactive column:
+	                        the download names its files for that, see rm_sim_run_split) */
 };
 
 struct rm_sim_params {
@@ -55,26 +58,64 @@ void rm_sim_free(struct rm_sim *s);
  * memory runs out. */
 long rm_sim_run(struct rm_sim *s, int64_t until_ms, enum rm_shape shape, struct rm_buf *out);
 
+/* As rm_sim_run, except that in RM_SHAPE_ENTRA_CSV the non-interactive
+ * sign-ins go to noninteractive (the download's NonInteractiveSignIns_*.csv)
+ * and the interactive ones to out (InteractiveSignIns_*.csv), each opened by
+ * its header row. rm_sim_run writes both kinds into out under one header: a
+ * reader then takes them all for the kind the file's name says. */
+long rm_sim_run_split(struct rm_sim *s, int64_t until_ms, enum rm_shape shape, struct rm_buf *out,
+                      struct rm_buf *noninteractive);
+
+/* The next run writes to new files (a restored cursor's reader, say): the
+ * CSV shapes begin with their header rows again. */
+void rm_sim_reopen(struct rm_sim *s);
+
 /* The simulated wall clock. */
 int64_t rm_sim_clock(const struct rm_sim *s);
 
-/* Ground truth at the simulated clock, with the analyzer's window
- * definitions. Lags: revocations whose first refusal happened in
- * (now - lag_window, now]; percentiles by nearest rank. */
+/* A client family's share of the ground truth: an app (its display name) on
+ * a platform (rm_platform_of's name for its deviceDetail.operatingSystem). */
+struct rm_sim_family_truth {
+	char app[64];
+	char platform[32];
+	uint64_t stuck;         /* its clients stuck now (stuck_clients) */
+	uint64_t presentations; /* its refused presentations of revoked grants so far */
+	uint64_t tokens;        /* its share of stale_tokens_live */
+	uint64_t tokens_cae;    /* its share of stale_tokens_live_cae */
+};
+
+#define RM_SIM_FAMILIES_MAX 16
+
+/* Ground truth at the simulated clock, with the analyzer's definitions.
+ * Lags: revocations whose first refusal happened in (now - lag_window, now];
+ * percentiles by nearest rank. */
 struct rm_sim_truth {
 	uint64_t revocations;           /* revocation events so far (all causes, mass included) */
 	uint64_t revocations_by_cause[5]; /* enum rm_cause order */
 	size_t lags;                    /* enforced revocations in the lag window */
 	double lag_p50_s, lag_p95_s, lag_max_s;
-	uint64_t stuck_clients;         /* clients that presented a revoked grant in (now - window, now]
-	                                   although their revocation is older than stuck_after */
-	uint64_t stale_tokens_live;     /* non-CAE access tokens issued before their user's latest
-	                                   revocation and still unexpired at now */
-	uint64_t stale_tokens_live_cae; /* CAE ones not yet refused (revocation + propagation > now) */
-	double exposure_max_s;          /* time until the last of those expires; 0 if none */
+	uint64_t stuck_clients;         /* clients stuck now: a client becomes stuck at a refused
+	                                   presentation of a revoked grant made more than
+	                                   stuck_after after the revocation it ran into, and stays
+	                                   so until it signs in successfully or stuck_forget
+	                                   passes without another such refusal */
+	double stale_age_max_s;         /* largest now - (the revocation a stuck client's latest
+	                                   stuck refusal ran into) over those clients; 0 if none */
+	uint64_t stale_presentations;   /* refused presentations of revoked grants so far */
+	uint64_t stale_tokens_live;     /* non-CAE access tokens, each client's newest issued before
+	                                   its user's latest revocation, unexpired at now (whether
+	                                   or not a refresh was refused or succeeded since) */
+	uint64_t stale_tokens_live_cae; /* CAE ones, while now < revocation + cae_propagation_max */
+	double exposure_max_s;          /* time until the last non-CAE one expires; 0 if none */
+	uint64_t stale_tokens_possible; /* the same counted as a log reader must: until issue +
+	                                   the longest lifetime (access_token_lifetime_ms), since
+	                                   a log does not say each token's own */
+	double exposure_possible_s;     /* likewise */
 	uint64_t signins, signins_interactive;
+	size_t n_families;              /* every family of the catalog, in its (stable) order */
+	struct rm_sim_family_truth families[RM_SIM_FAMILIES_MAX];
 };
-void rm_sim_truth(const struct rm_sim *s, int64_t window_ms, int64_t lag_window_ms,
-                  int64_t stuck_after_ms, struct rm_sim_truth *t);
+void rm_sim_truth(const struct rm_sim *s, int64_t lag_window_ms, int64_t stuck_after_ms,
+                  int64_t stuck_forget_ms, struct rm_sim_truth *t);
 
 #endif

@@ -13,37 +13,86 @@
 /* No record comes near this; checked after writing each one. */
 #define REC_ROOM 16384
 
+/* The client families: an app on a platform. Outlook for Mac signs in as
+ * "Microsoft Office" (d3590ed6-..., the Office desktop client id): no
+ * Microsoft source names an app id of its own for it. Microsoft's "Monitor
+ * adoption of new Outlook for Windows" (learn.microsoft.com, outlook docs)
+ * gives 5d661950-3475-41cd-a2c3-d671a3162bc1 "Microsoft Outlook" for new
+ * Outlook for Windows only; community lists of first-party ids claim it for
+ * Mac too, unconfirmed. */
 const struct rm_sim_app rm_sim_apps[] = {
 	{ "27922004-5251-4030-b22d-91ecd9a37ea4", "Outlook for iOS and Android",
 	  "Mobile Apps and Desktop clients", "Office 365 Exchange Online",
-	  "00000002-0000-0ff1-ce00-000000000000", RM_APP_MOBILE, 1, 25, 0, "Outlook-iOS/2.0" },
+	  "00000002-0000-0ff1-ce00-000000000000", RM_APP_MOBILE, RM_OS_IOS, 1, 15, 0, 1, 1,
+	  "Outlook-iOS/2.0", "Mobile Safari" },
+	{ "27922004-5251-4030-b22d-91ecd9a37ea4", "Outlook for iOS and Android",
+	  "Mobile Apps and Desktop clients", "Office 365 Exchange Online",
+	  "00000002-0000-0ff1-ce00-000000000000", RM_APP_MOBILE, RM_OS_ANDROID, 1, 10, 0, 1, 1,
+	  "Outlook-Android/2.0", "" },
 	{ "1fec8e78-bce4-4aaf-ab1b-5451cc387264", "Microsoft Teams",
 	  "Mobile Apps and Desktop clients", "Microsoft Teams Services",
-	  "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe", RM_APP_DESKTOP, 1, 20, 0,
-	  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0 Teams/24335.206.3315.1787/49" },
+	  "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe", RM_APP_DESKTOP, RM_OS_WINDOWS, 1, 14, 0, 0, 0,
+	  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0 Teams/24335.206.3315.1787/49",
+	  "Rich Client 5.2.6" },
+	{ "1fec8e78-bce4-4aaf-ab1b-5451cc387264", "Microsoft Teams",
+	  "Mobile Apps and Desktop clients", "Microsoft Teams Services",
+	  "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe", RM_APP_DESKTOP, RM_OS_MACOS, 1, 4, 0, 0, 0,
+	  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Teams/24335.206.3315.1787/49",
+	  "Rich Client 5.2.6" },
+	{ "1fec8e78-bce4-4aaf-ab1b-5451cc387264", "Microsoft Teams",
+	  "Mobile Apps and Desktop clients", "Microsoft Teams Services",
+	  "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe", RM_APP_MOBILE, RM_OS_IOS, 1, 3, 0, 0, 0,
+	  "TeamsMobile-iOS/6.22.1", "Mobile Safari" },
 	{ "d3590ed6-52b3-4102-aeff-aad2292ab01c", "Microsoft Office",
 	  "Mobile Apps and Desktop clients", "Microsoft Graph",
-	  "00000003-0000-0000-c000-000000000000", RM_APP_DESKTOP, 1, 15, 0,
-	  "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 10.0; WOW64; Trident/7.0; .NET4.0C; .NET4.0E; Microsoft Outlook 16.0.18129; ms-office; MSOffice 16)" },
+	  "00000003-0000-0000-c000-000000000000", RM_APP_DESKTOP, RM_OS_WINDOWS, 1, 11, 0, 0, 0,
+	  "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 10.0; WOW64; Trident/7.0; .NET4.0C; .NET4.0E; Microsoft Outlook 16.0.18129; ms-office; MSOffice 16)",
+	  "Rich Client 5.2.6" },
+	{ "d3590ed6-52b3-4102-aeff-aad2292ab01c", "Microsoft Office",
+	  "Mobile Apps and Desktop clients", "Office 365 Exchange Online",
+	  "00000002-0000-0ff1-ce00-000000000000", RM_APP_DESKTOP, RM_OS_MACOS, 1, 6, 0, 1, 0,
+	  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Microsoft Outlook 16.91",
+	  "Rich Client 5.2.6" },
 	{ "ab9b8c07-8f02-4f72-87fa-80105867a763", "OneDrive SyncEngine",
 	  "Mobile Apps and Desktop clients", "Office 365 SharePoint Online",
-	  "00000003-0000-0ff1-ce00-000000000000", RM_APP_DESKTOP, 1, 10, 0,
-	  "Microsoft SkyDriveSync 24.226.1110.0004 ship; Windows NT 10.0 (22631)" },
+	  "00000003-0000-0ff1-ce00-000000000000", RM_APP_DESKTOP, RM_OS_WINDOWS, 1, 7, 0, 0, 0,
+	  "Microsoft SkyDriveSync 24.226.1110.0004 ship; Windows NT 10.0 (22631)", "Rich Client 5.2.6" },
+	{ "ab9b8c07-8f02-4f72-87fa-80105867a763", "OneDrive SyncEngine",
+	  "Mobile Apps and Desktop clients", "Office 365 SharePoint Online",
+	  "00000003-0000-0ff1-ce00-000000000000", RM_APP_DESKTOP, RM_OS_MACOS, 1, 3, 0, 0, 0,
+	  "Microsoft SkyDriveSync 24.226.1110.0004 ship; Mac OS X 15.1", "Rich Client 5.2.6" },
 	{ "ecd6b820-32c2-49b6-98a6-444530e5a77a", "Microsoft Edge", "Browser", "Microsoft Graph",
-	  "00000003-0000-0000-c000-000000000000", RM_APP_BROWSER, 1, 10, 0,
-	  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0" },
+	  "00000003-0000-0000-c000-000000000000", RM_APP_BROWSER, RM_OS_WINDOWS, 1, 10, 0, 0, 0,
+	  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+	  "Edge 131.0.0" },
 	{ "00000002-0000-0ff1-ce00-000000000000", "Office 365 Exchange Online", "Exchange ActiveSync",
-	  "Office 365 Exchange Online", "00000002-0000-0ff1-ce00-000000000000", RM_APP_LEGACY, 0, 5, 0,
-	  "Apple-iPhone15C2/2201.141" },
+	  "Office 365 Exchange Online", "00000002-0000-0ff1-ce00-000000000000", RM_APP_LEGACY,
+	  RM_OS_IOS, 0, 5, 0, 0, 0, "Apple-iPhone15C2/2201.141", "" },
 	{ "c44b4083-3bb0-49c1-b47d-974e53cbdf3c", "Azure Portal", "Browser",
 	  "Windows Azure Service Management API", "797f4846-ba00-4fd7-ba43-dac1f8f63013",
-	  RM_APP_BROWSER, 0, 5, 1,
-	  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36" },
+	  RM_APP_BROWSER, RM_OS_WINDOWS, 0, 5, 1, 0, 0,
+	  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+	  "Chrome 131.0.0" },
 	{ "4765445b-32c6-49b0-83e6-1d93765276ca", "OfficeHome", "Browser", "Office 365 SharePoint Online",
-	  "00000003-0000-0ff1-ce00-000000000000", RM_APP_BROWSER, 1, 10, 0,
-	  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15" },
+	  "00000003-0000-0ff1-ce00-000000000000", RM_APP_BROWSER, RM_OS_MACOS, 1, 6, 0, 0, 0,
+	  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+	  "Safari 18.1" },
+	{ "4765445b-32c6-49b0-83e6-1d93765276ca", "OfficeHome", "Browser", "Office 365 SharePoint Online",
+	  "00000003-0000-0ff1-ce00-000000000000", RM_APP_BROWSER, RM_OS_WINDOWS, 1, 4, 0, 0, 0,
+	  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+	  "Chrome 131.0.0" },
 };
 const unsigned rm_sim_napps = sizeof(rm_sim_apps) / sizeof(rm_sim_apps[0]);
+_Static_assert(sizeof(rm_sim_apps) / sizeof(rm_sim_apps[0]) <= RM_SIM_APPS_MAX,
+               "per-app counters (rm_sim.presented) and client.app (uint8_t) bound the catalog");
+
+/* As sign-in logs write them (entra-facts §11.1: "Ios 18.2.1"). */
+const char *const rm_sim_os_spellings[4][RM_SIM_OS_SPELLINGS] = {
+	[RM_OS_IOS] = { "Ios 18.2.1", "Ios 17.7", "Ios 18.1.1" },
+	[RM_OS_ANDROID] = { "Android 14", "Android 15", "Android 13" },
+	[RM_OS_MACOS] = { "MacOs 15.1", "MacOs 14.7.1", "MacOs" },
+	[RM_OS_WINDOWS] = { "Windows 10", "Windows10", "Windows 10" },
+};
 
 static const char *const first_names[] = {
 	"Adele", "Alex", "Allan", "Bianca", "Brian", "Christie", "Debra", "Diego", "Emily", "Enrico",
@@ -356,14 +405,27 @@ static void put_ip(struct w *w, const struct rm_sim *s, uint32_t u)
 }
 
 struct device {
-	int registered, compliant, joined, ios, mac;
+	int registered, compliant, joined;
 };
+
+static uint64_t device_hash(const struct rm_sim *s, uint32_t c)
+{
+	return rm_sim_hash(s->p.seed, 0x646576ULL, c);
+}
+
+const char *rm_sim_os_of(const struct rm_sim *s, uint32_t c)
+{
+	const struct rm_sim_app *app = &rm_sim_apps[s->clients[c].app];
+
+	return rm_sim_os_spellings[app->os][(device_hash(s, c) >> 40) % RM_SIM_OS_SPELLINGS];
+}
 
 static struct device device_of(const struct rm_sim *s, uint32_t c)
 {
 	const struct rm_sim_app *app = &rm_sim_apps[s->clients[c].app];
-	uint64_t h = rm_sim_hash(s->p.seed, 0x646576ULL, c);
-	struct device d = { 0, 0, 0, (int)(h & 1), 0 };
+	uint64_t h = device_hash(s, c);
+	int mac = app->os == RM_OS_MACOS;
+	struct device d = { 0, 0, 0 };
 
 	switch (app->kind) {
 	case RM_APP_MOBILE:
@@ -371,12 +433,13 @@ static struct device device_of(const struct rm_sim *s, uint32_t c)
 		d.compliant = d.registered && (h >> 8) % 100 < 80;
 		break;
 	case RM_APP_DESKTOP:
-		d.registered = d.joined = 1;
-		d.compliant = (h >> 8) % 100 < 90;
+		/* Macs register (Company Portal); Windows desktops are joined */
+		d.registered = !mac || (h >> 1) % 100 < 80;
+		d.joined = !mac;
+		d.compliant = d.registered && (h >> 8) % 100 < 90;
 		break;
 	case RM_APP_BROWSER:
-		d.mac = app->name[0] == 'O'; /* OfficeHome users are on Safari here */
-		d.registered = !d.mac && (h >> 1) % 100 < 70;
+		d.registered = !mac && (h >> 1) % 100 < 70;
 		d.joined = d.registered;
 		d.compliant = d.registered && (h >> 8) % 100 < 85;
 		break;
@@ -386,69 +449,65 @@ static struct device device_of(const struct rm_sim *s, uint32_t c)
 	return d;
 }
 
+static void put_device_name(struct w *w, const struct rm_sim_app *app, uint64_t h)
+{
+	static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
+	int i;
+
+	if (app->os == RM_OS_IOS) {
+		LIT(w, "iPhone");
+		return;
+	}
+	if (app->os == RM_OS_ANDROID) {
+		LIT(w, "Pixel 8");
+		return;
+	}
+	if (app->os == RM_OS_MACOS)
+		LIT(w, "MBP-");
+	else
+		LIT(w, "DESKTOP-");
+	for (i = 0; i < 7; i++)
+		put_c(w, alnum[(h >> (8 + 5 * i)) % (sizeof(alnum) - 1)]);
+}
+
+static void put_bool(struct w *w, int v)
+{
+	if (v)
+		LIT(w, "true");
+	else
+		LIT(w, "false");
+}
+
+static void put_join_type(struct w *w, const struct device *d)
+{
+	if (d->joined)
+		LIT(w, "Azure AD joined");
+	else if (d->registered)
+		LIT(w, "Azure AD registered");
+}
+
 static void put_device(struct w *w, const struct rm_sim *s, uint32_t c)
 {
 	const struct rm_sim_app *app = &rm_sim_apps[s->clients[c].app];
 	struct device d = device_of(s, c);
-	uint64_t h = rm_sim_hash(s->p.seed, 0x646576ULL, c);
-	static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
-	int i;
+	uint64_t h = device_hash(s, c);
 
 	LIT(w, "\"deviceDetail\":{\"deviceId\":\"");
 	if (d.registered)
 		put_guid(w, h ^ 0x6964ULL);
 	LIT(w, "\",\"displayName\":\"");
-	if (d.registered) {
-		if (app->kind == RM_APP_MOBILE) {
-			if (d.ios)
-				LIT(w, "iPhone");
-			else
-				LIT(w, "Pixel 8");
-		} else {
-			LIT(w, "DESKTOP-");
-			for (i = 0; i < 7; i++)
-				put_c(w, alnum[(h >> (8 + 5 * i)) % (sizeof(alnum) - 1)]);
-		}
-	}
+	if (d.registered)
+		put_device_name(w, app, h);
 	LIT(w, "\",\"operatingSystem\":\"");
-	if (app->kind == RM_APP_MOBILE || app->kind == RM_APP_LEGACY) {
-		if (d.ios)
-			LIT(w, "Ios 18.2.1");
-		else
-			LIT(w, "Android 14");
-	} else if (d.mac) {
-		LIT(w, "MacOs");
-	} else {
-		LIT(w, "Windows10");
-	}
+	put_s(w, rm_sim_os_of(s, c));
 	LIT(w, "\",\"browser\":\"");
-	if (app->kind == RM_APP_BROWSER) {
-		if (d.mac)
-			LIT(w, "Safari 18.1");
-		else if (app->name[0] == 'M')
-			LIT(w, "Edge 131.0.0");
-		else
-			LIT(w, "Chrome 131.0.0");
-	} else if (app->kind == RM_APP_DESKTOP) {
-		LIT(w, "Rich Client 5.2.6");
-	} else if (app->kind == RM_APP_MOBILE) {
-		LIT(w, "Mobile Safari");
-	}
+	put_s(w, app->browser);
 	LIT(w, "\",\"isCompliant\":");
-	if (d.compliant)
-		LIT(w, "true");
-	else
-		LIT(w, "false");
+	put_bool(w, d.compliant);
 	LIT(w, ",\"isManaged\":");
-	if (d.compliant)
-		LIT(w, "true");
-	else
-		LIT(w, "false");
+	put_bool(w, d.compliant);
 	LIT(w, ",\"trustType\":\"");
-	if (d.joined)
-		LIT(w, "Azure AD joined");
-	else if (d.registered)
-		LIT(w, "Azure AD registered");
+	put_join_type(w, &d);
 	LIT(w, "\"}");
 }
 
@@ -1011,6 +1070,189 @@ int rm_sim_emit_monitor(const struct rm_sim *s, const struct rm_sim_rec *r, stru
 		put_signin(&w, s, r, 1);
 	}
 	put_c(&w, '}');
+	end(out, &w);
+	return 0;
+}
+
+/* ---- the Entra admin center's sign-in download (log-shapes.md §3.1) ---- */
+
+/* Its columns, as a 2025 download names them (third-party IR tooling's
+ * copy of a real InteractiveSignIns_*.csv): "Application ID " and
+ * "Resource ID " end in a space, "Autonomous system  number" has two, and
+ * "Incoming token type" comes twice. */
+static const char entra_csv_header[] =
+	"Date (UTC),Request ID,User agent,Correlation ID,User ID,User,Username,User type,"
+	"Cross tenant access type,Incoming token type,Authentication Protocol,Unique token identifier,"
+	"Original transfer method,Client credential type,Token Protection - Sign In Session,"
+	"Token Protection - Sign In Session StatusCode,Application,Application ID ,App owner tenant ID,"
+	"Resource,Resource ID ,Resource tenant ID,Resource owner tenant ID,Home tenant ID,"
+	"Home tenant name,IP address,Location,Status,Sign-in error code,Failure reason,Client app,"
+	"Device ID,Browser,Operating System,Compliant,Managed,Join Type,"
+	"Multifactor authentication result,Multifactor authentication auth method,"
+	"Multifactor authentication auth detail,Authentication requirement,Sign-in identifier,"
+	"Session ID,IP address (seen by resource),Through Global Secure Access,"
+	"Global Secure Access IP address,Autonomous system  number,Flagged for review,"
+	"Token issuer type,Incoming token type,Token issuer name,Latency,Conditional Access,"
+	"Managed Identity type,Associated Resource Id,Federated Token Id,Federated Token Issuer\r\n";
+
+/* The tenant Microsoft's first-party apps belong to. */
+#define MS_APPS_TENANT "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+
+int rm_sim_entra_csv_header(struct rm_buf *out)
+{
+	return rm_buf_append(out, entra_csv_header, sizeof entra_csv_header - 1);
+}
+
+/* The portal's words for a sign-in's outcome: interrupts are steps of a
+ * sign-in that goes on, not failures. */
+static void put_csv_status(struct w *w, int32_t code)
+{
+	if (code == 0)
+		LIT(w, "Success");
+	else if (code == 50140 || code == 50058 || code == 50074 || code == 50076 || code == 50097)
+		LIT(w, "Interrupted");
+	else
+		LIT(w, "Failure");
+}
+
+static void put_csv_token_type(struct w *w, const struct rm_sim_rec *r, int prt)
+{
+	if (prt)
+		LIT(w, "primaryRefreshToken");
+	else if (r->interactive)
+		LIT(w, "none");
+	else
+		LIT(w, "refreshToken");
+}
+
+/* From Date (UTC) to Home tenant name: who, with what, to what. */
+static void put_csv_identity(struct w *w, const struct signin *g, int prt)
+{
+	const struct rm_sim *s = g->s;
+	const struct rm_sim_rec *r = g->r;
+	const struct rm_sim_app *app = g->app;
+	uint32_t u = g->cl->user;
+
+	put_time(w, r->t, 0, T_SEC);
+	put_c(w, ',');
+	put_guid(w, g->h);
+	LIT(w, ",\"");
+	put_s(w, app->user_agent);
+	LIT(w, "\",");
+	put_guid(w, r->corr);
+	put_c(w, ',');
+	put_user_id(w, s, u);
+	put_c(w, ',');
+	put_display_name(w, s, u);
+	put_c(w, ',');
+	put_upn(w, u);
+	LIT(w, ",Member,None,");
+	put_csv_token_type(w, r, prt);
+	LIT(w, ",None,");
+	put_uti(w, g->h);
+	LIT(w, ",None,None,,,");
+	put_s(w, app->name);
+	put_c(w, ',');
+	put_s(w, app->id);
+	LIT(w, "," MS_APPS_TENANT ",");
+	put_s(w, app->resource_name);
+	put_c(w, ',');
+	put_s(w, app->resource_id);
+	put_c(w, ',');
+	put(w, s->tenant, 36);
+	LIT(w, "," MS_APPS_TENANT ",");
+	put(w, s->tenant, 36);
+	LIT(w, ",Contoso,");
+}
+
+/* From IP address to Join Type: where from, the outcome, the device. */
+static void put_csv_outcome(struct w *w, const struct signin *g, const struct device *d)
+{
+	const struct rm_sim *s = g->s;
+	const struct rm_sim_rec *r = g->r;
+	const struct city *ct = user_city(s, g->cl->user);
+
+	put_ip(w, s, g->cl->user);
+	LIT(w, ",\"");
+	put_s(w, ct->city);
+	LIT(w, ", ");
+	put_s(w, ct->state);
+	LIT(w, ", ");
+	put_s(w, ct->country);
+	LIT(w, "\",");
+	put_csv_status(w, r->code);
+	put_c(w, ',');
+	put_i(w, r->code);
+	put_c(w, ',');
+	if (r->code) {
+		/* the texts hold commas and single quotes, never a double one */
+		put_c(w, '"');
+		put_failure_reason(w, r, g->app);
+		put_c(w, '"');
+	}
+	put_c(w, ',');
+	put_s(w, g->app->client_app_used);
+	put_c(w, ',');
+	if (d->registered)
+		put_guid(w, device_hash(s, r->who) ^ 0x6964ULL);
+	put_c(w, ',');
+	put_s(w, g->app->browser);
+	put_c(w, ',');
+	put_s(w, rm_sim_os_of(s, r->who));
+	put_c(w, ',');
+	if (d->compliant)
+		LIT(w, "True,True,");
+	else
+		LIT(w, "False,False,");
+	put_join_type(w, d);
+	put_c(w, ',');
+}
+
+/* From the MFA columns to Federated Token Issuer. */
+static void put_csv_session(struct w *w, const struct signin *g, int prt, const char *ca_status)
+{
+	const struct rm_sim *s = g->s;
+	const struct rm_sim_rec *r = g->r;
+
+	if (r->interactive && r->mfa && r->code == 0)
+		LIT(w, "MFA successfully completed,Mobile app notification,,Multifactor authentication,");
+	else if (r->mfa)
+		LIT(w, ",,,Multifactor authentication,");
+	else
+		LIT(w, ",,,Single-factor authentication,");
+	if (r->interactive)
+		put_upn(w, g->cl->user);
+	put_c(w, ',');
+	put_guid(w, rm_sim_hash(s->p.seed ^ 0x73657373ULL, r->who, (uint64_t)r->a));
+	LIT(w, ",,No,,");
+	put_u(w, 8075 + (user_hash(s, g->cl->user) >> 40) % 3 * 1000);
+	LIT(w, ",No,AzureAD,");
+	put_csv_token_type(w, r, prt);
+	LIT(w, ",,");
+	put_u(w, 20 + (g->h >> 20) % 400);
+	put_c(w, ',');
+	if (ca_status[0] == 's')
+		LIT(w, "Success");
+	else
+		LIT(w, "Not Applied");
+	LIT(w, ",,,,\r\n");
+}
+
+int rm_sim_emit_entra_csv(const struct rm_sim *s, const struct rm_sim_rec *r, struct rm_buf *out)
+{
+	const struct rm_sim_client *cl = &s->clients[r->who];
+	const struct rm_sim_app *app = &rm_sim_apps[cl->app];
+	const struct signin g = { s, r, cl, app, rec_hash(s, r), 0, 0 };
+	struct device d = device_of(s, r->who);
+	int prt = d.joined && app->kind == RM_APP_DESKTOP;
+	const char *ca_res[4];
+	struct w w;
+
+	if (begin(out, &w) < 0)
+		return -1;
+	put_csv_identity(&w, &g, prt);
+	put_csv_outcome(&w, &g, &d);
+	put_csv_session(&w, &g, prt, ca_results(r, app, &d, ca_res));
 	end(out, &w);
 	return 0;
 }

@@ -75,6 +75,19 @@ enum rm_sim_app_kind {
 	RM_APP_LEGACY,
 };
 
+/* The platform a client runs on; rm_sim_os_spellings gives the ways
+ * deviceDetail.operatingSystem writes it. */
+enum rm_sim_os {
+	RM_OS_IOS = 0,
+	RM_OS_ANDROID,
+	RM_OS_MACOS,
+	RM_OS_WINDOWS,
+};
+
+#define RM_SIM_OS_SPELLINGS 3
+extern const char *const rm_sim_os_spellings[4][RM_SIM_OS_SPELLINGS];
+
+/* A client family: an app on one platform. */
 struct rm_sim_app {
 	const char *id;
 	const char *name;
@@ -82,15 +95,23 @@ struct rm_sim_app {
 	const char *resource_name;
 	const char *resource_id;
 	uint8_t kind;        /* enum rm_sim_app_kind */
+	uint8_t os;          /* enum rm_sim_os */
 	uint8_t cae_capable; /* may get CAE tokens */
 	uint8_t weight;      /* relative share of client instances */
 	uint8_t mfa;         /* every interactive sign-in asks for MFA (admin portals) */
+	uint8_t stuck_prone; /* non-CAE clients may never recover (entra-facts §10) */
+	uint8_t broker;      /* refreshes go through the mobile broker's device-auth step */
 	const char *user_agent;
+	const char *browser; /* deviceDetail.browser */
 };
 
-#define RM_SIM_APP_OUTLOOK_MOBILE 0 /* the persistent-401 candidate */
+#define RM_SIM_APPS_MAX 32
 extern const struct rm_sim_app rm_sim_apps[];
 extern const unsigned rm_sim_napps;
+
+/* Client c's deviceDetail.operatingSystem: one spelling, the same in every
+ * record of the client. */
+const char *rm_sim_os_of(const struct rm_sim *s, uint32_t c);
 
 /* Audit activities the model writes. */
 enum rm_sim_activity {
@@ -132,7 +153,6 @@ struct rm_sim_rec {
 /* Client flags. */
 #define RM_CL_CAE 0x01        /* gets CAE tokens */
 #define RM_CL_LIVE 0x02       /* holds an access token it believes valid */
-#define RM_CL_REVOKED_FAIL 0x04 /* its last failure presented a revoked grant */
 #define RM_CL_MFA 0x08        /* the pending interactive flow was prompted for MFA */
 
 enum rm_sim_state {
@@ -143,17 +163,31 @@ enum rm_sim_state {
 	RM_ST_DORMANT,    /* no activity until the account comes back */
 };
 
+/* A client's latest refused presentation of a revoked grant under one
+ * revocation (the one it ran into). */
+struct rm_sim_stale {
+	int64_t t, rev;
+};
+
+/* Revocations remembered per client, newest first. An older one is kept
+ * only while its refusal is older than the newer ones' (t - rev larger):
+ * then no stuck_after makes it the latest stuck refusal but it. */
+#define RM_SIM_STALE_KEPT 3
+
 struct rm_sim_client {
 	int64_t tok_issue; /* current access token */
 	int64_t tok_exp;
+	int64_t pre_issue; /* the token it held at its user's latest revocation, 0 none */
+	int64_t pre_exp;
 	int64_t grant;     /* refresh token's authentication time */
 	int64_t next;      /* scheduled action, 0 = none */
-	int64_t last_fail; /* last refused presentation, 0 = none */
+	struct rm_sim_stale stale[RM_SIM_STALE_KEPT]; /* since its last successful sign-in */
 	uint32_t user;
 	uint8_t app;
 	uint8_t flags;
 	uint8_t state;     /* enum rm_sim_state */
 	uint8_t retries;   /* per-state counter (interrupts, bursts, retries) */
+	uint8_t nstale;
 };
 
 /* User flags. */
@@ -213,12 +247,14 @@ struct rm_sim {
 
 	uint64_t revocations, by_cause[5];
 	uint64_t signins, signins_interactive;
+	uint64_t presented[RM_SIM_APPS_MAX]; /* refused presentations of revoked grants, per app */
 	int oom;
 
 	/* Graph pages being filled (RM_SHAPE_GRAPH), query answers' rows */
 	struct rm_buf page_signin, page_audit;
 	struct rm_buf scratch, la_row, cell; /* the Log Analytics shapes' working room */
 	int csv_header; /* written: a CSV export has one header */
+	int entra_header[2]; /* the admin center's files' headers written: one file, interactive apart */
 };
 
 /* Append r as a Graph object (beta signIn / v1.0 directoryAudit), or as an
@@ -238,6 +274,11 @@ int rm_sim_la_row(const char *row, size_t n, int audits, struct rm_buf *out);
 int rm_sim_la_azcli(const char *row, size_t n, struct rm_buf *out);
 int rm_sim_csv_header(struct rm_buf *out);
 int rm_sim_csv_row(const char *row, size_t n, struct rm_buf *scratch, struct rm_buf *out);
+
+/* The Entra admin center's sign-in download (sim_emit.c): its header row,
+ * and r (a sign-in) as one row. 0, or -1 when memory runs out. */
+int rm_sim_entra_csv_header(struct rm_buf *out);
+int rm_sim_emit_entra_csv(const struct rm_sim *s, const struct rm_sim_rec *r, struct rm_buf *out);
 
 /* Format a GUID from a 64-bit seed into out (37 bytes). */
 void rm_sim_guid(uint64_t seed, char *out);

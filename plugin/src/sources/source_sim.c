@@ -22,7 +22,31 @@ struct sim_src {
 	struct rm_buf buf;
 	uint64_t base;
 	int reached;
+	/* the admin center's download is two files: the non-interactive one */
+	struct rm_buf buf_non;
+	struct rm_stream stream_non;
+	uint64_t base_non;
 };
+
+/* One slice of simulated time through the parsers (or, ingest NULL, only
+ * the simulator: a restored cursor). */
+static int sim_slice(struct rm_source *src, struct sim_src *s, int64_t until, struct rm_ingest *in)
+{
+	int split = s->shape == RM_SHAPE_ENTRA_CSV;
+
+	if (!in)
+		s->buf.len = s->buf_non.len = 0;
+	if (rm_sim_run_split(s->sim, until, s->shape, &s->buf, split ? &s->buf_non : NULL) < 0)
+		return -1;
+	if (!in) {
+		s->buf.len = s->buf_non.len = 0;
+		return 0;
+	}
+	rm_ingest_stream(in, &s->buf, 0, &src->stream, &s->base);
+	if (split)
+		rm_ingest_stream(in, &s->buf_non, 0, &s->stream_non, &s->base_non);
+	return 0;
+}
 
 static int sim_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline,
                     struct revmon_error *err)
@@ -38,11 +62,10 @@ static int sim_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadlin
 
 		if (until > s->target_ms)
 			until = s->target_ms;
-		if (rm_sim_run(s->sim, until, s->shape, &s->buf) < 0) {
+		if (sim_slice(src, s, until, in) < 0) {
 			rm_errorf(err, "%s: out of memory", src->name);
 			return -1;
 		}
-		rm_ingest_stream(in, &s->buf, 0, &src->stream, &s->base);
 		if (rm_monotonic_ms() >= deadline)
 			break;
 	}
@@ -69,6 +92,8 @@ static void sim_free(struct rm_source *src)
 	if (s) {
 		rm_sim_free(s->sim);
 		rm_buf_free(&s->buf);
+		rm_buf_free(&s->buf_non);
+		rm_stream_free(&s->stream_non);
 	}
 	rm_source_release(src);
 }
@@ -100,13 +125,13 @@ static int sim_load(struct rm_source *src, const void *buf, size_t len, struct r
 	while (rm_sim_clock(s->sim) < clock) {
 		int64_t until = rm_sim_clock(s->sim) + s->slice_ms;
 
-		s->buf.len = 0;
-		if (rm_sim_run(s->sim, until < clock ? until : clock, s->shape, &s->buf) < 0) {
+		if (sim_slice(src, s, until < clock ? until : clock, NULL) < 0) {
 			rm_errorf(err, "%s: out of memory", src->name);
 			return -1;
 		}
 	}
 	s->buf.len = 0;
+	rm_sim_reopen(s->sim); /* the replay's headers were not read */
 	s->target_ms = target;
 	s->reached = (int)reached;
 	return 0;
@@ -161,5 +186,9 @@ struct rm_source *rm_source_sim_new(const char *spec, const struct rm_settings *
 	if (s->slice_ms < 1000)
 		s->slice_ms = 1000;
 	s->shape = (enum rm_shape)st->sim_shape;
+	if (s->shape == RM_SHAPE_ENTRA_CSV) {
+		src->stream.name_kind = RM_NAME_INTERACTIVE;
+		s->stream_non.name_kind = RM_NAME_NONINTERACTIVE;
+	}
 	return src;
 }
