@@ -118,7 +118,7 @@ class StandIn:
     AUDIT_PATHS = ("/beta/auditLogs/signIns", "/v1.0/auditLogs/directoryAudits")
 
     def __init__(self, workdir, records, tenant="contoso.example", client_id="app-1234",
-                 secret=None):
+                 secret=None, port=0):
         self.dir = workdir
         self.tenant = tenant
         self.client_id = client_id
@@ -138,13 +138,14 @@ class StandIn:
         self.sessions = None      # user id -> signInSessionsValidFromDateTime; None: no such route
         self.lock = threading.Lock()
         self.expect_aud_suffix = ""
+        self.scope = None         # the token scope required; None: this Graph's base + "/.default"
         self.latency = 0.0        # seconds every answer waits (a slow Graph and token endpoint)
         self.token_lifetime = 3599
         self.released = threading.Event()  # ends the stalls at stop()
         self.silent = []          # listening sockets that never speak
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(workdir, "server.pem"), os.path.join(workdir, "server.key"))
-        self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        self.httpd = _Server(("127.0.0.1", port), _Handler)
         self.httpd.standin = self
         self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
@@ -358,7 +359,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self.oauth_error(400, "unsupported_grant_type", [70003])
         if form.get("client_id") != si.client_id:
             return self.oauth_error(400, "unauthorized_client", [700016])
-        if form.get("scope") != si.base + "/.default":
+        if form.get("scope") != (si.scope or si.base + "/.default"):
             return self.oauth_error(400, "invalid_scope", [70011])
         if "client_secret" in form:
             if si.take_fault("expired_secret")[0]:
