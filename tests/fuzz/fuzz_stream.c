@@ -45,11 +45,16 @@ static void feed(const uint8_t *data, size_t size, size_t cut, const struct rm_s
 	c->rejected = v[RM_M_EVENTS_REJECTED].counter;
 	c->ignored = v[RM_M_EVENTS_IGNORED].counter;
 	c->duplicate = v[RM_M_EVENTS_DUPLICATE].counter;
-	free(snap.stuck);
-	for (size_t i = 0; i < snap.n_revocations; i++)
-		free(snap.revocations[i].user);
-	free(snap.revocations);
-	free(snap.unclassified);
+	{
+		/* what the fill allocated, freed as a snapshot (the values are ours) */
+		revmon_snapshot *heap = malloc(sizeof *heap);
+
+		if (!heap)
+			abort();
+		*heap = snap;
+		heap->values = NULL;
+		revmon_snapshot_free(heap);
+	}
 	rm_buf_free(&b);
 	rm_stream_free(&st);
 	rm_analyzer_free(an);
