@@ -25,10 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "entra/entra.h"
 #include "graph.h"
+#include "live.h"
 #include "parse/parse.h"
 #include "source.h"
 #include "util/util.h"
@@ -72,21 +72,13 @@ struct graph_src {
 	char *base;
 	struct stream st[N_STREAMS];
 	int64_t overlap_ms, lookback_ms, timeout_ms;
-	unsigned page_size, rate;
-	int64_t sent[MAX_RATE]; /* wall times of the latest requests, a ring */
-	unsigned n_sent, sent_pos;
-	uint64_t rng;
-	int64_t wall0, mono0;   /* clocks at the start of the current poll */
-	int64_t prev_start;     /* monotonic start of the previous poll: "a poll" is since then */
+	unsigned page_size;
+	struct rm_budget budget; /* audit-log requests per 10 s */
+	struct rm_live live;     /* the poll's clocks, jitter */
 	int64_t now_ms;         /* wall clock when the last poll ended */
 	int caught_up;          /* the round is read to its end, or failed */
 	int64_t round_hi;       /* wall clock when the current round began: its windows end there */
-	/* retries of the current page, across polls */
-	unsigned attempt;
-	int64_t retry_at;       /* monotonic */
-	int64_t first_fail;     /* monotonic, the page's first failure */
-	int refreshed;          /* a new token was fetched after a 401 */
-	char last[300];         /* the latest transient failure */
+	struct rm_retry retry;  /* retries of the current page, across polls */
 	/* refusals completed with the user's signInSessionsValidFromDateTime */
 	struct rm_sessions sessions;
 	int sessions_on;
@@ -100,27 +92,17 @@ struct graph_src {
 	int64_t deadline;       /* and its budget */
 };
 
+static const struct rm_retry_limits limits = {MAX_ATTEMPTS, RETRY_SPAN_MS, TOKEN_RETRY_BASE_MS,
+                                              RETRY_CAP_MS};
+
 static int64_t wall_now(const struct graph_src *g)
 {
-	return g->wall0 + (rm_monotonic_ms() - g->mono0);
+	return rm_live_wall(&g->live);
 }
 
 static double rnd(struct graph_src *g)
 {
-	/* xorshift64*: jitter only, never security */
-	g->rng ^= g->rng >> 12;
-	g->rng ^= g->rng << 25;
-	g->rng ^= g->rng >> 27;
-	return (double)((g->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-
-/* The next request cannot go before the deadline: spend the rest of the
- * budget waiting (a host polling in a loop must not spin), then yield: 1
- * (FETCH_BUDGET). */
-static int wait_out(int64_t deadline)
-{
-	rm_sleep_ms(deadline - rm_monotonic_ms());
-	return 1;
+	return rm_live_rnd(&g->live);
 }
 
 int rm_graph_window_url(struct rm_buf *out, const char *base, const char *version,
@@ -318,7 +300,7 @@ static int resolve_wanted(struct graph_src *g)
 			if (g->lk_paused)
 				return 0;
 			if (g->lk_retry_at >= g->deadline)
-				return wait_out(g->deadline);
+				return rm_live_wait_out(g->deadline);
 			rm_sleep_ms(g->lk_retry_at - now);
 		}
 		g->lk_paused = 0;
@@ -391,27 +373,6 @@ static int64_t graph_reread_floor(const struct rm_source *src)
 
 /* --- the request budget --- */
 
-/* Milliseconds to wait before the next audit-log request may go. */
-static int64_t rate_wait(const struct graph_src *g, int64_t now)
-{
-	int64_t oldest;
-
-	if (g->n_sent < g->rate)
-		return 0;
-	/* the rate-th latest request */
-	oldest = g->sent[(g->sent_pos + MAX_RATE - g->rate) % MAX_RATE];
-	oldest += RATE_WINDOW_MS + RATE_MARGIN_MS;
-	return oldest > now ? oldest - now : 0;
-}
-
-static void rate_record(struct graph_src *g, int64_t now)
-{
-	g->sent[g->sent_pos] = now;
-	g->sent_pos = (g->sent_pos + 1) % MAX_RATE;
-	if (g->n_sent < MAX_RATE)
-		g->n_sent++;
-}
-
 /* --- one page --- */
 
 #define FETCH_OK 0
@@ -439,25 +400,12 @@ static int whole_object(const struct rm_buf *b)
  * attempts are spent (err says what kept failing). */
 static int transient(struct graph_src *g, int64_t delay_ms, struct revmon_error *err)
 {
-	int64_t now = rm_monotonic_ms();
-
-	if (++g->attempt == 1)
-		g->first_fail = now;
-	/* Give up in time for a check to say why (its usual timeout is 30 s). */
-	if (g->attempt > MAX_ATTEMPTS || now + delay_ms - g->first_fail > RETRY_SPAN_MS) {
-		rm_errorf(err, "%s (gave up after %u attempts)", g->last, g->attempt);
-		return -1;
-	}
-	g->retry_at = now + delay_ms;
-	return 0;
+	return rm_retry_fail(&g->retry, delay_ms, MAX_ATTEMPTS, RETRY_SPAN_MS, err);
 }
 
 static void page_done(struct graph_src *g)
 {
-	g->attempt = 0;
-	g->retry_at = 0;
-	g->refreshed = 0;
-	g->last[0] = '\0';
+	rm_retry_done(&g->retry);
 }
 
 /* Send the request for url once the retry pause, the app's token and the
@@ -466,52 +414,19 @@ static void page_done(struct graph_src *g)
 static int send_page(struct rm_source *src, struct graph_src *g, const struct stream *st,
                      const char *url, int64_t deadline, struct revmon_error *err)
 {
-	for (;;) {
-		int64_t now = rm_monotonic_ms(), wait;
-		struct rm_oauth_fail f;
-		const char *tok;
-		int t;
+	const char *tok;
+	int rc = rm_live_ready(src, &g->live, &g->retry, &limits, &g->budget, g->app, deadline, &tok,
+	                       err);
 
-		/* A retry waits in this poll when it fits, else in a later one. */
-		if (g->retry_at > now) {
-			if (g->retry_at >= deadline)
-				return wait_out(deadline);
-			rm_sleep_ms(g->retry_at - now);
-		}
-		t = rm_entra_app_token(g->app, wall_now(g), deadline, &tok, &f);
-		if (t > 0)
-			return FETCH_BUDGET; /* the token request runs on */
-		if (t < 0) {
-			if (f.throttled)
-				src->throttled++;
-			else
-				src->errors++;
-			if (f.unusable) {
-				src->unusable = 1;
-				rm_errorf(err, "%s", f.msg);
-				return FETCH_FAIL;
-			}
-			snprintf(g->last, sizeof g->last, "%s", f.msg);
-			if (transient(g, rm_retry_delay_ms(f.retry_after, g->attempt, TOKEN_RETRY_BASE_MS,
-			                                   RETRY_CAP_MS, rnd(g)), err) < 0)
-				return FETCH_FAIL;
-			continue;
-		}
-		wait = rate_wait(g, wall_now(g));
-		if (wait > 0) {
-			if (rm_monotonic_ms() + wait >= deadline)
-				return wait_out(deadline);
-			rm_sleep_ms(wait);
-		}
-		rate_record(g, wall_now(g));
-		(void)rm_http_start(g->page, "GET", url, NULL, 0, tok, g->timeout_ms, CONNECT_TIMEOUT_MS);
-		g->page_of = st;
-		return FETCH_OK;
-	}
+	if (rc != 0)
+		return rc > 0 ? FETCH_BUDGET : FETCH_FAIL;
+	(void)rm_http_start(g->page, "GET", url, NULL, 0, tok, g->timeout_ms, CONNECT_TIMEOUT_MS);
+	g->page_of = st;
+	return FETCH_OK;
 }
 
 /* What an answer to the page request means: FETCH_OK (a whole page in
- * *r), FETCH_FAIL (err), or 2: try again (after g->retry_at, or at once
+ * *r), FETCH_FAIL (err), or 2: try again (after g->retry.retry_at, or at once
  * with a fresh token). */
 static int judge_page(struct rm_source *src, struct graph_src *g, const struct stream *st,
                       int answered, struct rm_http_response *r, struct revmon_error *err)
@@ -530,22 +445,22 @@ static int judge_page(struct rm_source *src, struct graph_src *g, const struct s
 			rm_errorf(err, "%s: %.200s", st->what, r->error);
 			return FETCH_FAIL;
 		}
-		snprintf(g->last, sizeof g->last, "%s: %.200s", st->what, r->error);
-		delay = rm_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
+		snprintf(g->retry.last, sizeof g->retry.last, "%s: %.200s", st->what, r->error);
+		delay = rm_backoff_ms(g->retry.attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
 	} else if (r->status == 200) {
 		if (whole_object(&r->body)) {
 			page_done(g);
 			return FETCH_OK;
 		}
 		src->errors++;
-		snprintf(g->last, sizeof g->last,
+		snprintf(g->retry.last, sizeof g->retry.last,
 		         "%s: HTTP 200 with a truncated or malformed body (%zu bytes)", st->what,
 		         r->body.len);
-		delay = rm_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
-	} else if (r->status == 401 && !g->refreshed) {
+		delay = rm_backoff_ms(g->retry.attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
+	} else if (r->status == 401 && !g->retry.refreshed) {
 		/* The token may have been revoked or rotated: get a new one, once. */
 		src->errors++;
-		g->refreshed = 1;
+		g->retry.refreshed = 1;
 		rm_entra_app_invalidate(g->app);
 		return 2;
 	} else if (r->status == 429 || r->status >= 500) {
@@ -553,10 +468,10 @@ static int judge_page(struct rm_source *src, struct graph_src *g, const struct s
 			src->throttled++;
 		else
 			src->errors++;
-		snprintf(g->last, sizeof g->last, "%s: HTTP %ld: %s", st->what, r->status,
+		snprintf(g->retry.last, sizeof g->retry.last, "%s: HTTP %ld: %s", st->what, r->status,
 		         rm_graph_error_describe(r->status, r->body.data, r->body.len, said,
 		                                 sizeof said, &unusable));
-		delay = rm_retry_delay_ms(r->retry_after, g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
+		delay = rm_retry_delay_ms(r->retry_after, g->retry.attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
 	} else {
 		src->errors++;
 		if (rm_graph_error_parse(r->body.data ? r->body.data : "", r->body.len, &ge) < 0)
@@ -600,7 +515,7 @@ static int fetch(struct rm_source *src, struct graph_src *g, const struct stream
 		answered = rm_http_take(g->page, r) == 0;
 		/* the budget counts what went on the wire: send_page counted one */
 		for (unsigned k = 1; k < r->sends; k++)
-			rate_record(g, wall_now(g));
+			rm_budget_record(&g->budget, wall_now(g));
 		rc = judge_page(src, g, st, answered, r, err);
 		if (rc != 2)
 			return rc;
@@ -689,41 +604,17 @@ static int poll_stream(struct rm_source *src, struct graph_src *g, struct stream
 	return rc;
 }
 
-/* Down while the data's requests have been failing, or any request has
- * gone unanswered, for longer than a poll (the time from the previous
- * poll's start to this one's): 1 with err naming the endpoint and the
- * time, the requests and their retries running on; else 0. */
-static int overdue(struct graph_src *g, struct revmon_error *err)
-{
-	char msg[400];
-	int64_t now = rm_monotonic_ms(), since = now - (g->mono0 - g->prev_start);
-
-	if (!g->prev_start)
-		return 0;
-	if (g->attempt && g->first_fail < since) {
-		rm_errorf(err, "%s (failing for %.0f s; retrying)", g->last,
-		          (double)(now - g->first_fail) / 1000.0);
-		return 1;
-	}
-	if (!rm_http_overdue(g->http, since, msg, sizeof msg))
-		return 0;
-	rm_errorf(err, "%s", msg);
-	return 1;
-}
-
 static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline,
                       struct revmon_error *err)
 {
 	struct graph_src *g = src->impl;
 	int rc = 0;
 
-	g->wall0 = in->wall_ms;
-	g->prev_start = g->mono0;
-	g->mono0 = rm_monotonic_ms();
+	rm_live_poll(&g->live, in->wall_ms);
 	/* A round reads every stream up to the moment it began; polls go on
 	 * with it until it is done, and the next poll starts a new one. */
 	if (g->caught_up || !g->round_hi) {
-		g->round_hi = g->wall0;
+		g->round_hi = g->live.wall0;
 		g->caught_up = 0;
 	}
 	in->accept = accept_event;
@@ -732,7 +623,7 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 	g->src = src;
 	g->in = in;
 	g->deadline = deadline;
-	rm_sessions_poll(&g->sessions, g->wall0);
+	rm_sessions_poll(&g->sessions, g->live.wall0);
 	for (unsigned k = 0; k < N_STREAMS; k++) {
 		struct stream *st = &g->st[k];
 		int r;
@@ -753,7 +644,7 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 		if (g->st[k].enabled && (g->st[k].next || g->st[k].cursor_ms < g->round_hi))
 			g->caught_up = 0;
 	if (rc == 0)
-		rc = overdue(g, err);
+		rc = rm_live_overdue(&g->live, &g->retry, g->http, err);
 	g->now_ms = wall_now(g);
 	g->in = NULL;
 	in->accept = NULL;
@@ -791,9 +682,7 @@ static int graph_save(const struct rm_source *src, struct rm_buf *out)
 	e |= rm_put_u32(out, STATE_VERSION);
 	for (size_t k = 0; k < N_STREAMS; k++)
 		e |= rm_put_i64(out, g->st[k].cursor_ms);
-	e |= rm_put_u32(out, g->n_sent);
-	for (unsigned k = 0; k < g->n_sent; k++)
-		e |= rm_put_i64(out, g->sent[(g->sent_pos + MAX_RATE - g->n_sent + k) % MAX_RATE]);
+	e |= rm_budget_save(&g->budget, out);
 	e |= rm_put_u64(out, src->throttled);
 	e |= rm_put_u64(out, src->errors);
 	e |= rm_sessions_save(&g->sessions, out);
@@ -805,18 +694,14 @@ static int graph_load(struct rm_source *src, const void *buf, size_t len, struct
 	struct graph_src *g = src->impl;
 	struct rm_rd r = {buf, len, 0, 0};
 	uint64_t n;
-	uint32_t n_sent, version = rm_get_u32(&r);
+	uint32_t version = rm_get_u32(&r);
 
 	if (version < 1 || version > STATE_VERSION)
 		goto bad;
 	for (size_t k = 0; k < N_STREAMS; k++)
 		g->st[k].cursor_ms = rm_get_i64(&r);
-	n_sent = rm_get_u32(&r);
-	if (n_sent > MAX_RATE)
+	if (rm_budget_load(&g->budget, &r) < 0)
 		goto bad;
-	g->n_sent = g->sent_pos = 0;
-	for (uint32_t k = 0; k < n_sent; k++)
-		rate_record(g, rm_get_i64(&r));
 	src->throttled = rm_get_u64(&r);
 	src->errors = rm_get_u64(&r);
 	/* version 1: the ids the analyzer now keeps itself (it has them too) */
@@ -878,11 +763,9 @@ struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings
 	g->lookback_ms = s->graph_lookback_ms;
 	g->timeout_ms = s->graph_request_timeout_ms;
 	g->page_size = s->graph_page_size;
-	g->rate = s->graph_rate > MAX_RATE ? MAX_RATE : s->graph_rate;
-	g->rng = (uint64_t)rm_monotonic_ms() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^
-	         (uint64_t)(uintptr_t)g;
-	if (!g->rng)
-		g->rng = 1;
+	rm_budget_init(&g->budget, s->graph_rate > MAX_RATE ? MAX_RATE : s->graph_rate, RATE_WINDOW_MS,
+	               RATE_MARGIN_MS);
+	rm_live_init(&g->live, g);
 	/* Audits first: a revocation is then known before the refusals that
 	 * follow it (the analyzer matches either order, but an inferred
 	 * revocation would be counted as such). */

@@ -22,16 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "entra/entra.h"
+#include "live.h"
 #include "parse/parse.h"
 #include "source.h"
 #include "util/util.h"
 
 #define RATE_WINDOW_MS 30000
 #define RATE_MARGIN_MS 250
-#define MAX_RATE 200
 #define CHUNK_MS (6 * 3600LL * 1000) /* windows catch up six hours of ingestion at a time */
 #define MIN_SPLIT_MS 1000           /* a window is not split below a second */
 #define CONNECT_TIMEOUT_MS 10000
@@ -67,17 +66,13 @@ struct la_src {
 	char *url, *workspace;
 	struct la_stream st[RM_LA_TABLES];
 	int64_t overlap_ms, lookback_ms, timeout_ms;
-	unsigned rate, max_rows;
-	int64_t sent[MAX_RATE];     /* wall times of the latest queries, a ring */
-	unsigned n_sent, sent_pos;
-	uint64_t rng;
-	int64_t wall0, mono0, prev_start, now_ms;
+	unsigned max_rows;
+	struct rm_budget budget;    /* la_rate per 30 s */
+	struct rm_live live;
+	struct rm_retry retry;      /* of the query in flight */
+	int64_t now_ms;
 	int caught_up;
 	int64_t round_hi;
-	unsigned attempt;
-	int64_t retry_at, first_fail;
-	int refreshed;
-	char last[480];
 	/* ingestion latency: samples of this round, the last round's p95,
 	 * the largest seen (the floor of ids kept for re-reads) */
 	int64_t samples[SAMPLES];
@@ -86,45 +81,15 @@ struct la_src {
 	int64_t latency_p95_ms, latency_max_ms;
 };
 
-static int64_t wall_now(const struct la_src *g)
+static double jitter(struct la_src *g)
 {
-	return g->wall0 + (rm_monotonic_ms() - g->mono0);
+	return rm_live_rnd(&g->live);
 }
 
-static double rnd(struct la_src *g)
+/* A failure that may heal: 0 to send again later, -1 (err) when spent. */
+static int retry_later(struct la_src *g, int64_t delay_ms, struct revmon_error *err)
 {
-	/* xorshift64*: jitter and sampling only, never security */
-	g->rng ^= g->rng >> 12;
-	g->rng ^= g->rng << 25;
-	g->rng ^= g->rng >> 27;
-	return (double)((g->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-
-static int wait_out(int64_t deadline)
-{
-	rm_sleep_ms(deadline - rm_monotonic_ms());
-	return Q_BUDGET;
-}
-
-/* --- the query budget --- */
-
-static int64_t rate_wait(const struct la_src *g, int64_t now)
-{
-	int64_t oldest;
-
-	if (g->n_sent < g->rate)
-		return 0;
-	oldest = g->sent[(g->sent_pos + MAX_RATE - g->rate) % MAX_RATE];
-	oldest += RATE_WINDOW_MS + RATE_MARGIN_MS;
-	return oldest > now ? oldest - now : 0;
-}
-
-static void rate_record(struct la_src *g, int64_t now)
-{
-	g->sent[g->sent_pos] = now;
-	g->sent_pos = (g->sent_pos + 1) % MAX_RATE;
-	if (g->n_sent < MAX_RATE)
-		g->n_sent++;
+	return rm_retry_fail(&g->retry, delay_ms, MAX_ATTEMPTS, RETRY_SPAN_MS, err);
 }
 
 /* --- ingestion latency --- */
@@ -148,8 +113,8 @@ static int accept_event(void *ctx, struct rm_event *ev)
 	g->seen_samples++;
 	if (g->n_samples < SAMPLES)
 		g->samples[g->n_samples++] = l;
-	else if (rnd(g) * (double)g->seen_samples < SAMPLES)
-		g->samples[(size_t)(rnd(g) * SAMPLES) % SAMPLES] = l;
+	else if (jitter(g) * (double)g->seen_samples < SAMPLES)
+		g->samples[(size_t)(jitter(g) * SAMPLES) % SAMPLES] = l;
 	return 1;
 }
 
@@ -175,82 +140,29 @@ static void round_latency(struct la_src *g)
 
 /* --- one query --- */
 
-static int transient(struct la_src *g, int64_t delay_ms, struct revmon_error *err)
-{
-	int64_t now = rm_monotonic_ms();
-
-	if (++g->attempt == 1)
-		g->first_fail = now;
-	if (g->attempt > MAX_ATTEMPTS || now + delay_ms - g->first_fail > RETRY_SPAN_MS) {
-		rm_errorf(err, "%s (gave up after %u attempts)", g->last, g->attempt);
-		return -1;
-	}
-	g->retry_at = now + delay_ms;
-	return 0;
-}
-
-static void query_done(struct la_src *g)
-{
-	g->attempt = 0;
-	g->retry_at = 0;
-	g->refreshed = 0;
-	g->last[0] = '\0';
-}
-
 /* Send the query of st's window once the retry pause, the token and the
  * budget allow. */
 static int send_query(struct rm_source *src, struct la_src *g, const struct la_stream *st,
                       int64_t deadline, struct revmon_error *err)
 {
-	for (;;) {
-		int64_t now = rm_monotonic_ms(), wait;
-		struct rm_oauth_fail f;
-		struct rm_buf body = {0};
-		const char *tok;
-		int t;
+	static const struct rm_retry_limits limits = {MAX_ATTEMPTS, RETRY_SPAN_MS,
+	                                              TOKEN_RETRY_BASE_MS, RETRY_CAP_MS};
+	struct rm_buf body = {0};
+	const char *tok;
+	int rc = rm_live_ready(src, &g->live, &g->retry, &limits, &g->budget, g->app, deadline, &tok,
+	                       err);
 
-		if (g->retry_at > now) {
-			if (g->retry_at >= deadline)
-				return wait_out(deadline);
-			rm_sleep_ms(g->retry_at - now);
-		}
-		t = rm_entra_app_token(g->app, wall_now(g), deadline, &tok, &f);
-		if (t > 0)
-			return Q_BUDGET;
-		if (t < 0) {
-			if (f.throttled)
-				src->throttled++;
-			else
-				src->errors++;
-			if (f.unusable) {
-				src->unusable = 1;
-				rm_errorf(err, "%s", f.msg);
-				return Q_FAIL;
-			}
-			snprintf(g->last, sizeof g->last, "%s", f.msg);
-			if (transient(g, rm_retry_delay_ms(f.retry_after, g->attempt, TOKEN_RETRY_BASE_MS,
-			                                   RETRY_CAP_MS, rnd(g)), err) < 0)
-				return Q_FAIL;
-			continue;
-		}
-		wait = rate_wait(g, wall_now(g));
-		if (wait > 0) {
-			if (rm_monotonic_ms() + wait >= deadline)
-				return wait_out(deadline);
-			rm_sleep_ms(wait);
-		}
-		if (rm_la_query_body(&body, st->t, st->cursor_ms - g->overlap_ms, st->hi_ms,
-		                     g->max_rows) < 0) {
-			rm_errorf(err, "out of memory");
-			return Q_FAIL;
-		}
-		rate_record(g, wall_now(g));
-		(void)rm_http_start(g->q, "POST", g->url, body.data, body.len, tok,
-		                    g->timeout_ms + HTTP_SLACK_MS, CONNECT_TIMEOUT_MS);
-		rm_buf_free(&body);
-		g->q_of = st;
-		return Q_OK;
+	if (rc != 0)
+		return rc > 0 ? Q_BUDGET : Q_FAIL;
+	if (rm_la_query_body(&body, st->t, st->cursor_ms - g->overlap_ms, st->hi_ms, g->max_rows) < 0) {
+		rm_errorf(err, "out of memory");
+		return Q_FAIL;
 	}
+	(void)rm_http_start(g->q, "POST", g->url, body.data, body.len, tok,
+	                    g->timeout_ms + HTTP_SLACK_MS, CONNECT_TIMEOUT_MS);
+	rm_buf_free(&body);
+	g->q_of = st;
+	return Q_OK;
 }
 
 /* An error answer or a failed transfer: Q_AGAIN, Q_SPLIT or Q_FAIL. */
@@ -265,17 +177,17 @@ static int judge_failure(struct rm_source *src, struct la_src *g, const struct l
 		src->errors++;
 		if (r->permanent) {
 			src->unusable = 1;
-			query_done(g);
+			rm_retry_done(&g->retry);
 			rm_errorf(err, "%s: %.200s", st->t->table, r->error);
 			return Q_FAIL;
 		}
-		snprintf(g->last, sizeof g->last, "%s: %.200s", st->t->table, r->error);
-		delay = rm_backoff_ms(g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
-		return transient(g, delay, err) < 0 ? (query_done(g), Q_FAIL) : Q_AGAIN;
+		snprintf(g->retry.last, sizeof g->retry.last, "%s: %.200s", st->t->table, r->error);
+		delay = rm_backoff_ms(g->retry.attempt, RETRY_BASE_MS, RETRY_CAP_MS, jitter(g));
+		return retry_later(g, delay, err) < 0 ? (rm_retry_done(&g->retry), Q_FAIL) : Q_AGAIN;
 	}
-	if (r->status == 401 && !g->refreshed) {
+	if (r->status == 401 && !g->retry.refreshed) {
 		src->errors++;
-		g->refreshed = 1;
+		g->retry.refreshed = 1;
 		rm_entra_app_invalidate(g->app);
 		return Q_AGAIN;
 	}
@@ -294,13 +206,14 @@ static int judge_failure(struct rm_source *src, struct la_src *g, const struct l
 		return Q_SPLIT;
 	if (unusable) {
 		src->unusable = 1;
-		query_done(g);
+		rm_retry_done(&g->retry);
 		rm_errorf(err, "%s: %s", st->t->table, said);
 		return Q_FAIL;
 	}
-	snprintf(g->last, sizeof g->last, "%s: %s", st->t->table, said);
-	delay = rm_retry_delay_ms(r->retry_after, g->attempt, RETRY_BASE_MS, RETRY_CAP_MS, rnd(g));
-	return transient(g, delay, err) < 0 ? (query_done(g), Q_FAIL) : Q_AGAIN;
+	snprintf(g->retry.last, sizeof g->retry.last, "%s: %s", st->t->table, said);
+	delay = rm_retry_delay_ms(r->retry_after, g->retry.attempt, RETRY_BASE_MS, RETRY_CAP_MS,
+	                          jitter(g));
+	return retry_later(g, delay, err) < 0 ? (rm_retry_done(&g->retry), Q_FAIL) : Q_AGAIN;
 }
 
 /* Ingest an answer: Q_OK when the window is complete, Q_SPLIT when it is
@@ -311,7 +224,7 @@ static int take_answer(struct rm_source *src, struct la_src *g, const struct la_
 {
 	struct rm_doc_result res;
 
-	query_done(g);
+	rm_retry_done(&g->retry);
 	if (r->status == 204 || !r->body.len)
 		return Q_OK; /* the workspace has no data */
 	in->doc_offset = 0;
@@ -344,7 +257,7 @@ static int query(struct rm_source *src, struct la_src *g, const struct la_stream
 			return Q_BUDGET;
 		answered = rm_http_take(g->q, &r) == 0;
 		for (unsigned k = 1; k < r.sends; k++)
-			rate_record(g, wall_now(g));
+			rm_budget_record(&g->budget, rm_live_wall(&g->live));
 		if (answered && r.status >= 200 && r.status < 300)
 			rc = take_answer(src, g, st, in, &r, err);
 		else
@@ -403,35 +316,15 @@ static int poll_stream(struct rm_source *src, struct la_src *g, struct la_stream
 	}
 }
 
-static int overdue(struct la_src *g, struct revmon_error *err)
-{
-	char msg[400];
-	int64_t now = rm_monotonic_ms(), since = now - (g->mono0 - g->prev_start);
-
-	if (!g->prev_start)
-		return 0;
-	if (g->attempt && g->first_fail < since) {
-		rm_errorf(err, "%s (failing for %.0f s; retrying)", g->last,
-		          (double)(now - g->first_fail) / 1000.0);
-		return 1;
-	}
-	if (!rm_http_overdue(g->http, since, msg, sizeof msg))
-		return 0;
-	rm_errorf(err, "%s", msg);
-	return 1;
-}
-
 static int la_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline,
                    struct revmon_error *err)
 {
 	struct la_src *g = src->impl;
 	int rc = 0;
 
-	g->wall0 = in->wall_ms;
-	g->prev_start = g->mono0;
-	g->mono0 = rm_monotonic_ms();
+	rm_live_poll(&g->live, in->wall_ms);
 	if (g->caught_up || !g->round_hi) {
-		g->round_hi = g->wall0;
+		g->round_hi = g->live.wall0;
 		g->caught_up = 0;
 	}
 	in->accept = accept_event;
@@ -458,9 +351,9 @@ static int la_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline
 				g->caught_up = 0;
 		if (g->caught_up)
 			round_latency(g);
-		rc = overdue(g, err);
+		rc = rm_live_overdue(&g->live, &g->retry, g->http, err);
 	}
-	g->now_ms = wall_now(g);
+	g->now_ms = rm_live_wall(&g->live);
 	in->accept = NULL;
 	in->rereads = 0;
 	in->doc_name = NULL;
@@ -512,9 +405,7 @@ static int la_save(const struct rm_source *src, struct rm_buf *out)
 	e |= rm_put_u32(out, STATE_VERSION);
 	for (size_t k = 0; k < RM_LA_TABLES; k++)
 		e |= rm_put_i64(out, g->st[k].cursor_ms);
-	e |= rm_put_u32(out, g->n_sent);
-	for (unsigned k = 0; k < g->n_sent; k++)
-		e |= rm_put_i64(out, g->sent[(g->sent_pos + MAX_RATE - g->n_sent + k) % MAX_RATE]);
+	e |= rm_budget_save(&g->budget, out);
 	e |= rm_put_i64(out, g->latency_p95_ms);
 	e |= rm_put_i64(out, g->latency_max_ms);
 	e |= rm_put_u64(out, src->throttled);
@@ -526,18 +417,12 @@ static int la_load(struct rm_source *src, const void *buf, size_t len, struct re
 {
 	struct la_src *g = src->impl;
 	struct rm_rd r = {buf, len, 0, 0};
-	uint32_t n_sent;
-
 	if (rm_get_u32(&r) != STATE_VERSION)
 		goto bad;
 	for (size_t k = 0; k < RM_LA_TABLES; k++)
 		g->st[k].cursor_ms = rm_get_i64(&r);
-	n_sent = rm_get_u32(&r);
-	if (n_sent > MAX_RATE)
+	if (rm_budget_load(&g->budget, &r) < 0)
 		goto bad;
-	g->n_sent = g->sent_pos = 0;
-	for (uint32_t k = 0; k < n_sent; k++)
-		rate_record(g, rm_get_i64(&r));
 	g->latency_p95_ms = rm_get_i64(&r);
 	g->latency_max_ms = rm_get_i64(&r);
 	src->throttled = rm_get_u64(&r);
@@ -608,12 +493,9 @@ struct rm_source *rm_source_loganalytics_new(const char *spec, const struct rm_s
 	g->overlap_ms = s->la_overlap_ms;
 	g->lookback_ms = s->la_lookback_ms;
 	g->timeout_ms = s->la_request_timeout_ms;
-	g->rate = s->la_rate > MAX_RATE ? MAX_RATE : s->la_rate;
+	rm_budget_init(&g->budget, s->la_rate, RATE_WINDOW_MS, RATE_MARGIN_MS);
 	g->max_rows = s->la_max_rows;
-	g->rng = (uint64_t)rm_monotonic_ms() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^
-	         (uint64_t)(uintptr_t)g;
-	if (!g->rng)
-		g->rng = 1;
+	rm_live_init(&g->live, g);
 	for (size_t k = 0; k < RM_LA_TABLES; k++)
 		g->st[k] = (struct la_stream){&rm_la_tables[k], 1, 0, 0};
 	g->st[RM_LA_NONINTERACTIVE].enabled = s->la_noninteractive;
