@@ -115,23 +115,23 @@ char *rm_la_error_describe(long status, const char *body, size_t len, const stru
 	*smaller = 0;
 	if (status == 400 && strstr(e.message, "resolve") && strstr(e.message, t->table)) {
 		*unusable = 1;
-		snprintf(out, cap, "table %s is not in workspace %s: its diagnostic setting does not send "
-		         "the %s category (add it%s) (%s)", t->table, workspace, t->category,
+		snprintf(out, cap, "table %s is not in workspace %s (%s): its diagnostic setting does not "
+		         "send the %s category (add it%s)", t->table, workspace, code_of(&e), t->category,
 		         strcmp(t->table, "AADNonInteractiveUserSignInLogs") == 0
-		             ? ", or set la_noninteractive = no" : "", code_of(&e));
+		             ? ", or set la_noninteractive = no" : "");
 	} else if (status == 403 && strstr(e.code, "Audience")) {
 		*unusable = 1;
 		snprintf(out, cap, "the token's audience is not the Log Analytics API's: check la_scope "
 		         "(%s)", e.code);
 	} else if (status == 403) {
 		*unusable = 1;
-		snprintf(out, cap, "no read access to workspace %s: give the app the Log Analytics Reader "
-		         "role (or Microsoft.OperationalInsights/workspaces/query/*/read) on it; a new "
-		         "assignment takes up to 60 min (%s)", workspace, e.code[0] ? e.code : "HTTP 403");
+		snprintf(out, cap, "no read access to workspace %s (%s): give the app the Log Analytics "
+		         "Reader role (or Microsoft.OperationalInsights/workspaces/query/*/read) on it; a "
+		         "new assignment takes up to 60 min", workspace, e.code[0] ? e.code : "HTTP 403");
 	} else if (status == 404) {
 		*unusable = 1;
-		snprintf(out, cap, "workspace %s not found: la_workspace is the Workspace ID (a GUID), "
-		         "not the workspace's name (%s)", workspace, e.code[0] ? e.code : "HTTP 404");
+		snprintf(out, cap, "workspace %s not found (%s): la_workspace is the Workspace ID (a "
+		         "GUID), not the workspace's name", workspace, e.code[0] ? e.code : "HTTP 404");
 	} else if (status == 504 || (status >= 500 && strstr(e.message, "timeout"))) {
 		*smaller = 1;
 		snprintf(out, cap, "the query ran past its time-out (HTTP %ld): reading smaller windows",
