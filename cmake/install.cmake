@@ -11,14 +11,10 @@ install(TARGETS revmon_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS revmon_static ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/plugin/include/revmon.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
+# Static linking: the libraries the core links, by their own pkg-config
+# names (their flags then come from their own .pc files, as they should).
 set(REVMON_PC_PRIVATE "-lm")
-find_package(PkgConfig QUIET)
-foreach(dep libcurl openssl jansson)
-  pkg_check_modules(PC_${dep} QUIET ${dep})
-  if(PC_${dep}_FOUND)
-    string(APPEND REVMON_PC_PRIVATE " ${PC_${dep}_LDFLAGS}")
-  endif()
-endforeach()
+set(REVMON_PC_REQUIRES_PRIVATE "libcurl, libcrypto, jansson")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/revmon.pc.in ${PROJECT_BINARY_DIR}/revmon.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/revmon.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

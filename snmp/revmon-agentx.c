@@ -12,6 +12,7 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -230,9 +231,11 @@ static void netsnmp_setup(struct agent *a)
 static int usage(FILE *f, int rc)
 {
 	fprintf(f, "usage: %s [-c FILE] [-t] [-V] [-h]\n"
-	           "  -c FILE  configuration file (default %s)\n"
-	           "  -t       check the configuration and exit\n"
-	           "  -V       print the version and exit\n",
+	           "  -c, --config=FILE  configuration file (default %s)\n"
+	           "  -t, --check        check the configuration and exit\n"
+	           "  -V, --version      print the version and exit\n"
+	           "  -h, --help         print this help and exit\n"
+	           "An AgentX subagent serving REVMON-MIB to the local snmpd (see revmon-agentx(8)).\n",
 	        APP, DEFAULT_CONFIG);
 	return rc;
 }
@@ -245,7 +248,13 @@ int main(int argc, char **argv)
 	char err[1024], version[128];
 	int opt, check = 0, rc = 1, n_arcs, snmp_up = 0;
 
-	while ((opt = getopt(argc, argv, "c:tVh")) != -1) {
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 't'},
+		{"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+
+	while ((opt = getopt_long(argc, argv, "c:tVh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': a.path = optarg; break;
 		case 't': check = 1; break;

@@ -5,16 +5,37 @@
  * revoked or orphaned tokens are still in play, and whether a
  * re-authentication storm is under way.
  *
- * Shape of use:
+ * Shape of use (a whole program: tests/integration/package builds it from
+ * this comment, against the shared and the static library, through
+ * pkg-config --cflags --libs revmon and pkg-config --static):
  *
- *     revmon_conf *c = revmon_conf_new("contoso");
- *     revmon_conf_set(c, "source", "sim", &err);
- *     revmon *m = revmon_open(c, &hooks, &err);     // c may be freed now
- *     revmon_poll(m, 5000);                          // as often as you like
- *     revmon_snapshot *s = revmon_snapshot_take(m);  // plain data, yours
- *     ... render s->values[i] with revmon_metric(i) ...
- *     revmon_snapshot_free(s);
- *     revmon_close(m);
+ * example:begin
+ *     #include <stdio.h>
+ *     #include <revmon.h>
+ *
+ *     int main(void)
+ *     {
+ *         struct revmon_error err;
+ *         struct revmon_hooks hooks = {0};          // logs dropped, system clock
+ *         revmon_conf *c = revmon_conf_new("contoso", &err);
+ *
+ *         if (!c || revmon_conf_set(c, "source", "sim", &err) < 0)
+ *             return fprintf(stderr, "%s\n", err.msg), 2;
+ *         revmon *m = revmon_open(c, &hooks, &err); // c may be freed now
+ *         revmon_conf_free(c);
+ *         if (!m)
+ *             return fprintf(stderr, "%s\n", err.msg), 2;
+ *         while (!revmon_done(m))
+ *             revmon_poll(m, 5000);                 // as often as you like
+ *         revmon_snapshot *s = revmon_snapshot_take(m); // plain data, yours
+ *         for (size_t i = 0; s && i < s->n_values; i++)
+ *             if (s->values[i].known)
+ *                 printf("%s %g\n", revmon_metric(i)->name, s->values[i].value);
+ *         revmon_snapshot_free(s);
+ *         revmon_close(m);
+ *         return 0;
+ *     }
+ * example:end
  *
  * Threads: the library starts none and has no global mutable state. One
  * monitor must be used by one thread at a time; different monitors may be
