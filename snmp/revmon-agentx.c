@@ -240,6 +240,29 @@ static int usage(FILE *f, int rc)
 	return rc;
 }
 
+/* The options into *path and *check: -1 to go on, or the exit status when
+ * they end the run (--help, --version, a bad one). */
+static int parse_args(int argc, char **argv, const char **path, int *check)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 't'},
+		{"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:tVh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': *path = optarg; break;
+		case 't': *check = 1; break;
+		case 'V': printf("%s %s\n", APP, revmon_version()); return 0;
+		case 'h': return usage(stdout, 0);
+		default: return usage(stderr, 2);
+		}
+	}
+	return optind != argc ? usage(stderr, 2) : -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct agent a = {.path = DEFAULT_CONFIG, .next_index = 1};
@@ -248,23 +271,8 @@ int main(int argc, char **argv)
 	char err[1024], version[128];
 	int opt, check = 0, rc = 1, n_arcs, snmp_up = 0;
 
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 't'},
-		{"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-
-	while ((opt = getopt_long(argc, argv, "c:tVh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c': a.path = optarg; break;
-		case 't': check = 1; break;
-		case 'V': printf("%s %s\n", APP, revmon_version()); return 0;
-		case 'h': return usage(stdout, 0);
-		default: return usage(stderr, 2);
-		}
-	}
-	if (optind != argc)
-		return usage(stderr, 2);
+	if ((opt = parse_args(argc, argv, &a.path, &check)) >= 0)
+		return opt;
 	if (rm_agent_conf_load(a.path, &c, err, sizeof err) < 0) {
 		fprintf(stderr, "%s: %s\n", APP, err);
 		return 2;
