@@ -41,6 +41,7 @@ import json
 import os
 import random
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -331,6 +332,19 @@ def cell(value, ctype):
 
 # ---- the stand-in ----
 
+def simulator_rows(revmon, workdir):
+    """Two hours of a 150-user tenant with a mass revocation, as Log
+    Analytics rows written by revmon simulate; the file's path."""
+    p = subprocess.run([revmon, "simulate", "--shape", "la", "--set", "sim_users=150",
+                        "--set", "sim_duration=2h", "--set", "sim_mass_revocation=1h",
+                        "--set", "sim_delivery_delay_max=0"],
+                       capture_output=True, text=True, check=True)
+    path = os.path.join(workdir, "rows.ndjson")
+    with open(path, "w") as f:
+        f.write(p.stdout)
+    return path
+
+
 class StandIn(graph.StandIn):
     """The token endpoint and CA of the Graph stand-in, with the query API
     in place of Graph. latency: seconds from TimeGenerated to _TimeReceived
@@ -388,6 +402,13 @@ class StandIn(graph.StandIn):
     def all_rows(self):
         with self.lock:
             return [r for rows in self.tables.values() for r in rows]
+
+    def write_rows(self, path):
+        """The rows as they now are (rebased), as NDJSON for a file replay; path."""
+        with open(path, "w") as f:
+            for r in self.all_rows():
+                f.write(json.dumps(r.cells) + "\n")
+        return path
 
     def rebase(self, end=None, by="TimeGenerated"):
         """Move every row (all timestamps in it, whole seconds, as the Graph

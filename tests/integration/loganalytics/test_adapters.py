@@ -35,7 +35,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "collectd"))
 sys.path.insert(0, os.path.join(HERE, "..", "snmp"))
-from standin import StandIn  # noqa: E402
+from standin import StandIn, simulator_rows  # noqa: E402
 from tally import Tally  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -83,26 +83,6 @@ def registry():
 REG = registry()
 
 
-def rows_of_simulator():
-    """Two hours of a 150-user tenant with a mass revocation, as rows."""
-    p = subprocess.run([opts.revmon, "simulate", "--shape", "la", "--set", "sim_users=150",
-                        "--set", "sim_duration=2h", "--set", "sim_mass_revocation=1h",
-                        "--set", "sim_delivery_delay_max=0"],
-                       capture_output=True, text=True, check=True)
-    path = os.path.join(TMP, "rows.ndjson")
-    with open(path, "w") as f:
-        f.write(p.stdout)
-    return path
-
-
-def write_replay(si, path):
-    """The stand-in's rows as they now are (rebased), for a file replay."""
-    with open(path, "w") as f:
-        for r in si.all_rows():
-            f.write(json.dumps(r.cells) + "\n")
-    return path
-
-
 def keys(si):
     """The block's / section's keys: the graph_* identity, la_* and a lag
     window over all the data."""
@@ -120,11 +100,11 @@ def replay_reference():
 
 
 si = StandIn(TMP, seed=5)
-N = si.load(rows_of_simulator())
+N = si.load(simulator_rows(opts.revmon, TMP))
 si.rebase(end=time.time() - 60, by="ingestion")  # every row queryable now
 si.start()
 SECRET = si.secret_file(os.path.join(TMP, "client-secret"))
-REPLAY = write_replay(si, os.path.join(TMP, "replay.ndjson"))
+REPLAY = si.write_rows(os.path.join(TMP, "replay.ndjson"))
 REF = replay_reference()
 print("stand-in on %s, workspace %s, %d rows; replay: %s" % (si.base, si.workspace, N, REF))
 
