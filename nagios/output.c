@@ -118,26 +118,24 @@ static void list_families(const revmon_snapshot *s)
 	}
 }
 
-/* Only what entra-facts.md supports: a revoked refresh token stays refused
- * (AADSTS50173 "a fresh auth token is needed"); Microsoft's answer to
- * Outlook mobile and macOS clients stuck on stale tokens was a full client
- * reset; access tokens live until they expire, CAE ones are refused within
- * the up-to-15-minute propagation. */
+/* The core's advice, indented, then where to find the users. */
 static void what_to_do(const revmon_snapshot *s)
 {
 	int i = revmon_metric_find("stale_clients");
+	const char *p = revmon_stuck_advice();
 
 	if (i < 0 || !s->values[i].known || s->values[i].value <= 0)
 		return;
-	puts("What to do:\n"
-	     "  A stuck client's refresh token is already revoked: Entra refuses it every time\n"
-	     "  (AADSTS50173: a fresh auth token is needed), so retrying cannot help. The user\n"
-	     "  must sign in again on that client; if the app does not ask, reset it: sign out,\n"
-	     "  or remove and re-add the account (Outlook for iOS and Android: reset the account).\n"
-	     "  Who: the list above (names with --show-users), all of them with\n"
-	     "  check_revocation --list-stuck --show-users, or revmon stuck over the same sources.\n"
-	     "  Access tokens issued before a revocation stay valid until they expire (60-90\n"
-	     "  minutes by default); CAE-capable resources refuse them within about 15 minutes.");
+	puts("What to do:");
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+		printf("  %.*s\n", n, p);
+		p += n + (nl != NULL);
+	}
+	puts("  Who: the list above (names with --show-users), all of them with\n"
+	     "  check_revocation --list-stuck --show-users, or revmon stuck over the same sources.");
 }
 
 static void list_revocations(const struct opts *o, const revmon_snapshot *s, size_t max)

@@ -412,6 +412,11 @@ REVMON_API revmon_snapshot *revmon_snapshot_take(revmon *m);
 REVMON_API revmon_snapshot *revmon_snapshot_take_stuck(revmon *m, size_t stuck_max);
 REVMON_API void revmon_snapshot_free(revmon_snapshot *s);
 
+/* What an operator does about clients stuck on revoked grants, from the
+ * identity provider's documented behaviour: plain text, lines of at most 80
+ * columns ending in '\n'; static. */
+REVMON_API const char *revmon_stuck_advice(void);
+
 /* Name of a revocation cause ("admin_revoke", "password", "disable", "mfa",
  * "risk", "inferred"); static. */
 REVMON_API const char *revmon_cause_name(int cause);

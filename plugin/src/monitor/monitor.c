@@ -433,6 +433,21 @@ const char *revmon_cause_name(int cause)
 	return rm_cause_name_of((enum rm_cause)cause);
 }
 
+/* Only what entra-facts.md supports: a revoked refresh token stays refused
+ * (AADSTS50173 "a fresh auth token is needed"); Microsoft's answer to
+ * Outlook mobile and macOS clients stuck on stale tokens was a full client
+ * reset; access tokens live until they expire, CAE ones are refused within
+ * the up-to-15-minute propagation. */
+const char *revmon_stuck_advice(void)
+{
+	return "A stuck client's refresh token is already revoked: Entra refuses it every time\n"
+	       "(AADSTS50173: a fresh auth token is needed), so retrying cannot help. The user\n"
+	       "must sign in again on that client; if the app does not ask, reset it: sign out,\n"
+	       "or remove and re-add the account (Outlook for iOS and Android: reset the account).\n"
+	       "Access tokens issued before a revocation stay valid until they expire (60-90\n"
+	       "minutes by default); CAE-capable resources refuse them within about 15 minutes.\n";
+}
+
 size_t rm_monitor_bytes(const revmon *m, size_t *users, size_t *clients)
 {
 	*users = rm_analyzer_users(m->an);
