@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Install what building and testing revmon needs on Debian 12, only the
 # packages that are missing (so a warm machine pays nothing).
+#   deps.sh --main   only what building the core and the revmon CLI needs
+#                    (scripts/demo.sh)
+#   deps.sh          that and everything the test suite runs
+#   deps.sh --bench  that and the benchmarks' tools
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq python3 pyflakes3
-	# the graph source (HTTPS, client-assertion JWT) and its loopback stand-in's certificates
-	libcurl4-openssl-dev libssl-dev openssl
+# The core: a C compiler, CMake, and its three libraries (JSON, HTTPS, crypto).
+pkgs=(build-essential cmake pkg-config libjansson-dev libcurl4-openssl-dev libssl-dev)
+if [ "${1:-}" != "--main" ]; then
+pkgs+=(libcmocka-dev valgrind jq python3 pyflakes3
+	# the graph source's loopback stand-in's certificates
+	openssl
 	# the monitoring hosts the adapters are tested under
 	collectd-core collectd-dev collectd-utils socat
 	# the stock collectd.conf (the package test) loads rrdtool and netlink: collectd-core only
@@ -23,6 +30,7 @@ pkgs=(build-essential cmake pkg-config libjansson-dev libcmocka-dev valgrind jq 
 	nodejs)
 # Debian's npm package; a nodejs that bundles npm (NodeSource) conflicts with it.
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+fi
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(time python3)
 fi

@@ -11,13 +11,13 @@ echo "== style"
 scripts/check-style.sh
 
 echo "== build (RelWithDebInfo)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREVMON_TESTS=ON >/dev/null
 cmake --build build -j"$jobs"
 echo "== tests"
 (cd build && ctest -LE valgrind --output-on-failure -j"$jobs")
 
 echo "== build (ASan + UBSan)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DREVMON_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DREVMON_SANITIZE=ON -DREVMON_TESTS=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 echo "== tests under sanitizers"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
