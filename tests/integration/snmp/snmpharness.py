@@ -57,16 +57,47 @@ def date_and_time(ms):
 
 
 def registry(revmon):
-    """name -> (kind, column, scale) from `revmon metrics --markdown`."""
+    """name -> (kind, column, scale) from `revmon metrics --markdown`; kind is
+    counter, gauge, or boolean (a gauge in SNMP units "boolean", served as
+    TruthValue)."""
     out = subprocess.run([revmon, "metrics", "--markdown"], check=True, capture_output=True,
                          text=True).stdout
     reg = {}
     for line in out.splitlines():
-        m = re.match(r"\|\s*`([a-z0-9_]+)`\s*\|\s*(counter|gauge)\s*\|.*\|\s*(\d+) \(x(\d+),", line)
+        m = re.match(r"\|\s*`([a-z0-9_]+)`\s*\|\s*(counter|gauge)\s*\|.*\|\s*(\d+) \(x(\d+), ([^)]*)\)", line)
         if m:
-            reg[m.group(1)] = (m.group(2), int(m.group(3)), int(m.group(4)))
+            kind = "boolean" if m.group(2) == "gauge" and m.group(5) == "boolean" else m.group(2)
+            reg[m.group(1)] = (kind, int(m.group(3)), int(m.group(4)))
     check(reg, "no metrics in `revmon metrics --markdown`")
     return reg
+
+
+def short_name(metric):
+    """A metric column's name in revmonSourceUnknown: revocation_lag_p95 ->
+    revocationLagP95."""
+    parts = metric.split("_")
+    return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+
+
+def served(kind, value, scale):
+    """The SNMP value of a known metric: (type, integer) as -On -Oe prints it."""
+    if kind == "counter":
+        return ("Counter64", int(value))
+    if kind == "boolean":
+        return ("INTEGER", 1 if value >= 0.5 else 2)  # TruthValue true(1), false(2)
+    return ("Gauge32", gauge32(value, scale))
+
+
+def shown(kind, value, scale):
+    """A known metric as snmptable prints it with the MIB and -Oe: counters
+    and plain gauges as integers, TruthValue as 1/2, scaled gauges with their
+    DISPLAY-HINT's decimals (net-snmp writes 0.05 as .05)."""
+    t, v = served(kind, value, scale)
+    n = len(str(scale)) - 1 if kind == "gauge" and re.fullmatch(r"10*", str(scale)) else 0
+    if not n:
+        return str(v)
+    digits = str(v).rjust(n, "0")
+    return digits[:-n] + "." + digits[-n:]
 
 
 def parse(out):
@@ -255,18 +286,14 @@ def check_row(cells, idx, name, expected, reg, status=1, skip=()):
                   "row %d %s: unknown gauge served as %r" % (idx, metric, got))
             continue
         present.add(col)
-        want = ("Counter64", int(v)) if kind == "counter" else ("Gauge32", gauge32(v, scale))
+        want = served(kind, v, scale)
         check(got == want, "row %d (%s) %s (column %d): got %r, want %r (report: %r)" %
               (idx, name, metric, col, got, want, v))
-    known = cell(5)
-    check(known is not None and known[0] == "STRING", "row %d known: %r" % (idx, known))
-    bits = known[1]
-    for col in range(1, len(bits) * 8):
-        bit = bool(bits[col // 8] & (0x80 >> (col % 8)))
-        if col >= 10:
-            check(bit == (col in present), "row %d known bit %d is %s" % (idx, col, bit))
-        elif col in (2, 3, 4, 5, 6, 7, 8, 9):
-            check(bit, "row %d known bit %d (own column) is clear" % (idx, col))
+    # revmonSourceUnknown names the metric columns without a value, in column order.
+    unknown = cell(5)
+    by_col = {col: short_name(m) for m, (_, col, _) in reg.items()}
+    want = " ".join(by_col[c] for c in sorted(by_col) if c not in present)
+    check(unknown == ("STRING", want.encode()), "row %d unknown: %r, want %r" % (idx, unknown, want))
     # Nothing else in the row.
     for oid in cells:
         if oid.startswith(TABLE + ".") and oid.endswith(".%d" % idx):
@@ -285,7 +312,7 @@ def family_columns(mibdir):
     obj = re.compile(r"(revmonFamily\w+) OBJECT-TYPE\s+SYNTAX\s+(\w+)((?:(?!OBJECT-TYPE).)*?)::= \{ revmonFamilyEntry (\d+) \}",
                      re.S)
     for m in obj.finditer(text):
-        metric = re.search(r"Per-family\s+metric\s+([a-z0-9_]+)\s", m.group(3))
+        metric = re.search(r"revmon\s+per-family\s+metric\s+([a-z0-9_]+)\.", m.group(3))
         if metric:
             cols[metric.group(1)] = (int(m.group(4)), m.group(2))
     check(cols, "no per-family metric column in REVMON-MIB.txt")
