@@ -127,6 +127,8 @@ def parse(out):
             cells[oid] = ("STRING", bytes.fromhex(val))
         elif typ == "STRING":
             cells[oid] = ("STRING", val.strip('"').encode())
+        elif typ == "OID":
+            cells[oid] = ("OID", val)
         else:
             cells[oid] = (typ, int(val.split()[0]))
     return cells
@@ -145,6 +147,8 @@ class Rig:
         self.env = dict(os.environ, MIBS="", SNMP_PERSISTENT_DIR=os.path.join(self.tmp, "persist-tools"))
         self.master = None
         self.agent = None
+        self.trapd = None
+        self.trap_port = None
         self.agent_conf = os.path.join(self.tmp, "agent.conf")
         self.var_lib_before = os.path.exists("/var/lib/snmp/cert_indexes")
 
@@ -157,6 +161,9 @@ class Rig:
             f.write("master agentx\nagentXSocket %s\nagentXPerms 0660 0755\n" % self.sock)
             f.write("[snmp] persistentDir %s\n" % os.path.join(self.tmp, "persist-master"))
             f.write("dontLogTCPWrappersConnects yes\n")
+            if self.trap_port:
+                # the notifications the subagent sends go to our snmptrapd
+                f.write("trap2sink 127.0.0.1:%d public\n" % self.trap_port)
         snmpd = shutil.which("snmpd") or "/usr/sbin/snmpd"
         log = open(os.path.join(self.tmp, "snmpd.log"), "a")
         self.master = subprocess.Popen(
@@ -171,6 +178,50 @@ class Rig:
             check(self.master.poll() is None, "snmpd exited:\n" + self.log("snmpd.log"))
             time.sleep(0.1)
         raise Fail("snmpd did not answer:\n" + self.log("snmpd.log"))
+
+    def start_trapd(self):
+        """A private snmptrapd on a free loopback port, logging every
+        notification as one line: TRAP, then its varbinds (-On) tab-separated.
+        Call before start_master, whose trap2sink points at it."""
+        self.trap_port = free_udp_port()
+        os.makedirs(os.path.join(self.tmp, "persist-trapd"), exist_ok=True)
+        conf = os.path.join(self.tmp, "snmptrapd.conf")
+        with open(conf, "w") as f:
+            f.write("snmpTrapdAddr udp:127.0.0.1:%d\n" % self.trap_port)
+            f.write("authCommunity log public\n")
+            f.write("[snmp] persistentDir %s\n" % os.path.join(self.tmp, "persist-trapd"))
+        self.traps_log = os.path.join(self.tmp, "traps.log")
+        trapd = shutil.which("snmptrapd") or "/usr/sbin/snmptrapd"
+        self.trapd = subprocess.Popen(
+            [trapd, "-f", "-C", "-c", conf, "-On", "-Lf", self.traps_log, "-F", "TRAP\t%v\n"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            env=dict(self.env, SNMP_PERSISTENT_DIR=os.path.join(self.tmp, "persist-trapd")))
+        self.wait_for("snmptrapd", lambda: "NET-SNMP version" in self.log("traps.log") or
+                      check(self.trapd.poll() is None, "snmptrapd exited:\n" + self.log("traps.log")))
+
+    def traps(self, prefix):
+        """The notifications received whose snmpTrapOID starts with prefix, in
+        order: [(trap OID, [(oid, type, value), ...])] without sysUpTime.0 and
+        snmpTrapOID.0; values as parse() gives them."""
+        out = []
+        for line in self.log_all("traps.log").splitlines():
+            if not line.startswith("TRAP\t"):
+                continue
+            # sysUpTime.0 first (Timeticks as snmptrapd prints them): not ours to check
+            vbs = [parse(v) for v in line.split("\t")[1:] if v and not v.startswith(".1.3.6.1.2.1.1.3.0 ")]
+            vbs = [next(iter(c.items())) for c in vbs if c]
+            trap = [v for o, v in vbs if o == ".1.3.6.1.6.3.1.1.4.1.0"]
+            if trap and trap[0][1].startswith(prefix + "."):
+                out.append((trap[0][1], [(o, t, v) for o, (t, v) in vbs
+                                         if o not in (".1.3.6.1.2.1.1.3.0", ".1.3.6.1.6.3.1.1.4.1.0")]))
+        return out
+
+    def log_all(self, name):
+        try:
+            with open(os.path.join(self.tmp, name)) as f:
+                return f.read()
+        except OSError:
+            return ""
 
     def kill_master(self, sig=signal.SIGKILL):
         self.master.send_signal(sig)
@@ -205,7 +256,7 @@ class Rig:
             return ""
 
     def close(self, keep=False):
-        for p in (self.agent, self.master):
+        for p in (self.agent, self.master, self.trapd):
             if p and p.poll() is None:
                 p.kill()
                 p.wait()
