@@ -40,8 +40,9 @@ static void observe(struct rm_row *r, struct seen *w)
 	w->status = r->status;
 	/* DisplayString (SIZE (0..255)), not cut inside a UTF-8 sequence */
 	n = strnlen(r->error, 255);
-	while (n > 0 && n == 255 && ((unsigned char)r->error[n] & 0xc0) == 0x80)
-		n--;
+	if (n == 255)
+		while (n > 0 && ((unsigned char)r->error[n] & 0xc0) == 0x80)
+			n--;
 	memcpy(w->error, r->error, n);
 	w->error[n] = '\0';
 	read_metric(r->snap, RM_METRIC_STUCK, &w->in.stuck_known, &w->in.stuck);
