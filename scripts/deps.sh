@@ -21,6 +21,8 @@ pkgs+=(libcmocka-dev valgrind jq python3 pyflakes3
 	# write_log's JSON (the family values' meta data in the collectd test) needs yajl
 	libyajl2
 	snmpd snmp libsnmp-dev smitools
+	# the subagent's notifications are received by a real snmptrapd (tests/integration/snmp/test_traps.py)
+	snmptrapd
 	nagios4-core monitoring-plugins-basic
 	# the Icinga 2 test: the daemon (icinga2-bin) and its ITL (icinga2-common), which run the
 	# shipped CheckCommand

@@ -15,12 +15,19 @@
  *   anywhere (a section's value wins for that monitor):
  *     poll_interval   time between polls of a monitor (default 60s)
  *     poll_budget     most time one poll may spend ingesting (default 2s)
+ *     notify_source   yes/no: send revmonMonitorDown/Up (default yes)
+ *     notify_stuck_clients, notify_stuck_clients_clear
+ *                     a number of clients, or off (default off; the clear
+ *                     level defaults to the threshold and may not exceed it)
+ *     notify_lag_p95, notify_lag_p95_clear
+ *                     a duration, or off (default off; likewise)
  */
 #ifndef RM_AGENT_CONF_H
 #define RM_AGENT_CONF_H
 
 #include <stddef.h>
 
+#include "notify.h"
 #include "revmon.h"
 
 struct rm_agent_settings {
@@ -35,6 +42,7 @@ struct rm_row_conf {
 	revmon_conf *conf; /* owned */
 	int interval_ms;
 	int budget_ms;
+	struct rm_notify_conf notify;
 };
 
 struct rm_agent_conf {

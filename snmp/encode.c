@@ -1,5 +1,7 @@
 /* Value encodings; see encode.h. */
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "encode.h"
@@ -21,15 +23,25 @@ void rm_split64(uint64_t v, uint32_t *high, uint32_t *low)
 	*low = (uint32_t)(v & 0xffffffffu);
 }
 
-void rm_bit_set(unsigned char *map, size_t len, unsigned n)
+size_t rm_name_list(char *out, size_t cap, const char *const *names, size_t n)
 {
-	if (n / 8 < len)
-		map[n / 8] |= (unsigned char)(0x80u >> (n % 8));
-}
+	size_t total = 0, o = 0;
+	int cut;
 
-size_t rm_bitmap_len(unsigned highest)
-{
-	return highest / 8 + 1;
+	for (size_t i = 0; i < n; i++)
+		total += strlen(names[i]) + (i ? 1 : 0);
+	cut = total >= cap;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t w = strlen(names[i]) + (o ? 1 : 0);
+
+		if (cut && o + w + 4 >= cap)
+			break;
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? " " : "", names[i]);
+	}
+	if (cut)
+		o += (size_t)snprintf(out + o, cap - o, "%s...", o ? " " : "");
+	return o;
 }
 
 size_t rm_date_and_time(int64_t ms, unsigned char out[11])

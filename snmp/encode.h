@@ -14,12 +14,10 @@ uint32_t rm_gauge32(double value, unsigned scale);
 /* A Counter64 as its two 32-bit halves (net-snmp's struct counter64). */
 void rm_split64(uint64_t v, uint32_t *high, uint32_t *low);
 
-/* Set bit n of a BITS-style bitmap: bit 0 is the most significant bit of
- * octet 0. Bits beyond len * 8 are ignored. */
-void rm_bit_set(unsigned char *map, size_t len, unsigned n);
-
-/* Octets needed for a bitmap whose highest bit is n. */
-size_t rm_bitmap_len(unsigned highest);
+/* names[0..n-1] joined by single spaces into out (cap > 4 octets, NUL
+ * included). When they do not fit, the list stops after the last whole name
+ * that does, followed by " ...". Returns the length written. */
+size_t rm_name_list(char *out, size_t cap, const char *const *names, size_t n);
 
 /* DateAndTime (SNMPv2-TC), UTC, 11 octets: year(2) month day hour minute
  * second deci-seconds '+' 0 0. Returns 11, or 0 when ms is out of range. */

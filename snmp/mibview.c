@@ -42,7 +42,10 @@ struct rm_view {
 	size_t n_cols;
 	struct rm_object *fcols; /* revmonFamilyTable */
 	size_t n_fcols;
-	unsigned highest_col;
+	const struct rm_object *tcols; /* revmonThresholdTable */
+	size_t n_tcols;
+	char (*shorts)[64];    /* each column's short name */
+	const char **missing; /* scratch: n_cols pointers */
 	struct rm_row **rows; /* borrowed */
 	size_t n_rows;
 	struct cell *cells;
@@ -130,6 +133,17 @@ static int set_text(struct cell *c, const char *s)
 	return set_str(c, s, n);
 }
 
+/* A known metric value in column o's syntax. */
+static void set_metric(struct cell *c, const struct rm_object *o, const struct revmon_value *val)
+{
+	if (o->syntax == RM_SYN_COUNTER64)
+		set_int(c, ASN_COUNTER64, val->counter);
+	else if (o->syntax == RM_SYN_TRUTHVALUE)
+		set_int(c, ASN_INTEGER, val->value >= 0.5 ? 1 : 2); /* true(1), false(2) */
+	else
+		set_int(c, ASN_GAUGE, rm_gauge32(val->value, o->scale));
+}
+
 /* One cell of family f (a row of revmonFamilyTable) for column o, or
  * nothing (an unknown gauge). */
 static int family_cell(const struct rm_object *o, const struct revmon_family *f, struct cell *c)
@@ -151,12 +165,8 @@ static int family_cell(const struct rm_object *o, const struct revmon_family *f,
 	if (!o->desc)
 		return 0;
 	val = &f->values[o->metric];
-	if (!val->known)
-		return 0;
-	if (o->desc->kind == REVMON_COUNTER)
-		set_int(c, ASN_COUNTER64, val->counter);
-	else
-		set_int(c, ASN_GAUGE, rm_gauge32(val->value, o->desc->snmp_scale));
+	if (val->known)
+		set_metric(c, o, val);
 	return 0;
 }
 
@@ -196,13 +206,64 @@ out:
 	return rc;
 }
 
+/* Row r's cells of revmonThresholdTable, appended to cv (main thread:
+ * the notification settings are its own). */
+static int threshold_cells(struct rm_view *v, struct rm_row *r, struct cellvec *cv)
+{
+	const struct rm_notify_conf *n = &r->notify;
+
+	for (size_t k = 0; k < v->n_tcols; k++) {
+		struct cell *c = cellvec_push(cv);
+		int64_t val = RM_NOTIFY_OFF;
+
+		if (!c)
+			return -1;
+		c->sfx[0] = RM_ARC_OBJECTS;
+		c->sfx[1] = RM_ARC_THRESHOLD_TABLE;
+		c->sfx[2] = RM_ARC_ENTRY;
+		c->sfx[3] = v->tcols[k].arc;
+		c->sfx[4] = r->index;
+		c->sfx_len = 5;
+		switch (v->tcols[k].arc) {
+		case RM_TCOL_SOURCE: set_int(c, ASN_INTEGER, n->source ? 1 : 2); continue;
+		case RM_TCOL_STUCK: val = n->stuck; break;
+		case RM_TCOL_STUCK_CLEAR: val = n->stuck_clear; break;
+		case RM_TCOL_LAG: val = n->lag_ms; break;
+		case RM_TCOL_LAG_CLEAR: val = n->lag_clear_ms; break;
+		default: break;
+		}
+		if (val == RM_NOTIFY_OFF)
+			cv->n--; /* off: no instance */
+		else
+			set_int(c, ASN_GAUGE, (uint64_t)val);
+	}
+	return 0;
+}
+
+/* revmonSourceUnknown: the short names of the accessible columns of the row
+ * (out) that have no value. */
+static int unknown_list(struct rm_view *v, const revmon_snapshot *s, const struct cell *out,
+                        struct cell *c)
+{
+	char text[256];
+	size_t n = 0;
+
+	c->present = 0;
+	if (!s)
+		return set_text(c, "no poll completed yet");
+	for (size_t i = 0; i < v->n_cols; i++)
+		if (!out[i].present && &out[i] != c && v->cols[i].syntax != RM_SYN_INDEX)
+			v->missing[n++] = v->shorts[i];
+	rm_name_list(text, sizeof text, v->missing, n);
+	return set_text(c, text);
+}
+
 /* Every cell of one row, in column order (out has n_cols cells), read
  * under the row's mutex. */
 static int row_cells(struct rm_view *v, struct rm_row *r, struct cell *out)
 {
-	unsigned char known[32] = {0}, dt[11];
-	size_t known_len = rm_bitmap_len(v->highest_col);
-	struct cell *known_cell = NULL;
+	unsigned char dt[11];
+	struct cell *unknown_cell = NULL;
 	int rc = -1;
 
 	pthread_mutex_lock(&r->mu);
@@ -218,18 +279,8 @@ static int row_cells(struct rm_view *v, struct rm_row *r, struct cell *out)
 		c->sfx[4] = r->index;
 		c->sfx_len = 5;
 		if (o->desc) {
-			const struct revmon_metric_desc *d = o->desc;
-			const struct revmon_value *val;
-
-			if (!s || (size_t)o->metric >= s->n_values)
-				continue;
-			val = &s->values[o->metric];
-			if (!val->known)
-				continue;
-			if (d->kind == REVMON_COUNTER)
-				set_int(c, ASN_COUNTER64, val->counter);
-			else
-				set_int(c, ASN_GAUGE, rm_gauge32(val->value, d->snmp_scale));
+			if (s && (size_t)o->metric < s->n_values && s->values[o->metric].known)
+				set_metric(c, o, &s->values[o->metric]);
 			continue;
 		}
 		switch (o->arc) {
@@ -244,8 +295,8 @@ static int row_cells(struct rm_view *v, struct rm_row *r, struct cell *out)
 			if (set_str(c, r->error, strnlen(r->error, 255)) < 0)
 				goto out;
 			break;
-		case RM_COL_KNOWN:
-			known_cell = c; /* filled once every column is known */
+		case RM_COL_UNKNOWN:
+			unknown_cell = c; /* filled once every other column is done */
 			c->present = 1;
 			break;
 		case RM_COL_SIMULATED:
@@ -273,14 +324,8 @@ static int row_cells(struct rm_view *v, struct rm_row *r, struct cell *out)
 			break;
 		}
 	}
-	if (known_cell) {
-		for (size_t i = 0; i < v->n_cols; i++)
-			if (out[i].present)
-				rm_bit_set(known, sizeof known, v->cols[i].arc);
-		known_cell->present = 0;
-		if (set_str(known_cell, known, known_len) < 0)
-			goto out;
-	}
+	if (unknown_cell && unknown_list(v, s, out, unknown_cell) < 0)
+		goto out;
 	rc = 0;
 out:
 	pthread_mutex_unlock(&r->mu);
@@ -321,7 +366,8 @@ static int scalar_cells(struct rm_view *v, struct cell *out)
 }
 
 /* Rebuild the sorted cells from the rows' latest snapshots: the scalars,
- * revmonSourceTable, then revmonFamilyTable (B.1.1 < B.1.2 < B.1.3). */
+ * revmonSourceTable, revmonFamilyTable, then revmonThresholdTable
+ * (B.1.1 < B.1.2 < B.1.3 < B.1.4). */
 static int rebuild(struct rm_view *v)
 {
 	unsigned gen = atomic_load(&v->shared->generation);
@@ -335,7 +381,7 @@ static int rebuild(struct rm_view *v)
 		goto out;
 	for (size_t r = 0; r < v->n_rows; r++)
 		if (row_cells(v, v->rows[r], &matrix[r * v->n_cols]) < 0 ||
-		    family_cells(v, v->rows[r], &fam) < 0)
+		    family_cells(v, v->rows[r], &fam) < 0 || threshold_cells(v, v->rows[r], &fam) < 0)
 			goto out;
 	/* Column-major: that is the OID order of a table. */
 	for (size_t c = 0; c < v->n_cols; c++)
@@ -347,7 +393,8 @@ static int rebuild(struct rm_view *v)
 				m->str = NULL;
 			}
 		}
-	/* The family table across both index levels: column, row, family. */
+	/* The family table across both index levels (column, row, family),
+	 * then the threshold table (column, row). */
 	if (fam.n)
 		qsort(fam.c, fam.n, sizeof *fam.c, cell_cmp);
 	grown = realloc(cells, (v->n_scalars + n_matrix + fam.n) * sizeof *cells);
@@ -462,6 +509,11 @@ static int missing_kind(const struct rm_view *v, const oid *s, size_t len)
 		for (size_t i = 0; i < v->n_fcols; i++)
 			if (s[3] == v->fcols[i].arc && v->fcols[i].syntax != RM_SYN_INDEX)
 				return SNMP_NOSUCHINSTANCE;
+	if (len >= 4 && s[0] == RM_ARC_OBJECTS && s[1] == RM_ARC_THRESHOLD_TABLE &&
+	    s[2] == RM_ARC_ENTRY)
+		for (size_t i = 0; i < v->n_tcols; i++)
+			if (s[3] == v->tcols[i].arc)
+				return SNMP_NOSUCHINSTANCE;
 	return SNMP_NOSUCHOBJECT;
 }
 
@@ -532,23 +584,29 @@ struct rm_view *rm_view_new(const unsigned long *base, size_t base_len, struct r
 	v->shared = shared;
 	snprintf(v->version, sizeof v->version, "%s", version);
 	v->scalars = rm_scalars(&v->n_scalars);
+	v->tcols = rm_threshold_columns(&v->n_tcols);
 	v->cols = rm_columns(&v->n_cols, err, errlen);
 	if (v->cols)
 		v->fcols = rm_family_columns(&v->n_fcols, err, errlen);
 	if (!v->cols || !v->fcols ||
 	    rm_columns_disjoint(v->cols, v->n_cols, v->fcols, v->n_fcols, err, errlen) < 0)
 		goto fail;
-	v->highest_col = v->cols[v->n_cols - 1].arc;
-	if (rm_bitmap_len(v->highest_col) > 32) {
-		snprintf(err, errlen, "column %u does not fit revmonSourceKnown", v->highest_col);
+	v->shorts = calloc(v->n_cols, sizeof *v->shorts);
+	v->missing = calloc(v->n_cols, sizeof *v->missing);
+	if (!v->shorts || !v->missing) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	for (size_t i = 0; i < v->n_cols; i++)
+		rm_short_name(v->cols[i].name, v->shorts[i], sizeof v->shorts[i]);
 	v->dirty = 1;
 	return v;
 fail:
 	if (v) {
 		free(v->cols);
 		free(v->fcols);
+		free(v->shorts);
+		free(v->missing);
 	}
 	free(v);
 	return NULL;
@@ -590,5 +648,7 @@ void rm_view_free(struct rm_view *v)
 	cells_free(v->cells, v->n_cells);
 	free(v->cols);
 	free(v->fcols);
+	free(v->shorts);
+	free(v->missing);
 	free(v);
 }

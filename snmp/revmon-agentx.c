@@ -26,6 +26,7 @@
 #include "mib_layout.h"
 #include "mibview.h"
 #include "rows.h"
+#include "traps.h"
 
 #define APP "revmon-agentx"
 #define DEFAULT_CONFIG "/etc/revmon/revmon-agentx.conf"
@@ -147,6 +148,7 @@ static void reload(struct agent *a)
 				continue;
 			if (revmon_conf_equal(old[j]->conf, c.rows[i].conf)) {
 				rm_row_set_timing(old[j], c.rows[i].interval_ms, c.rows[i].budget_ms);
+				old[j]->notify = c.rows[i].notify; /* its state stays */
 				a->rows[a->n_rows++] = old[j];
 				revmon_conf_free(c.rows[i].conf);
 				c.rows[i].conf = NULL;
@@ -270,6 +272,7 @@ int main(int argc, char **argv)
 	unsigned long arcs[RM_MAX_ARCS];
 	char err[1024], version[128];
 	int opt, check = 0, rc = 1, n_arcs, snmp_up = 0;
+	unsigned gen, seen_gen = (unsigned)-1;
 
 	if ((opt = parse_args(argc, argv, &a.path, &check)) >= 0)
 		return opt;
@@ -287,6 +290,7 @@ int main(int argc, char **argv)
 	rm_log_init(a.s.log_syslog);
 	a.shared.start_ms = revmon_monotonic_ms();
 	atomic_init(&a.shared.generation, 0);
+	a.shared.wake_fd = -1;
 	if (!a.s.persistent_dir[0]) {
 		const char *tmp = getenv("TMPDIR");
 
@@ -316,6 +320,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	register_readfd(wake_pipe[0], drain, NULL);
+	a.shared.wake_fd = wake_pipe[1]; /* a publish wakes the loop: notifications go out */
 	init_snmp(APP); /* connects to the master (or keeps retrying) */
 	a.rows = calloc(c.n_rows + 1, sizeof *a.rows);
 	if (!a.rows) {
@@ -332,6 +337,10 @@ int main(int argc, char **argv)
 			reload(&a);
 		}
 		agent_check_and_process(1);
+		if ((gen = atomic_load(&a.shared.generation)) != seen_gen) {
+			seen_gen = gen;
+			rm_traps_check(arcs, (size_t)n_arcs, a.rows, a.n_rows);
+		}
 	}
 	rm_log(LOG_INFO, "terminating");
 	rc = 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "mib_layout.h"
@@ -20,6 +21,9 @@ static void hook_log(void *ctx, enum revmon_log_level level, const char *msg)
 static void bump(struct rm_row *r)
 {
 	atomic_fetch_add(&r->shared->generation, 1);
+	/* A full pipe already holds a wake-up. */
+	if (r->shared->wake_fd >= 0 && write(r->shared->wake_fd, "p", 1) < 0) {
+	}
 }
 
 /* Publish a fresh snapshot (NULL: the core ran out of memory; keep the old). */
@@ -132,6 +136,7 @@ struct rm_row *rm_row_start(unsigned index, struct rm_row_conf *rc, struct rm_sh
 	r->shared = shared;
 	r->interval_ms = rc->interval_ms;
 	r->budget_ms = rc->budget_ms;
+	r->notify = rc->notify;
 	r->status = RM_STATUS_STARTING;
 	r->opened_ms = -1;
 	if (pthread_mutex_init(&r->mu, NULL) != 0)

@@ -18,6 +18,7 @@
 struct rm_shared {
 	atomic_uint generation; /* bumped at every publish: the view is stale */
 	int64_t start_ms;       /* monotonic start of the process */
+	int wake_fd;            /* written after a publish: wakes the main loop; -1 none */
 };
 
 struct rm_row {
@@ -37,6 +38,9 @@ struct rm_row {
 	char error[512];    /* served truncated to 255 octets (the column's SIZE) */
 	int64_t polled_ms;     /* monotonic time snap was published */
 	int64_t opened_ms;     /* monotonic time the monitor opened; -1: not open */
+	/* Main thread only: */
+	struct rm_notify_conf notify;
+	struct rm_notify_state notified;
 };
 
 /* Start a row polling rc's configuration; takes ownership of rc->conf (set

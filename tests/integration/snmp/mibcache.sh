@@ -4,7 +4,7 @@
 # erlang-snmp package (Debian main) ships them, so fetch it with apt-get
 # download and extract it without installing Erlang.
 set -euo pipefail
-cache=${1:?usage: mibcache.sh CACHE_DIR}
+cache=$(realpath -m "${1:?usage: mibcache.sh CACHE_DIR}")
 want=(SNMPv2-SMI SNMPv2-TC SNMPv2-CONF)
 have=1
 for m in "${want[@]}"; do [ -s "$cache/$m.mib" ] || have=0; done

@@ -57,16 +57,47 @@ def date_and_time(ms):
 
 
 def registry(revmon):
-    """name -> (kind, column, scale) from `revmon metrics --markdown`."""
+    """name -> (kind, column, scale) from `revmon metrics --markdown`; kind is
+    counter, gauge, or boolean (a gauge in SNMP units "boolean", served as
+    TruthValue)."""
     out = subprocess.run([revmon, "metrics", "--markdown"], check=True, capture_output=True,
                          text=True).stdout
     reg = {}
     for line in out.splitlines():
-        m = re.match(r"\|\s*`([a-z0-9_]+)`\s*\|\s*(counter|gauge)\s*\|.*\|\s*(\d+) \(x(\d+),", line)
+        m = re.match(r"\|\s*`([a-z0-9_]+)`\s*\|\s*(counter|gauge)\s*\|.*\|\s*(\d+) \(x(\d+), ([^)]*)\)", line)
         if m:
-            reg[m.group(1)] = (m.group(2), int(m.group(3)), int(m.group(4)))
+            kind = "boolean" if m.group(2) == "gauge" and m.group(5) == "boolean" else m.group(2)
+            reg[m.group(1)] = (kind, int(m.group(3)), int(m.group(4)))
     check(reg, "no metrics in `revmon metrics --markdown`")
     return reg
+
+
+def short_name(metric):
+    """A metric column's name in revmonSourceUnknown: revocation_lag_p95 ->
+    revocationLagP95."""
+    parts = metric.split("_")
+    return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+
+
+def served(kind, value, scale):
+    """The SNMP value of a known metric: (type, integer) as -On -Oe prints it."""
+    if kind == "counter":
+        return ("Counter64", int(value))
+    if kind == "boolean":
+        return ("INTEGER", 1 if value >= 0.5 else 2)  # TruthValue true(1), false(2)
+    return ("Gauge32", gauge32(value, scale))
+
+
+def shown(kind, value, scale):
+    """A known metric as snmptable prints it with the MIB and -Oe: counters
+    and plain gauges as integers, TruthValue as 1/2, scaled gauges with their
+    DISPLAY-HINT's decimals (net-snmp writes 0.05 as .05)."""
+    t, v = served(kind, value, scale)
+    n = len(str(scale)) - 1 if kind == "gauge" and re.fullmatch(r"10*", str(scale)) else 0
+    if not n:
+        return str(v)
+    digits = str(v).rjust(n, "0")
+    return digits[:-n] + "." + digits[-n:]
 
 
 def parse(out):
@@ -96,6 +127,8 @@ def parse(out):
             cells[oid] = ("STRING", bytes.fromhex(val))
         elif typ == "STRING":
             cells[oid] = ("STRING", val.strip('"').encode())
+        elif typ == "OID":
+            cells[oid] = ("OID", val)
         else:
             cells[oid] = (typ, int(val.split()[0]))
     return cells
@@ -114,6 +147,8 @@ class Rig:
         self.env = dict(os.environ, MIBS="", SNMP_PERSISTENT_DIR=os.path.join(self.tmp, "persist-tools"))
         self.master = None
         self.agent = None
+        self.trapd = None
+        self.trap_port = None
         self.agent_conf = os.path.join(self.tmp, "agent.conf")
         self.var_lib_before = os.path.exists("/var/lib/snmp/cert_indexes")
 
@@ -126,6 +161,9 @@ class Rig:
             f.write("master agentx\nagentXSocket %s\nagentXPerms 0660 0755\n" % self.sock)
             f.write("[snmp] persistentDir %s\n" % os.path.join(self.tmp, "persist-master"))
             f.write("dontLogTCPWrappersConnects yes\n")
+            if self.trap_port:
+                # the notifications the subagent sends go to our snmptrapd
+                f.write("trap2sink 127.0.0.1:%d public\n" % self.trap_port)
         snmpd = shutil.which("snmpd") or "/usr/sbin/snmpd"
         log = open(os.path.join(self.tmp, "snmpd.log"), "a")
         self.master = subprocess.Popen(
@@ -140,6 +178,50 @@ class Rig:
             check(self.master.poll() is None, "snmpd exited:\n" + self.log("snmpd.log"))
             time.sleep(0.1)
         raise Fail("snmpd did not answer:\n" + self.log("snmpd.log"))
+
+    def start_trapd(self):
+        """A private snmptrapd on a free loopback port, logging every
+        notification as one line: TRAP, then its varbinds (-On) tab-separated.
+        Call before start_master, whose trap2sink points at it."""
+        self.trap_port = free_udp_port()
+        os.makedirs(os.path.join(self.tmp, "persist-trapd"), exist_ok=True)
+        conf = os.path.join(self.tmp, "snmptrapd.conf")
+        with open(conf, "w") as f:
+            f.write("snmpTrapdAddr udp:127.0.0.1:%d\n" % self.trap_port)
+            f.write("authCommunity log public\n")
+            f.write("[snmp] persistentDir %s\n" % os.path.join(self.tmp, "persist-trapd"))
+        self.traps_log = os.path.join(self.tmp, "traps.log")
+        trapd = shutil.which("snmptrapd") or "/usr/sbin/snmptrapd"
+        self.trapd = subprocess.Popen(
+            [trapd, "-f", "-C", "-c", conf, "-On", "-Lf", self.traps_log, "-F", "TRAP\t%v\n"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            env=dict(self.env, SNMP_PERSISTENT_DIR=os.path.join(self.tmp, "persist-trapd")))
+        self.wait_for("snmptrapd", lambda: "NET-SNMP version" in self.log("traps.log") or
+                      check(self.trapd.poll() is None, "snmptrapd exited:\n" + self.log("traps.log")))
+
+    def traps(self, prefix):
+        """The notifications received whose snmpTrapOID starts with prefix, in
+        order: [(trap OID, [(oid, type, value), ...])] without sysUpTime.0 and
+        snmpTrapOID.0; values as parse() gives them."""
+        out = []
+        for line in self.log_all("traps.log").splitlines():
+            if not line.startswith("TRAP\t"):
+                continue
+            # sysUpTime.0 first (Timeticks as snmptrapd prints them): not ours to check
+            vbs = [parse(v) for v in line.split("\t")[1:] if v and not v.startswith(".1.3.6.1.2.1.1.3.0 ")]
+            vbs = [next(iter(c.items())) for c in vbs if c]
+            trap = [v for o, v in vbs if o == ".1.3.6.1.6.3.1.1.4.1.0"]
+            if trap and trap[0][1].startswith(prefix + "."):
+                out.append((trap[0][1], [(o, t, v) for o, (t, v) in vbs
+                                         if o not in (".1.3.6.1.2.1.1.3.0", ".1.3.6.1.6.3.1.1.4.1.0")]))
+        return out
+
+    def log_all(self, name):
+        try:
+            with open(os.path.join(self.tmp, name)) as f:
+                return f.read()
+        except OSError:
+            return ""
 
     def kill_master(self, sig=signal.SIGKILL):
         self.master.send_signal(sig)
@@ -174,7 +256,7 @@ class Rig:
             return ""
 
     def close(self, keep=False):
-        for p in (self.agent, self.master):
+        for p in (self.agent, self.master, self.trapd):
             if p and p.poll() is None:
                 p.kill()
                 p.wait()
@@ -255,18 +337,14 @@ def check_row(cells, idx, name, expected, reg, status=1, skip=()):
                   "row %d %s: unknown gauge served as %r" % (idx, metric, got))
             continue
         present.add(col)
-        want = ("Counter64", int(v)) if kind == "counter" else ("Gauge32", gauge32(v, scale))
+        want = served(kind, v, scale)
         check(got == want, "row %d (%s) %s (column %d): got %r, want %r (report: %r)" %
               (idx, name, metric, col, got, want, v))
-    known = cell(5)
-    check(known is not None and known[0] == "STRING", "row %d known: %r" % (idx, known))
-    bits = known[1]
-    for col in range(1, len(bits) * 8):
-        bit = bool(bits[col // 8] & (0x80 >> (col % 8)))
-        if col >= 10:
-            check(bit == (col in present), "row %d known bit %d is %s" % (idx, col, bit))
-        elif col in (2, 3, 4, 5, 6, 7, 8, 9):
-            check(bit, "row %d known bit %d (own column) is clear" % (idx, col))
+    # revmonSourceUnknown names the metric columns without a value, in column order.
+    unknown = cell(5)
+    by_col = {col: short_name(m) for m, (_, col, _) in reg.items()}
+    want = " ".join(by_col[c] for c in sorted(by_col) if c not in present)
+    check(unknown == ("STRING", want.encode()), "row %d unknown: %r, want %r" % (idx, unknown, want))
     # Nothing else in the row.
     for oid in cells:
         if oid.startswith(TABLE + ".") and oid.endswith(".%d" % idx):
@@ -285,7 +363,7 @@ def family_columns(mibdir):
     obj = re.compile(r"(revmonFamily\w+) OBJECT-TYPE\s+SYNTAX\s+(\w+)((?:(?!OBJECT-TYPE).)*?)::= \{ revmonFamilyEntry (\d+) \}",
                      re.S)
     for m in obj.finditer(text):
-        metric = re.search(r"Per-family\s+metric\s+([a-z0-9_]+)\s", m.group(3))
+        metric = re.search(r"revmon\s+per-family\s+metric\s+([a-z0-9_]+)\.", m.group(3))
         if metric:
             cols[metric.group(1)] = (int(m.group(4)), m.group(2))
     check(cols, "no per-family metric column in REVMON-MIB.txt")

@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from snmpharness import (FAMILY, SCALAR, TABLE, Fail, Rig, check, check_families,  # noqa: E402
-                         check_row, family_columns, family_rows, gauge32, registry)
+                         check_row, family_columns, family_rows, registry, shown)
 
 FAMILIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "families")
 
@@ -127,7 +127,7 @@ def query(rig, reg):
         for m, (kind, c, scale) in reg.items():
             d = "revmon" + "".join(p[:1].upper() + p[1:] for p in m.split("_"))
             v = e["metrics"][m]["value"]
-            want = "?" if v is None else str(int(v) if kind == "counter" else gauge32(v, scale))
+            want = "?" if v is None else shown(kind, v, scale)
             check(t.get(d) == want, "snmptable row %d %s: %r, want %r" % (idx, d, t.get(d), want))
     print("ok: snmptable (MIB loaded): %d columns x %d rows" % (len(head) - 1, len(table)))
 

@@ -11,6 +11,7 @@
 
 #include "encode.h"
 #include "mib_layout.h"
+#include "notify.h"
 #include "revmon.h"
 
 static int failures;
@@ -83,17 +84,68 @@ static void test_gauge(void)
 	CHECK(rm_gauge32(4294967.294, 1000) == 4294967294u);
 }
 
-static void test_bitmap(void)
+static void test_name_list(void)
 {
-	unsigned char map[7] = {0};
+	static const char *const names[] = {"revocationLagP50", "probeAge", "x"};
+	char out[32], tiny[8];
 
-	CHECK(rm_bitmap_len(53) == 7);
-	CHECK(rm_bitmap_len(7) == 1 && rm_bitmap_len(8) == 2);
-	rm_bit_set(map, sizeof map, 0);
-	rm_bit_set(map, sizeof map, 9);
-	rm_bit_set(map, sizeof map, 53);
-	rm_bit_set(map, sizeof map, 56); /* beyond: ignored */
-	CHECK(map[0] == 0x80 && map[1] == 0x40 && map[6] == 0x04);
+	CHECK(rm_name_list(out, sizeof out, names, 0) == 0 && out[0] == '\0');
+	CHECK(rm_name_list(out, sizeof out, names, 3) == 27);
+	CHECK(strcmp(out, "revocationLagP50 probeAge x") == 0);
+	/* 27 octets need a cap of 28 (the NUL); one less cuts after a whole name */
+	CHECK(rm_name_list(out, 28, names, 3) == 27 && strcmp(out, "revocationLagP50 probeAge x") == 0);
+	CHECK(rm_name_list(out, 27, names, 3) == 20 && strcmp(out, "revocationLagP50 ...") == 0);
+	CHECK(rm_name_list(tiny, sizeof tiny, names, 3) == 3 && strcmp(tiny, "...") == 0);
+}
+
+/* Every transition of the notification state machine: one notification per
+ * crossing, none while a state persists, unknown values change nothing. */
+static void test_notify(void)
+{
+	struct rm_notify_conf c = {1, 2, 1, 600000, 600000};
+	struct rm_notify_state st = {0, 0, 0};
+	struct rm_notify_input in = {RM_STATUS_STARTING, 0, 0, 0, 0};
+	unsigned down = 1u << RM_NOTIFY_SOURCE_DOWN, up = 1u << RM_NOTIFY_SOURCE_UP;
+	unsigned high = 1u << RM_NOTIFY_STUCK_HIGH, normal = 1u << RM_NOTIFY_STUCK_NORMAL;
+	unsigned lag_high = 1u << RM_NOTIFY_LAG_HIGH, lag_normal = 1u << RM_NOTIFY_LAG_NORMAL;
+
+	CHECK(rm_notify_step(&c, &st, &in) == 0);        /* starting: nothing */
+	in.status = RM_STATUS_UP;
+	CHECK(rm_notify_step(&c, &st, &in) == 0);        /* up from the start: nothing */
+	in.status = RM_STATUS_FAILED;
+	CHECK(rm_notify_step(&c, &st, &in) == down);
+	in.status = RM_STATUS_DOWN;
+	CHECK(rm_notify_step(&c, &st, &in) == 0);        /* failed -> down: still down */
+	in.status = RM_STATUS_STARTING;
+	CHECK(rm_notify_step(&c, &st, &in) == 0);        /* re-opening: not up yet */
+	in.status = RM_STATUS_UP;
+	CHECK(rm_notify_step(&c, &st, &in) == up);
+	CHECK(rm_notify_step(&c, &st, &in) == 0);
+	in.stuck_known = 1;
+	in.stuck = 2;
+	CHECK(rm_notify_step(&c, &st, &in) == 0);        /* at the threshold: not above */
+	in.stuck = 3;
+	CHECK(rm_notify_step(&c, &st, &in) == high);
+	in.stuck = 2;
+	CHECK(rm_notify_step(&c, &st, &in) == 0);        /* above the clear level: still high */
+	in.stuck_known = 0;
+	CHECK(rm_notify_step(&c, &st, &in) == 0);        /* unknown: nothing */
+	in.stuck_known = 1;
+	in.stuck = 1;
+	CHECK(rm_notify_step(&c, &st, &in) == normal);
+	CHECK(rm_notify_step(&c, &st, &in) == 0);
+	in.lag_known = 1;
+	in.lag_ms = 600001;
+	in.status = RM_STATUS_DOWN;
+	CHECK(rm_notify_step(&c, &st, &in) == (down | lag_high));
+	in.lag_ms = 600000;
+	CHECK(rm_notify_step(&c, &st, &in) == lag_normal);
+	/* Switched off: no notification, nothing pending. */
+	c.source = 0;
+	c.stuck = c.stuck_clear = RM_NOTIFY_OFF;
+	in.status = RM_STATUS_UP;
+	in.stuck = 50;
+	CHECK(rm_notify_step(&c, &st, &in) == 0 && st.stuck_high == 0 && st.down == 0);
 }
 
 static void test_time(void)
@@ -118,6 +170,7 @@ static void test_layout(void)
 
 	CHECK(cols != NULL);
 	CHECK(n == revmon_metric_count() + 9);
+	CHECK(rm_decimals(1000) == 3 && rm_decimals(100) == 2 && rm_decimals(1) == 0 && rm_decimals(250) == 0);
 	for (size_t i = 0; cols && i < n; i++) {
 		CHECK(cols[i].arc == i + 1 || cols[i].arc >= RM_COL_FIRST_METRIC);
 		if (i > 0)
@@ -153,7 +206,8 @@ int main(void)
 {
 	test_counter64();
 	test_gauge();
-	test_bitmap();
+	test_name_list();
+	test_notify();
 	test_time();
 	test_layout();
 	if (failures)

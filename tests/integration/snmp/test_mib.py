@@ -72,6 +72,73 @@ def camel(name):
     return "revmon" + "".join(p[:1].upper() + p[1:] for p in name.split("_"))
 
 
+def decimals(scale):
+    n = 0
+    while scale > 1 and scale % 10 == 0:
+        scale //= 10
+        n += 1
+    return n if scale == 1 else 0
+
+
+def check_metric_syntax(d, kind, scale, units, text):
+    """A metric column as a manager reads it: counters Counter64 in the
+    registry's units; booleans TruthValue; gauges scaled by 10^n carry the
+    DISPLAY-HINT d-n (so 380 reads 3.80) and UNITS naming what is shown, not
+    the raw hundredths or milliseconds; other gauges Gauge32 in the
+    registry's units."""
+    def syntax(want):
+        if not re.search(r"^\s*SYNTAX\s+%s\b" % want, text, re.M):
+            fail("%s: SYNTAX is not %s:\n%s" % (d, want, text))
+    n = decimals(scale)
+    if kind == "counter":
+        syntax("Counter64")
+    elif units == "boolean":
+        syntax("INTEGER")
+        if "TEXTUAL CONVENTION TruthValue" not in text or "true(1)" not in text:
+            fail("%s: a boolean that is not TruthValue:\n%s" % (d, text))
+        return
+    else:
+        syntax("Gauge32")
+    if kind == "gauge" and n:
+        if not re.search(r'DISPLAY-HINT\s+"d-%d"' % n, text):
+            fail("%s: scale %d without DISPLAY-HINT \"d-%d\":\n%s" % (d, scale, n, text))
+        m = re.search(r'UNITS\s+"([^"]*)"', text)
+        if m and re.match(r"(hundredths|thousandths|tenths|milliseconds)\b", m.group(1)):
+            fail("%s: UNITS %r name the raw integer, not the number shown" % (d, m.group(1)))
+        if "round(" in text:
+            fail("%s: the description still gives the encoding formula" % d)
+        return
+    if "DISPLAY-HINT" in text:
+        fail("%s: a DISPLAY-HINT on an unscaled column:\n%s" % (d, text))
+    if not re.search(r'UNITS\s+"%s"' % re.escape(units), text):
+        fail("%s: UNITS is not %r:\n%s" % (d, units, text))
+
+
+def notifications(args, env, objs):
+    """Every NOTIFICATION-TYPE resolves under revmonNotifications (B.0), is
+    in revmonNotificationGroup, and names the monitor first."""
+    notes = [o for o in objs if o[2] == "notification"]
+    if len(notes) < 6:
+        fail("%d notifications in the MIB, want the six of the monitor, stuck clients and lag" % len(notes))
+    # snmptranslate -Td does not print a group's members: read them from the module.
+    with open(args.mib) as f:
+        m = re.search(r"revmonNotificationGroup NOTIFICATION-GROUP\s+NOTIFICATIONS\s*\{([^}]*)\}", f.read())
+    if not m:
+        fail("no revmonNotificationGroup NOTIFICATION-GROUP in %s" % args.mib)
+    group = m.group(1)
+    for name, oid, _, _ in notes:
+        if not oid.startswith(BASE + ".0."):
+            fail("%s is at %s, not under revmonNotifications" % (name, oid))
+        text = subprocess.run(["snmptranslate", "-M", mibpath(args), "-m", "REVMON-MIB", "-Td",
+                               "REVMON-MIB::" + name], env=env, capture_output=True, text=True,
+                              check=True).stdout
+        if "NOTIFICATION-TYPE" not in text or not re.search(r"OBJECTS\s+\{\s*revmonSourceName,", text):
+            fail("%s: not a NOTIFICATION-TYPE naming revmonSourceName first:\n%s" % (name, text))
+        if not re.search(r"\b%s\b" % name, group):
+            fail("%s is not in revmonNotificationGroup" % name)
+    return len(notes)
+
+
 def translate(args):
     check_cache(args)
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,11 +170,7 @@ def translate(args):
                 fail("metric %s: column %s is at %s, the registry says %d" % (name, d, columns[d][1], col))
             r = subprocess.run(["snmptranslate", "-M", mibpath(args), "-m", "REVMON-MIB", "-Td",
                                 "REVMON-MIB::" + d], env=env, capture_output=True, text=True, check=True)
-            want = "Counter64" if kind == "counter" else "Gauge32"
-            if not re.search(r"SYNTAX\s+%s\b" % want, r.stdout):
-                fail("%s: SYNTAX is not %s:\n%s" % (d, want, r.stdout))
-            if not re.search(r'UNITS\s+"%s"' % re.escape(units), r.stdout):
-                fail("%s: UNITS is not %r:\n%s" % (d, units, r.stdout))
+            check_metric_syntax(d, kind, scale, units, r.stdout)
             if "read-only" not in r.stdout:
                 fail("%s is not read-only" % d)
         source_cols = [o for o in columns.values() if o[1].startswith(BASE + ".1.2.1.")]
@@ -115,8 +178,10 @@ def translate(args):
         if n_metric_cols != len(reg):
             fail("%d metric columns in the MIB, %d metrics in the registry" % (n_metric_cols, len(reg)))
         n_family = family_table(args, env, columns)
-    print("ok: snmptranslate resolves all %d objects; %d metric columns match the registry; "
-          "revmonFamilyTable has %d metric columns" % (len(objs), len(reg), n_family))
+        n_notes = notifications(args, env, objs)
+    print("ok: snmptranslate resolves all %d objects; %d metric columns match the registry "
+          "(syntax, DISPLAY-HINT, UNITS); revmonFamilyTable has %d metric columns; %d "
+          "notifications" % (len(objs), len(reg), n_family, n_notes))
 
 
 def family_table(args, env, columns):
@@ -140,9 +205,11 @@ def family_table(args, env, columns):
         if name in own:
             continue
         metrics += 1
-        if not re.search(r"SYNTAX\s+%s\b" % o[3], text) or "read-only" not in text:
+        tc = o[3] not in ("Gauge32", "Counter64")
+        if not re.search(r"TEXTUAL CONVENTION %s\b" % o[3] if tc else r"SYNTAX\s+%s\b" % o[3], text) \
+                or "read-only" not in text:
             fail("%s: not a read-only %s:\n%s" % (name, o[3], text))
-        if o[3] not in ("Gauge32", "Counter64"):
+        if tc and not re.fullmatch(r"TruthValue|Revmon[A-Z][a-z0-9]+", o[3]):
             fail("%s: a metric column of syntax %s" % (name, o[3]))
     if not metrics:
         fail("revmonFamilyTable has no metric column")
