@@ -26,6 +26,7 @@ a regular file in its PluginDir), then checks through `collectdctl`
     key and why (and 0 once the bad block is gone).
 
 With --valgrind VALGRIND it runs a short configuration under valgrind instead
+(the daemon, then `collectd -T` on the same file)
 and fails on any leak (definite/indirect) or memory error whose stack passes
 through revmon. With --preload LIB (the sanitizer build) the daemon runs with
 LIB (the ASan runtime) preloaded, so the instrumented .so can be loaded.
@@ -587,6 +588,20 @@ def valgrind_run(tmp):
         rc = d.stop(timeout=180)
     check("SIGTERM under valgrind: collectd exits 0", lambda: exit_clean(d, rc))
     check("valgrind: no leak or memory error through revmon", lambda: vg_clean(vglog))
+    # The same configuration read once (-T): the refused blocks' failing read.
+    vglog_once = os.path.join(tmp, "valgrind-once.log")
+    p = subprocess.run([opts.valgrind, "--leak-check=full", "--show-leak-kinds=definite,indirect",
+                        "--num-callers=40", f"--log-file={vglog_once}", opts.collectd, "-T",
+                        "-C", d.conf], capture_output=True, text=True, timeout=300)
+    check("collectd -T under valgrind: exit 1 for the refused blocks",
+          lambda: read_once_refused(p))
+    check("valgrind (-T): no leak or memory error through revmon", lambda: vg_clean(vglog_once))
+
+
+def read_once_refused(p):
+    out = p.stdout + p.stderr
+    assert p.returncode == 1, f"exit {p.returncode}:\n{out[-2000:]}"
+    assert "refused <Source> blocks [bad_key], [bad_budget]" in out, out[-2000:]
 
 
 def vg_clean(path):
