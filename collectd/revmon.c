@@ -17,7 +17,9 @@
  * the block's name, type the registry's collectd type, type instance the
  * metric's name; and every per-family metric of every family row the same
  * way, type instance "METRIC-LABEL" (names.h) with the label as meta data
- * revmon_family. This file knows collectd and the public revmon API only. */
+ * revmon_family. A refused block is logged and skipped, and the daemon runs
+ * the others; under `collectd -T` a read that fails says so in the exit
+ * status. This file knows collectd and the public revmon API only. */
 #include "collectd/core/daemon/collectd.h"
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
@@ -547,7 +549,9 @@ static int revmon_init(void)
 	if (started < configured + refused && reading_once()) {
 		user_data_t ud = {.data = NULL};
 
-		plugin_register_complex_read(PLUGIN, PLUGIN "/refused", refused_read, 0, &ud);
+		/* If even that cannot be registered, a failed init fails -T too. */
+		if (plugin_register_complex_read(PLUGIN, PLUGIN "/refused", refused_read, 0, &ud))
+			return -1;
 	}
 	return 0;
 }
