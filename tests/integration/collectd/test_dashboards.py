@@ -163,10 +163,10 @@ def graphv(text):
     return out
 
 
-def render(tmp, rrd_dir, t0, t1):
+def render(tmp, rrd_dir, t0, t1, name="graphs"):
     """Every shipped graph, with the grid made transparent so that every
     non-white pixel of the plotted area is data (or a rule)."""
-    out = os.path.join(tmp, "graphs")
+    out = os.path.join(tmp, name)
     text = run(GRAPHS, "-i", "-s", str(t0), "-e", str(t1), "-w", "SIMULATED DATA",
                rrd_dir, out, "--", "--color", "GRID#FFFFFF00", "--color", "MGRID#FFFFFF00")
     info, name = {}, None
@@ -213,6 +213,8 @@ def graphs(tmp, d, t0, t1):
     check("graphs: lag: p50/p95 in minutes, the 15-minute SLO line in view",
           graph_lag, out, info["lag.png"],
           data_max(rrd("duration-revocation_lag_p95"), "seconds", t0, t1) / 60)
+    check("the pixel check sees a squeezed picture: the demo over six hours fails it",
+          graph_squeezed, tmp, rrd_dir, t1)
     check("revmon-graphs: a directory without revmon's files is refused, naming the file",
           graphs_refuse, tmp)
     if opts.keep:
@@ -278,6 +280,18 @@ def graph_lag(out, g, p95_max):
     assert any("SLO 15 min" in v for k, v in g.items() if k.startswith("legend["))
     assert abs(legend_max(g, "p95") - p95_max) < 0.06
     print(f"     lag: p95 up to {p95_max:.1f} min (axis {g['value_max']:.0f} min)")
+
+
+def graph_squeezed(tmp, rrd_dir, t1):
+    """The old recipe's range (the last six hours) puts the two-minute demo
+    into a few pixels: the check that the shipped range passes must fail."""
+    out, info = render(tmp, rrd_dir, t1 - 6 * 3600, t1, name="six-hours")
+    try:
+        drawn(out, "storm.png", info["storm.png"], 0)
+    except AssertionError as e:
+        print(f"     (as it should: {e})")
+        return
+    raise AssertionError("a two-minute run on a six-hour axis passed the pixel check")
 
 
 def graphs_refuse(tmp):
