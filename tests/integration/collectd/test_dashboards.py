@@ -432,24 +432,54 @@ def dashboard_selectors(page):
     print(f"     {len(dash['panels'])} panels, {n} selectors")
 
 
+def legend_names(fmt, results):
+    """The series names Grafana shows for a legendFormat over results."""
+    return {re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: r["metric"].get(m.group(1), ""), fmt)
+            for r in results}
+
+
+def override_matches(matcher, names):
+    kind, opt = matcher["id"], matcher["options"]
+    if kind == "byName":
+        return opt in names
+    assert kind == "byRegexp", f"override matcher {kind} is not checked here"
+    # Grafana: "/re/flags" searches, a bare pattern must match whole.
+    m = re.fullmatch(r"/(.*)/[a-z]*", opt)
+    return any(re.search(m.group(1), n) if m else re.fullmatch(opt, n) for n in names)
+
+
+def answer(prom, title, e, end):
+    got = prom.query(e)
+    # rate() needs two scrapes in its range: give it a few seconds.
+    while not got and time.monotonic() < end:
+        time.sleep(1)
+        got = prom.query(e)
+    assert got, f"{title}: {e} answers nothing"
+    fam = [r["metric"].get("family") for r in got]
+    if "label_replace" in e:
+        assert all(fam) and len(set(fam)) >= 2, f"{title}: families {fam}"
+    return got
+
+
 def dashboard_queries(prom):
+    """Every query answers, and every override of a panel applies to one of
+    the series its queries name."""
     dash = dashboard()
     end = time.monotonic() + 60
     while not prom.up():
         assert prom.proc.poll() is None and time.monotonic() < end, \
             "Prometheus never scraped collectd:\n" + open(prom.log_path).read()[-2000:]
         time.sleep(1)
-    for title, e in exprs(dash):
-        got = prom.query(e)
-        # rate() needs two scrapes in its range: give it a few seconds.
-        while not got and time.monotonic() < end:
-            time.sleep(1)
-            got = prom.query(e)
-        assert got, f"{title}: {e} answers nothing"
-        fam = [s["metric"].get("family") for s in got]
-        if "label_replace" in e:
-            assert all(fam) and len(set(fam)) >= 2, f"{title}: families {fam}"
-    print(f"     {len(exprs(dash))} queries answered")
+    n = 0
+    for p in dash["panels"]:
+        names = set()
+        for t, (title, e) in zip(p["targets"], exprs({"panels": [p]})):
+            names |= legend_names(t["legendFormat"], answer(prom, title, e, end))
+            n += 1
+        for o in p["fieldConfig"]["overrides"]:
+            assert override_matches(o["matcher"], names), \
+                f"{p['title']}: override {o['matcher']} matches none of {sorted(names)}"
+    print(f"     {n} queries answered, e.g. series {sorted(names)[:2]}")
 
 
 def main():
