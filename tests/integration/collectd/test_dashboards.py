@@ -22,7 +22,9 @@ installed, a real Prometheus scraping it. Then:
   * loads collectd/grafana/revmon.json, checks its structure, and that every
     selector of every panel's PromQL names a metric and labels the scrape
     has; with Prometheus, every expression evaluates, through its HTTP API,
-    to a non-empty answer.
+    to a non-empty answer, and every panel override applies to one of the
+    series the panel's queries name;
+  * the pixel check fails on the two-minute demo drawn on a six-hour axis.
 
 Writes the PNGs to --keep's directory when asked (to look at them). Prints
 one line per check, ends with 'N passed, N failed'; exits 0 only when all
