@@ -503,8 +503,8 @@ out:
 }
 
 /* collectd -T (initialise, read every plugin once, exit) marks itself with
- * ReadThreads -1 (src/daemon/cmd.c in 5.12): the one setting under which the
- * daemon starts no read threads and never reads on its own. */
+ * ReadThreads -1 (read_cmdline in src/daemon/collectd.c): the one setting
+ * under which the daemon starts no read threads and never reads by itself. */
 static int reading_once(void)
 {
 	const char *threads = global_option_get("ReadThreads");
