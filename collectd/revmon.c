@@ -17,7 +17,9 @@
  * the block's name, type the registry's collectd type, type instance the
  * metric's name; and every per-family metric of every family row the same
  * way, type instance "METRIC-LABEL" (names.h) with the label as meta data
- * revmon_family. This file knows collectd and the public revmon API only. */
+ * revmon_family. A refused block is logged and skipped, and the daemon runs
+ * the others; under `collectd -T` a read that fails says so in the exit
+ * status. This file knows collectd and the public revmon API only. */
 #include "collectd/core/daemon/collectd.h"
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
@@ -56,6 +58,19 @@ struct block {
  * and shutdown callbacks touch it, and collectd runs those on one thread. */
 static struct block *pending;
 static int refused; /* blocks refused by the config callback */
+/* The names of every refused block (config and init), for the one line that
+ * makes `collectd -T` fail; "..." once full. */
+static char refused_names[512];
+
+static void note_refused(const char *name)
+{
+	size_t o = strlen(refused_names);
+	size_t room = sizeof refused_names - o;
+	int n = snprintf(refused_names + o, room, "%s[%s]", o ? ", " : "", name);
+
+	if (n < 0 || (size_t)n >= room)
+		snprintf(refused_names + sizeof refused_names - 4, 4, "...");
+}
 
 static void block_free(void *arg)
 {
@@ -265,6 +280,9 @@ static int revmon_config(oconfig_item_t *ci)
 		b = block_new(item);
 		if (!b) {
 			refused++;
+			note_refused(item->values_num == 1 && item->values[0].type == OCONFIG_TYPE_STRING
+			                     ? item->values[0].value.string
+			                     : item->key);
 			continue;
 		}
 		/* Keep the configured order: logs and reads follow the file. */
@@ -477,9 +495,33 @@ static int block_start(struct block *b)
 		      b->name, rc);
 out:
 	/* collectd frees ud only when the registration succeeded. */
-	if (rc != 0)
+	if (rc != 0) {
+		note_refused(b->name);
 		block_free(b);
+	}
 	return rc;
+}
+
+/* collectd -T (initialise, read every plugin once, exit) marks itself with
+ * ReadThreads -1 (read_cmdline in src/daemon/collectd.c): the one setting
+ * under which the daemon starts no read threads and never reads by itself. */
+static int reading_once(void)
+{
+	const char *threads = global_option_get("ReadThreads");
+
+	return threads && strcmp(threads, "-1") == 0;
+}
+
+/* Under -T only: a read that fails, so that the daemon's exit status says a
+ * block was refused (a refusal is otherwise only logged: the daemon keeps
+ * running the good blocks). */
+static int refused_read(user_data_t *ud)
+{
+	(void)ud;
+	ERROR(PLUGIN " plugin: refused <Source> block%s %s (see the errors above);"
+	      " the daemon would run without %s", strchr(refused_names, ',') ? "s" : "",
+	      refused_names, strchr(refused_names, ',') ? "them" : "it");
+	return -1;
 }
 
 static int revmon_init(void)
@@ -503,6 +545,13 @@ static int revmon_init(void)
 		ERROR(PLUGIN " plugin: none of the %d <Source> blocks could start",
 		      configured + refused);
 		return -1;
+	}
+	if (started < configured + refused && reading_once()) {
+		user_data_t ud = {.data = NULL};
+
+		/* If even that cannot be registered, a failed init fails -T too. */
+		if (plugin_register_complex_read(PLUGIN, PLUGIN "/refused", refused_read, 0, &ud))
+			return -1;
 	}
 	return 0;
 }

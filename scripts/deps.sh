@@ -20,6 +20,10 @@ pkgs+=(libcmocka-dev valgrind jq python3 pyflakes3
 	librrd8 libmnl0
 	# write_log's JSON (the family values' meta data in the collectd test) needs yajl
 	libyajl2
+	# the collectd dashboards test: the rrdtool command renders the shipped graphs;
+	# write_prometheus needs libmicrohttpd and protobuf-c (collectd-core only
+	# recommends them); a real Prometheus evaluates the Grafana dashboard's queries
+	rrdtool libmicrohttpd12 libprotobuf-c1 prometheus
 	snmpd snmp libsnmp-dev smitools
 	# the subagent's notifications are received by a real snmptrapd (tests/integration/snmp/test_traps.py)
 	snmptrapd

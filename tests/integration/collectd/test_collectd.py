@@ -20,9 +20,13 @@ a regular file in its PluginDir), then checks through `collectdctl`
     fixture's values in csv and getval, and the label as meta data
     revmon_family (through write_log's JSON, when write_log can load); long
     labels are cut and end in -INDEX, labels that differ only in replaced
-    characters stay apart.
+    characters stay apart;
+  * one good and one refused block: the daemon runs the good one, while
+    `collectd -T` on the same configuration exits non-zero naming the bad
+    key and why (and 0 once the bad block is gone).
 
 With --valgrind VALGRIND it runs a short configuration under valgrind instead
+(the daemon, then `collectd -T` on the same file)
 and fails on any leak (definite/indirect) or memory error whose stack passes
 through revmon. With --preload LIB (the sanitizer build) the daemon runs with
 LIB (the ASan runtime) preloaded, so the instrumented .so can be loaded.
@@ -222,6 +226,9 @@ def main_run(tmp):
     fam = os.path.join(tmp, "families")
     os.makedirs(fam)
     families_run(fam)
+    once = os.path.join(tmp, "read-once")
+    os.makedirs(once)
+    read_once_run(once)
 
 
 def refused_blocks(d):
@@ -473,6 +480,67 @@ def family_clash(d):
     assert vals == [1.0, 1.0], vals
 
 
+def read_once_run(tmp):
+    """One good and one refused block: the daemon runs the good one; the same
+    configuration under `collectd -T` (initialise, read once, exit) exits
+    non-zero naming the bad key and why; without the bad block, 0."""
+    good = """
+  <Source "good">
+    Source "sim"
+    Interval 1
+    SimUsers 50
+    SimDuration "1h"
+  </Source>"""
+    bad = """
+  <Source "bad">
+    Source "sim"
+    StuckAfter "soon"
+  </Source>"""
+    d = Daemon(tmp, good + bad)
+    try:
+        check("good and refused block: the daemon keeps dispatching the good one",
+              good_block_runs, d)
+    finally:
+        rc = d.stop()
+    check("good and refused block: SIGTERM, collectd exits 0", lambda: exit_clean(d, rc))
+    with open(d.conf) as f:
+        text = f.read()
+    check("collectd -T with a refused block exits non-zero, naming the key and why",
+          read_once, d.conf, False)
+    fixed = os.path.join(tmp, "fixed.conf")
+    with open(fixed, "w") as f:
+        f.write(text.replace(bad, ""))
+    check("collectd -T with the good block only exits 0", read_once, fixed, True)
+
+
+def good_block_runs(d):
+    d.wait("five reads of the good block",
+           lambda: len(d.csv_values("good", "derive", "signins")) >= 5, 60)
+    present = d.listval()
+    assert ident("good", "gauge", "source_up") in present, sorted(present)[:5]
+    assert not [i for i in present if "/revmon-bad/" in i], "the refused block dispatched"
+    assert d.getval(ident("good", "gauge", "source_up")) == 1
+
+
+def read_once(conf, ok):
+    env = dict(os.environ)
+    if opts.preload:
+        env["LD_PRELOAD"] = opts.preload
+        env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+    p = subprocess.run([opts.collectd, "-T", "-C", conf], capture_output=True, text=True,
+                       timeout=120, env=env, cwd=os.path.dirname(conf))
+    out = p.stdout + p.stderr
+    good = "[good] reading every 1 s" in out
+    if ok:
+        assert p.returncode == 0 and good and "refused" not in out, \
+            f"exit {p.returncode}:\n{out[-2000:]}"
+        return
+    assert p.returncode != 0, f"exit {p.returncode}:\n{out[-2000:]}"
+    assert "[bad] StuckAfter: stuck_after: 'soon' is not a duration" in out, out[-2000:]
+    assert "refused <Source> block [bad]" in out, out[-2000:]
+    assert good, f"the good block did not start under -T:\n{out[-2000:]}"
+
+
 def valgrind_run(tmp):
     """A few reads of a small simulator, a replay and the families fixture
     (per-family values with meta data), then SIGTERM; the daemon must exit
@@ -520,6 +588,20 @@ def valgrind_run(tmp):
         rc = d.stop(timeout=180)
     check("SIGTERM under valgrind: collectd exits 0", lambda: exit_clean(d, rc))
     check("valgrind: no leak or memory error through revmon", lambda: vg_clean(vglog))
+    # The same configuration read once (-T): the refused blocks' failing read.
+    vglog_once = os.path.join(tmp, "valgrind-once.log")
+    p = subprocess.run([opts.valgrind, "--leak-check=full", "--show-leak-kinds=definite,indirect",
+                        "--num-callers=40", f"--log-file={vglog_once}", opts.collectd, "-T",
+                        "-C", d.conf], capture_output=True, text=True, timeout=300)
+    check("collectd -T under valgrind: exit 1 for the refused blocks",
+          lambda: read_once_refused(p))
+    check("valgrind (-T): no leak or memory error through revmon", lambda: vg_clean(vglog_once))
+
+
+def read_once_refused(p):
+    out = p.stdout + p.stderr
+    assert p.returncode == 1, f"exit {p.returncode}:\n{out[-2000:]}"
+    assert "refused <Source> blocks [bad_key], [bad_budget]" in out, out[-2000:]
 
 
 def vg_clean(path):
