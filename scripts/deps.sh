@@ -24,6 +24,9 @@ pkgs+=(libcmocka-dev valgrind jq python3 pyflakes3
 	nagios4-core monitoring-plugins-basic
 	# the package test: dpkg-shlibdeps, man -l, CPack's shlibdeps (file)
 	dpkg-dev man-db groff-base file
+	# the package test: dpkg-buildpackage with debhelper, lintian, devscripts'
+	# hardening-check, systemd-analyze (systemd) for the unit, ps (procps)
+	debhelper lintian devscripts systemd procps
 	# libFuzzer targets (tests/fuzz/run.sh): clang and its fuzzer runtime
 	clang libclang-rt-14-dev
 	# the probe test's OAuth 2.0 provider (oidc-provider, installed by npm ci)

@@ -60,7 +60,7 @@ def dpkg(*args):
         time.sleep(2)
 
 
-missing = [t for t in ("dpkg-buildpackage", "dh", "lintian", "hardening-check", "systemd-analyze", "fakeroot")
+missing = [t for t in ("dpkg-buildpackage", "dh", "lintian", "hardening-check", "systemd-analyze")
            if not shutil.which(t)]
 if os.geteuid() != 0:
     print("skipped: installing packages needs root")
@@ -126,7 +126,7 @@ def t_each_file_in_its_package():
                                    examples("collectd-plugin-revmon") + "/collectd-revmon.conf"],
         "revmon-snmp": ["/usr/sbin/revmon-agentx", UNIT, "/etc/revmon/revmon-agentx.conf",
                         "/usr/share/snmp/mibs/REVMON-MIB.txt", "/usr/share/man/man8/revmon-agentx.8.gz",
-                        examples("revmon-snmp") + "/snmpd-revmon.conf"],
+                        examples("revmon-snmp") + "/snmpd-revmon.conf", "/usr/share/doc/revmon-snmp/README.Debian"],
     }
     owner = {}
     for p in PACKAGES:
@@ -200,10 +200,11 @@ def t_subagent_maintainer_scripts():
     deb = DEBS["revmon-snmp"]
     postinst = D.control_file(deb, "postinst", T) or ""
     assert re.search(r"adduser --system .*_revmon", postinst, re.S), postinst
-    # installed disabled: enabled again only where the operator had enabled it
+    # installed disabled (dh_installsystemd --no-enable): enabled again only
+    # on upgrades of a unit the operator had enabled
     assert postinst.count("deb-systemd-helper enable") == 1, postinst
-    guard = postinst.index("deb-systemd-helper --quiet was-enabled")
-    assert guard < postinst.index("deb-systemd-helper enable"), postinst
+    guard = postinst.find("if deb-systemd-helper debian-installed 'revmon-agentx.service'")
+    assert 0 <= guard < postinst.index("deb-systemd-helper enable"), "the unit is enabled on install:\n" + postinst
     # restarted on upgrade (deb-systemd-invoke restarts only what runs or is enabled)
     assert "_dh_action=restart" in postinst, postinst
     prerm = D.control_file(deb, "prerm", T) or ""
@@ -537,6 +538,19 @@ def t_snmpd_stock_config_with_snippet_subagent_as_its_user():
         shutil.rmtree(top, ignore_errors=True)
 
 
+def t_reinstall_keeps_operator_edits():
+    """An upgrade (here: the same version again) runs the postinst on an
+    existing _revmon and keeps the operator's edits."""
+    uid = pwd.getpwnam(USER).pw_uid
+    with open("/etc/revmon/revmon-agentx.conf", "a") as f:
+        f.write("# the operator's own line\n")
+    p = dpkg("-i", *[DEBS[p] for p in PACKAGES])
+    assert p.returncode == 0, p.stderr[-1500:]
+    assert "the operator's own line" in open("/etc/revmon/revmon-agentx.conf").read(), "upgrade lost the edit"
+    assert pwd.getpwnam(USER).pw_uid == uid, "upgrade changed the system user"
+    assert sh("systemctl", "is-enabled", "revmon-agentx.service", check=False).stdout.strip() == "disabled"
+
+
 def t_remove_keeps_operator_files():
     with open("/etc/revmon/revmon.conf", "a") as f:
         f.write("# an operator's edit\n")
@@ -578,7 +592,7 @@ try:
               t_shipped_configurations_run_the_simulator_only, t_files_where_debian_looks, t_library_embeds,
               t_man_pages_render_cleanly, t_nagios_stock_config_with_snippet, t_nagios_stock_daemon_runs_the_check,
               t_collectd_stock_config_with_snippet, t_snmpd_stock_config_with_snippet_subagent_as_its_user,
-              t_remove_keeps_operator_files):
+              t_reinstall_keeps_operator_edits, t_remove_keeps_operator_files):
         TALLY.run(t)
     TALLY.run(t_purge_leaves_nothing, None, listed)
 finally:
