@@ -22,7 +22,7 @@ pkgs+=(libcmocka-dev valgrind jq python3 pyflakes3
 	libyajl2
 	snmpd snmp libsnmp-dev smitools
 	nagios4-core monitoring-plugins-basic
-	# the package test: dpkg-shlibdeps, man -l, CPack's shlibdeps (file)
+	# the package test: dpkg-shlibdeps, man -l, file (lintian's)
 	dpkg-dev man-db groff-base file
 	# the package test: dpkg-buildpackage with debhelper, lintian, devscripts'
 	# hardening-check, systemd-analyze (systemd) for the unit, ps (procps)
