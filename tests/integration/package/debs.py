@@ -13,7 +13,8 @@ SKIP = shutil.ignore_patterns("build*", ".git", "Testing", "node_modules", "obj-
 
 
 def sh(*cmd, check=True, **kw):
-    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    """Run cmd (no terminal: dpkg cannot stop to ask a question)."""
+    p = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kw)
     if check and p.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)}: exit {p.returncode}\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
     return p
