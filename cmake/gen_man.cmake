@@ -1,6 +1,7 @@
 # Fill a manual page template with the registry and the key table, as the
-# revmon binary prints them, and the source kinds from sources.def, so the
-# pages can never drift from the code.
+# revmon binary prints them, the source kinds from sources.def and the
+# check's options from nagios/options.def (the table its --help prints), so
+# the pages can never drift from the code.
 #   cmake -DIN=page.in -DOUT=page -DREVMON=path/to/revmon -DVERSION=x.y.z -P gen_man.cmake
 # Script mode starts with no policies set: take the project's.
 cmake_minimum_required(VERSION 3.18)
@@ -34,9 +35,53 @@ foreach(row ${rows})
 endforeach()
 string(APPEND sources ".RE\n")
 
+# @OPTIONS@: OPT(letter, short, long, arg, help) rows of nagios/options.def
+# as a .TP list. A help text may hold ';', '[' and ']', which CMake lists
+# would split or nest on: they travel as placeholders until the row is cut.
+set(options "")
 file(READ "${IN}" text)
+if(text MATCHES "@OPTIONS@")
+  set(options_def "${CMAKE_CURRENT_LIST_DIR}/../nagios/options.def")
+  file(READ "${options_def}" def)
+  string(REPLACE ";" "<semicolon>" def "${def}")
+  string(REPLACE "[" "<open>" def "${def}")
+  string(REPLACE "]" "<close>" def "${def}")
+  set(row_re "\nOPT\\('(.)', ([01]), \"([a-z-]+)\", \"([^\"]*)\",[ \t\n]*\"([^\"]*)\"\\)")
+  string(REGEX MATCHALL "${row_re}" rows "${def}")
+  string(REGEX MATCHALL "\nOPT\\(" starts "${def}")
+  list(LENGTH rows n_rows)
+  list(LENGTH starts n_starts)
+  if(n_rows EQUAL 0 OR NOT n_rows EQUAL n_starts)
+    message(FATAL_ERROR "gen_man: ${n_starts} OPT rows in ${options_def}, ${n_rows} readable "
+                        "(one string literal each, no double quote inside)")
+  endif()
+  foreach(row ${rows})
+    string(REGEX REPLACE "^${row_re}$" "\\1" letter "${row}")
+    string(REGEX REPLACE "^${row_re}$" "\\2" short "${row}")
+    string(REGEX REPLACE "^${row_re}$" "\\3" long "${row}")
+    string(REGEX REPLACE "^${row_re}$" "\\4" arg "${row}")
+    string(REGEX REPLACE "^${row_re}$" "\\5" help "${row}")
+    string(REPLACE "\\" "\\e" help "${help}")
+    string(REPLACE "-" "\\-" help "${help}")
+    string(REPLACE "-" "\\-" long "${long}")
+    string(REPLACE "-" "\\-" arg "${arg}")
+    set(head "\\fB\\-\\-${long}\\fR")
+    if(short STREQUAL "1")
+      set(head "\\fB\\-${letter}\\fR, ${head}")
+    endif()
+    if(NOT arg STREQUAL "")
+      set(head "${head}=\\fI${arg}\\fR")
+    endif()
+    string(APPEND options ".TP\n${head}\n${help}\n")
+  endforeach()
+  string(REPLACE "<semicolon>" ";" options "${options}")
+  string(REPLACE "<open>" "[" options "${options}")
+  string(REPLACE "<close>" "]" options "${options}")
+endif()
+
 string(REPLACE "@VERSION@" "${VERSION}" text "${text}")
 string(REPLACE "@KEYS@\n" "${keys}" text "${text}")
 string(REPLACE "@METRICS@\n" "${metrics}" text "${text}")
 string(REPLACE "@SOURCES@\n" "${sources}" text "${text}")
+string(REPLACE "@OPTIONS@\n" "${options}" text "${text}")
 file(WRITE "${OUT}" "${text}")

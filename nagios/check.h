@@ -1,6 +1,8 @@
 /* check_revocation's pieces, one file per job:
  *
- *   check_revocation.c  help text, the timeout, the run, main
+ *   check_revocation.c  the timeout, the run, main
+ *   options.def         the options: the command line's, the help's and the manual's table
+ *   help.c              usage and help, from options.def and the core's tables
  *   options.c           the command line, --extra-opts, the monitor's configuration
  *   thresholds.c        -w/-c ranges per metric and judging a snapshot by them
  *   status.c            the status line's words (pure, for the unit tests)
@@ -40,14 +42,17 @@ struct opts {
 	size_t n_sets;
 };
 
-/* ---- check_revocation.c ---- */
+/* ---- help.c ---- */
 
 void print_usage(void);
 void print_help(const struct opts *o);
-/* Name what the check is doing, for the timeout's UNKNOWN line. */
-void phase(const struct opts *o, const char *what, ...) __attribute__((format(printf, 2, 3)));
 /* Print "REVOCATION UNKNOWN - <why>" and the usage; returns UNKNOWN. */
 int unknown_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- check_revocation.c ---- */
+
+/* Name what the check is doing, for the timeout's UNKNOWN line. */
+void phase(const struct opts *o, const char *what, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- options.c ---- */
 

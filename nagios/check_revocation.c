@@ -5,8 +5,8 @@
  *
  * Each run is a new process: what the monitor knows is kept in a state file
  * between runs, under a lock so that concurrent runs cannot corrupt it.
- * This file holds the help, the timeout and the run; check.h says where
- * the other jobs live. */
+ * This file holds the timeout and the run; check.h says where the other
+ * jobs live. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -46,105 +46,6 @@ void phase(const struct opts *o, const char *what, ...)
 	n = snprintf(timeout_msg, sizeof timeout_msg,
 	             SERVICE " UNKNOWN - timed out after %u s while %s\n", o->timeout, doing);
 	timeout_len = n < 0 ? 0 : (size_t)n < sizeof timeout_msg ? (size_t)n : sizeof timeout_msg - 1;
-}
-
-/* ---- usage and help ---- */
-
-void print_usage(void)
-{
-	printf("Usage: %s [-w RANGE|METRIC=RANGE]... [-c RANGE|METRIC=RANGE]... [-t SECONDS]\n"
-	       "       [--source SPEC]... [--config FILE [--monitor NAME]] [--set KEY=VALUE]...\n"
-	       "       [--state-file PATH | --no-state] [--extra-opts=[SECTION][@FILE]]\n"
-	       "       [-v]... [--show-users] [--list-stuck] [--family-perfdata] | -h | -V\n",
-	       PROGNAME);
-}
-
-void print_help(const struct opts *o)
-{
-	printf("%s %s (librevmon)\n\n", PROGNAME, revmon_version());
-	puts("Checks how long token revocation takes and how many revoked or orphaned tokens\n"
-	     "are still in play, from Microsoft Entra ID sign-in and audit logs (or the built-in\n"
-	     "tenant simulator, the default when no source is given).\n");
-	print_usage();
-	puts("\nOptions:\n"
-	     " -h, --help              Print this help\n"
-	     " -V, --version           Print the version\n"
-	     " -w, --warning=RANGE     Warning range for the headline metric (revocation_lag_p95)\n"
-	     " -w, --warning=METRIC=RANGE\n"
-	     "                         Warning range for any metric below (repeatable); METRIC may\n"
-	     "                         drop a prefix when the rest is unique, e.g. lag_p95\n"
-	     " -c, --critical=RANGE, --critical=METRIC=RANGE\n"
-	     "                         Critical ranges, the same way (checked before warnings)\n"
-	     " -t, --timeout=SECONDS   End with UNKNOWN after this long (default 30)\n"
-	     " -v, --verbose           Long output: -v the oldest stuck clients (5), the client\n"
-	     "                         families with stale activity, what to do, the latest\n"
-	     "                         revocations; -vv more of them (20) and the sources and\n"
-	     "                         the library's log; -vvv up to 100 and its debug log\n"
-	     "     --list-stuck        List every stuck client, one a line, after the status line\n"
-	     "                         (for the helpdesk); the exit status is the check's\n"
-	     "     --show-users        Name users in the long output (pseudonyms otherwise)\n"
-	     "     --family-perfdata   Add perfdata per client family (app on platform):\n"
-	     "                         'METRIC@LABEL'=VALUE;;;0 for each family row and each\n"
-	     "                         family metric below (counters with unit c), LABEL the\n"
-	     "                         family's label with ', =, | replaced by _\n"
-	     "     --source=SPEC       A source, of a kind listed below. Repeatable\n"
-	     "     --config=FILE       A revmon configuration file (key = value, [name] sections)\n"
-	     "     --monitor=NAME      The section of FILE to check when it has several\n"
-	     "     --set=KEY=VALUE     Any revmon configuration key (see below). Secrets never go\n"
-	     "                         here: they are read from files or the environment\n"
-	     "     --state-file=PATH   Where to keep what this check knows between runs (default\n"
-	     "                         $REVMON_STATE_DIR or " DEFAULT_STATE_DIR "-UID, one file\n"
-	     "                         per configuration)\n"
-	     "     --no-state          Start from nothing and keep nothing\n"
-	     "     --extra-opts=[SECTION][@FILE]\n"
-	     "                         Read options from an ini file section (default section\n"
-	     "                         " PROGNAME ")\n"
-	     "\n"
-	     "Ranges follow the monitoring-plugins guidelines: N alerts outside 0..N, N: below N,\n"
-	     "~:N above N, N:M outside N..M, @N:M inside N..M. Unknown values never alert.\n"
-	     "A source that is down is CRITICAL.\n");
-	printf("Sources (--source=SPEC):\n%s\n", revmon_source_kinds_help());
-	puts("Metrics (performance data labels) and default thresholds:");
-	for (size_t i = 0; i < revmon_metric_count(); i++) {
-		const struct revmon_metric_desc *d = revmon_metric(i);
-		const struct threshold *t = &o->th[i];
-
-		printf("  %-27s %-2s", d->name, pd_uom(d));
-		if (t->has_warn || t->has_crit)
-			printf(" warn %s crit %s", t->has_warn ? t->warn.text : "-",
-			       t->has_crit ? t->crit.text : "-");
-		printf("\n      %s\n", d->help);
-	}
-	puts("\nPer-family metrics (--family-perfdata, as METRIC@FAMILY):");
-	for (size_t i = 0; i < revmon_family_metric_count(); i++) {
-		const struct revmon_metric_desc *d = revmon_family_metric(i);
-
-		printf("  %-27s %-2s\n      %s\n", d->name, pd_uom(d), d->help);
-	}
-	puts("\nConfiguration keys (--set KEY=VALUE or --config FILE):");
-	{
-		const char *name, *help, *def;
-
-		for (size_t i = 0; (name = revmon_conf_key(i, &help, &def)); i++)
-			printf("  %-24s default %s\n      %s\n", name, *def ? def : "(none)", help);
-	}
-	puts("\nExamples:\n"
-	     "  " PROGNAME "                                  # the simulated tenant\n"
-	     "  " PROGNAME " --source file:/var/log/entra -w lag_p95=600 -c stale_clients=20\n"
-	     "  " PROGNAME " --source file:/var/log/entra --list-stuck --show-users   # for the helpdesk");
-}
-
-int unknown_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(SERVICE " UNKNOWN - ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	print_usage();
-	return UNKNOWN;
 }
 
 /* ---- the run ---- */

@@ -40,15 +40,32 @@ static int keep_strings(char ***extra, char **opts, size_t k)
 	return 0;
 }
 
-/* The ini section named by --extra-opts[=SPEC] in arg, or NULL when arg is
- * another option. */
-static const char *extra_opts_spec(const char *arg)
+/* Whether arg looks like an option ("-x", "--xyz"), as monitoring-plugins'
+ * is_option2 decides whether "--extra-opts" takes the next argument. */
+static int is_option(const char *arg)
 {
-	if (strcmp(arg, "--extra-opts") == 0)
-		return "";
-	if (strncmp(arg, "--extra-opts=", 13) == 0)
-		return arg + 13;
-	return NULL;
+	size_t dashes = strspn(arg, "-");
+
+	return dashes == 1 || dashes == 2;
+}
+
+/* The ini section that --extra-opts at argv[i] names, or NULL when argv[i]
+ * is another option. The forms are monitoring-plugins': "--extra-opts=SPEC",
+ * "--extra-opts SPEC" (when the next argument is not an option, as Icinga 2
+ * passes a value) and a bare "--extra-opts"; *used is how many arguments it
+ * takes. */
+static const char *extra_opts_spec(int argc, char **argv, int i, int *used)
+{
+	*used = 1;
+	if (strncmp(argv[i], "--extra-opts=", 13) == 0)
+		return argv[i] + 13;
+	if (strcmp(argv[i], "--extra-opts") != 0)
+		return NULL;
+	if (i + 1 < argc && !is_option(argv[i + 1])) {
+		*used = 2;
+		return argv[i + 1];
+	}
+	return "";
 }
 
 char **expand_extra_opts(int *argc, char **argv, char ***extra)
@@ -60,8 +77,8 @@ char **expand_extra_opts(int *argc, char **argv, char ***extra)
 	if (!out)
 		return NULL;
 	out[n++] = argv[0];
-	for (int i = 1; i < *argc; i++) {
-		const char *spec = extra_opts_spec(argv[i]);
+	for (int i = 1, used = 1; i < *argc; i += used) {
+		const char *spec = extra_opts_spec(*argc, argv, i, &used);
 		char why[300];
 		char **opts, **grown;
 		size_t k = 0;
@@ -116,31 +133,45 @@ static int parse_timeout(struct opts *o, const char *arg)
 	return OK;
 }
 
+/* getopt_long's tables from options.def. */
+static const struct option longopts[] = {
+#define OPT(letter, is_short, name, arg, help) \
+	{name, sizeof(arg) == 1 ? no_argument : required_argument, NULL, letter},
+#include "options.def"
+#undef OPT
+	{NULL, 0, NULL, 0},
+};
+
+static void short_options(char *out, size_t cap)
+{
+	static const struct {
+		char letter, is_short, has_arg;
+	} rows[] = {
+#define OPT(letter, is_short, name, arg, help) {letter, is_short, sizeof(arg) > 1},
+#include "options.def"
+#undef OPT
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0] && n + 3 < cap; i++) {
+		if (!rows[i].is_short)
+			continue;
+		out[n++] = rows[i].letter;
+		if (rows[i].has_arg)
+			out[n++] = ':';
+	}
+	out[n] = '\0';
+}
+
 int parse_args(struct opts *o, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"warning", required_argument, NULL, 'w'},
-		{"critical", required_argument, NULL, 'c'},
-		{"timeout", required_argument, NULL, 't'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"show-users", no_argument, NULL, 'U'},
-		{"family-perfdata", no_argument, NULL, 'F'},
-		{"list-stuck", no_argument, NULL, 'L'},
-		{"source", required_argument, NULL, 's'},
-		{"config", required_argument, NULL, 'C'},
-		{"monitor", required_argument, NULL, 'm'},
-		{"set", required_argument, NULL, 'S'},
-		{"state-file", required_argument, NULL, 'f'},
-		{"no-state", no_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0},
-	};
+	char shortopts[64];
 	int c, rc = OK;
 
+	short_options(shortopts, sizeof shortopts);
 	opterr = 0;
 	optind = 1;
-	while (rc == OK && (c = getopt_long(argc, argv, "hVw:c:t:v", longopts, NULL)) != -1) {
+	while (rc == OK && (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			print_help(o);

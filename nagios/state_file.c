@@ -75,6 +75,31 @@ static int lock_state(const char *path, char *why, size_t cap)
 	return fd;
 }
 
+/* Make the directory of --state-file PATH (mode 0700) when it is missing,
+ * so that a per-service path such as Icinga 2's DataDir/revmon/HOST-SERVICE
+ * needs no setup; only the last level is made, a missing parent is an
+ * error. 0, or -1 after an UNKNOWN line. */
+static int make_state_dir(const char *path)
+{
+	char dir[4200];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0; /* the working directory, or / */
+	*slash = '\0';
+	if (stat(dir, &st) == 0 || errno != ENOENT)
+		return 0; /* there (or unreachable: the lock's open says why) */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		printf(SERVICE " UNKNOWN - --state-file: cannot create the directory %s: %s\n", dir,
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* --state-file, or the default path. 0, or -1 after an UNKNOWN line. */
 static int choose_path(const struct opts *o, const revmon_conf *c, struct check_state *st)
 {
@@ -82,6 +107,7 @@ static int choose_path(const struct opts *o, const revmon_conf *c, struct check_
 
 	if (o->state_file) {
 		snprintf(st->path, sizeof st->path, "%s", o->state_file);
+		rc = make_state_dir(st->path);
 		goto out;
 	}
 	rc = default_state_path(c, st->path, sizeof st->path);

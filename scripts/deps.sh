@@ -22,6 +22,9 @@ pkgs+=(libcmocka-dev valgrind jq python3 pyflakes3
 	libyajl2
 	snmpd snmp libsnmp-dev smitools
 	nagios4-core monitoring-plugins-basic
+	# the Icinga 2 test: the daemon (icinga2-bin) and its ITL (icinga2-common), which run the
+	# shipped CheckCommand
+	icinga2-bin icinga2-common
 	# the package test: dpkg-shlibdeps, man -l, file (lintian's)
 	dpkg-dev man-db groff-base file
 	# the package test: dpkg-buildpackage with debhelper, lintian, devscripts'

@@ -3,6 +3,7 @@
 every metric, thresholds, timeouts, state files, --extra-opts, bad input."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import perfdata  # noqa: E402
 from tally import Tally  # noqa: E402
 
-CHECK, REVMON, FIX = map(os.path.abspath, sys.argv[1:4])
+CHECK, REVMON, FIX, MAN = map(os.path.abspath, sys.argv[1:5])
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
 TALLY = Tally()
 TMP = tempfile.mkdtemp(prefix="revmon-check-")
 ENV = dict(os.environ, REVMON_STATE_DIR=os.path.join(TMP, "state"))
@@ -191,7 +193,6 @@ def t_long_output_lists_families_and_what_to_do():
 
 
 def t_family_perfdata():
-    import re
     code, out, _ = check("--no-state", "--source", fixture("stuck.ndjson"))
     assert "@" not in out.split("\n")[0].partition("|")[2], "family perfdata without --family-perfdata"
     code2, out, _ = check("--no-state", "--source", fixture("stuck.ndjson"), "--family-perfdata")
@@ -245,13 +246,106 @@ def t_bad_arguments_are_unknown_with_usage():
         assert err == "", err
 
 
-def t_help_and_version():
-    code, out, _ = check("--help")
-    assert code == 3 and "Usage:" in out and "revocation_lag_p95" in out and "warn 300 crit 900" in out
-    for line in subprocess.run([REVMON, "metrics"], capture_output=True, text=True).stdout.splitlines()[1:]:
-        assert "  " + line.split()[0] + " " in out, line.split()[0]
+def option_table():
+    """The check's options from nagios/options.def: (letter, short, long, arg, help)."""
+    text = open(os.path.join(SRC, "nagios", "options.def")).read()
+    rows = re.findall(r"""^OPT\('(.)', ([01]), "([a-z-]+)", "([^"]*)",\s*"([^"]*)"\)""", text, re.M)
+    assert rows and len(rows) == len(re.findall(r"^OPT\(", text, re.M)), "options.def rows unreadable"
+    return [(letter, short == "1", name, arg, help) for letter, short, name, arg, help in rows]
+
+
+def source_kinds():
+    """The source kinds from plugin/src/conf/sources.def: (kind, arg, help)."""
+    text = open(os.path.join(SRC, "plugin", "src", "conf", "sources.def")).read()
+    rows = re.findall(r'^X\("([a-z]+)", "([^"]*)", [a-z_]+,\s*"([^"]*)"\)', text, re.M)
+    assert rows and len(rows) == len(re.findall(r"^X\(", text, re.M)), "sources.def rows unreadable"
+    return rows
+
+
+def sections(text, heads):
+    """Cut text at the lines that start with each of heads (in that order);
+    returns {head: the lines up to the next head}."""
+    lines = text.splitlines()
+    found, at = {}, []
+    for head in heads:
+        start = next((i for i, line in enumerate(lines) if line.startswith(head) and
+                      (not at or i > at[-1])), None)
+        assert start is not None, f"no section {head!r} (in this order) in the help"
+        at.append(start)
+    for k, head in enumerate(heads):
+        end = at[k + 1] if k + 1 < len(at) else len(lines)
+        found[head] = lines[at[k]:end]
+    return found
+
+
+def flat(lines):
+    return " ".join(" ".join(lines).split())
+
+
+def t_help_layout_and_tables():
+    code, out, err = check("--help")
+    assert code == 3 and err == "", (code, err)
+    long_lines = [line for line in out.splitlines() if len(line) > 80]
+    assert not long_lines, long_lines
+    assert not [line for line in out.splitlines() if line != line.rstrip()], "trailing blanks"
+    heads = ["check_revocation ", "Copyright (c) ", "This plugin ", "Usage:", "Options:",
+             "Sources (--source=SPEC):", "Thresholds:", "Metrics (", "Per-family metrics", "Examples:",
+             "Read check_revocation(1)"]
+    sec = sections(out, heads)
+    assert re.fullmatch(r"check_revocation \S+ \(librevmon\)", sec["check_revocation "][0]), out[:80]
+    usage = flat(sec["Usage:"])
+    opts = sec["Options:"]
+    for letter, short, name, arg, text in option_table():
+        head = (f" -{letter}, --{name}" if short else f" --{name}") + (f"={arg}" if arg else "")
+        assert head in opts, (head, opts)
+        i = opts.index(head)
+        body = []
+        for line in opts[i + 1:]:
+            if not line.startswith("    "):
+                break
+            body.append(line)
+        assert flat(body) == " ".join(text.split()), (name, body)
+        if name not in ("help", "version"):
+            assert f"--{name}" in usage or (short and f"[-{letter}" in usage), (name, usage)
+    kinds = sec["Sources (--source=SPEC):"]
+    for kind, arg, text in source_kinds():
+        assert f" {kind}{arg}" in kinds, (kind, kinds)
+        i = kinds.index(f" {kind}{arg}")
+        body = []
+        for line in kinds[i + 1:]:
+            if not line.startswith("    "):
+                break
+            body.append(line)
+        assert flat(body) == text, (kind, body)
+    for syntax in ("10:", "~:10", "10:20", "@10:20", "guidelines.html#THRESHOLDFORMAT"):
+        assert syntax in flat(sec["Thresholds:"]), syntax
+    metrics = [line.split()[0] for line in sec["Metrics ("][2:] if line.strip()]
+    registry = [line.split()[0] for line in
+                subprocess.run([REVMON, "metrics"], capture_output=True, text=True).stdout.splitlines()[1:]]
+    assert metrics == registry, (metrics, registry)
+    assert " revocation_lag_p95          s  warn 300 crit 900" in sec["Metrics ("], sec["Metrics ("]
+    assert " stale_clients                  warn 0 crit 9" in sec["Metrics ("]
+    support = flat(sec["Read check_revocation(1)"])
+    assert "revmon.conf(5)" in support and "questions regarding use of this software" in support, support
+    assert "@" not in support, "an address in the support block"
     code, out, _ = check("-V")
     assert code == 3 and out.startswith("check_revocation "), out
+
+
+def t_manual_page_has_the_same_options_and_sources():
+    """The manual page is generated from the same tables as the help."""
+    assert os.path.exists(MAN), f"{MAN} not built (cmake --build ... --target man)"
+    p = subprocess.run(["man", "-l", MAN], capture_output=True, text=True,
+                       env=dict(ENV, MANWIDTH="200", MAN_KEEP_FORMATTING="", LC_ALL="C.UTF-8"))
+    assert p.returncode == 0, p.stderr
+    # undo groff's hyphenation (U+2010 at a line's end) and the line breaks
+    page = " ".join(re.sub("\u2010\n\\s*", "", p.stdout).split())
+    for letter, short, name, arg, text in option_table():
+        head = (f"-{letter}, --{name}" if short else f"--{name}") + (f"={arg}" if arg else "")
+        assert head in page, head
+        assert " ".join(text.split()) in page, (name, text)
+    for kind, arg, text in source_kinds():
+        assert f"{kind}{arg} {text}" in page, (kind, text)
 
 
 def t_simulator_default_is_deterministic_and_says_so():
@@ -360,6 +454,19 @@ def t_default_state_dir_per_configuration():
     assert code == 3 and "not a private directory" in out, out
 
 
+def t_state_file_directory_is_made():
+    """--state-file in a directory that does not exist yet (one per service,
+    as the Icinga 2 command gives): the check makes it, private; a missing
+    parent is an error that names the option."""
+    state = os.path.join(TMP, "per-service", "host-svc.state")
+    code, out, _ = check("--state-file", state, "--source", fixture("ok.ndjson"))
+    assert code == 0 and os.path.exists(state), out
+    assert os.stat(os.path.dirname(state)).st_mode & 0o777 == 0o700
+    code, out, _ = check("--state-file", os.path.join(TMP, "no", "such", "x.state"), "--source", fixture("ok.ndjson"))
+    assert code == 3 and out.startswith("REVOCATION UNKNOWN - --state-file: cannot create the directory ") \
+        and "No such file" in out, out
+
+
 def t_extra_opts_and_config_file():
     ini = os.path.join(TMP, "plugins.ini")
     with open(ini, "w") as f:
@@ -372,6 +479,11 @@ def t_extra_opts_and_config_file():
     # the command line overrides the ini file
     code, out, _ = check("--extra-opts=@" + ini, "--source", fixture("ok.ndjson"), "-c", "lag_p95=500")
     assert code == 1, out
+    # monitoring-plugins' other form, the one Icinga 2 passes: the value apart
+    code, out, _ = check("--extra-opts", "quiet@" + ini, "--no-state", "--source", fixture("critical.ndjson"))
+    assert code == 0, out
+    code, out, _ = check("--extra-opts", "--source", fixture("ok.ndjson"), env=dict(ENV, NAGIOS_CONFIG_PATH=TMP))
+    assert code == 2, out  # a bare --extra-opts: the default section of the plugins.ini found
     code, out, _ = check("--extra-opts=nosuch@" + ini)
     assert code == 3 and "no section [nosuch]" in out, out
     conf = os.path.join(TMP, "two.conf")
@@ -419,10 +531,11 @@ for t in (t_fixtures_drive_each_state, t_source_down_is_critical_and_unusable_is
           t_perfdata_matches_registry_and_report, t_thresholds_on_any_metric,
           t_status_line_says_each_problem_once_in_words, t_long_output_lists_families_and_what_to_do,
           t_family_perfdata, t_list_stuck_lists_everyone,
-          t_bad_arguments_are_unknown_with_usage, t_help_and_version,
+          t_bad_arguments_are_unknown_with_usage, t_help_layout_and_tables,
+          t_manual_page_has_the_same_options_and_sources,
           t_simulator_default_is_deterministic_and_says_so, t_state_file_incremental_corrupt_and_locked,
           t_state_survives_kill_and_full_disk, t_default_state_dir_per_configuration,
-          t_extra_opts_and_config_file, t_planted_lock_and_state_links_are_not_followed):
+          t_state_file_directory_is_made, t_extra_opts_and_config_file, t_planted_lock_and_state_links_are_not_followed):
     TALLY.run(t)
 subprocess.run(["rm", "-rf", TMP])
 sys.exit(TALLY.summary())
