@@ -336,7 +336,8 @@ def t_man_pages_render_cleanly():
 
 
 def t_nagios_stock_config_with_snippet():
-    place(examples("monitoring-plugins-revmon") + "/nagios-revocation.cfg", "/etc/nagios4/conf.d/revmon-revocation.cfg")
+    place(examples("monitoring-plugins-revmon") + "/nagios-revocation.cfg",
+          "/etc/nagios4/conf.d/revmon-revocation.cfg")
     v = sh("nagios4", "-v", "/etc/nagios4/nagios.cfg", check=False)
     assert v.returncode == 0 and "Things look okay" in v.stdout, v.stdout[-1500:]
     # the command line the snippet defines, run as the daemon's user
@@ -344,6 +345,36 @@ def t_nagios_stock_config_with_snippet():
            "--config", "/etc/revmon/revmon.conf", "--monitor", "demo", "-w", "lag_p95=600", check=False)
     assert p.returncode in (0, 1, 2) and p.stdout.startswith("REVOCATION "), (p.returncode, p.stdout[:300])
     assert "[simulated tenant]" in p.stdout
+
+
+ICINGA_STATE = "/var/lib/icinga2/revmon"  # the shipped CheckCommand's default state directory
+
+
+def t_icinga2_stock_config_with_snippet():
+    """Icinga 2's stock configuration with the shipped CheckCommand in
+    conf.d validates, and the check run as the daemon's user with that
+    command's default state file makes its directory (purged later)."""
+    if not os.path.isdir("/var/lib/icinga2"):
+        print("  icinga2 is not installed here: the snippet is not validated")
+        return
+    place(examples("monitoring-plugins-revmon") + "/icinga2-revocation.conf",
+          "/etc/icinga2/conf.d/revmon-revocation.conf")
+    cache = tempfile.mkdtemp(prefix="revmon-pkg-icinga-")
+    shutil.chown(cache, "nagios", "nagios")
+    try:
+        v = sh("icinga2", "daemon", "-C", f"-DCacheDir={cache}", check=False)
+        assert v.returncode == 0, v.stdout[-1500:] + v.stderr[-500:]
+        obj = sh("icinga2", "object", "list", "--type", "CheckCommand", "--name", "revocation",
+                 f"-DCacheDir={cache}").stdout
+        assert "/check_revocation" in obj, obj[:500]
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    made = not os.path.exists(ICINGA_STATE)
+    p = sh("runuser", "-u", "nagios", "--", "/usr/lib/nagios/plugins/check_revocation", "--config",
+           "/etc/revmon/revmon.conf", "--monitor", "demo", "--state-file",
+           ICINGA_STATE + "/localhost-revocation-demo.state", check=False)
+    assert p.returncode in (0, 1, 2) and p.stdout.startswith("REVOCATION "), (p.returncode, p.stdout[:300], p.stderr)
+    assert not made or os.path.isdir(ICINGA_STATE), f"the check made no {ICINGA_STATE}"
 
 
 def status_blocks(path):
@@ -574,6 +605,7 @@ def t_purge_leaves_nothing(listed):
     for pkg in PACKAGES:
         st = sh("dpkg-query", "-W", "-f=${db:Status-Abbrev}", pkg, check=False).stdout.strip()
         assert st in ("", "un", "pn"), f"{pkg} is still {st}"
+    assert not os.path.exists(ICINGA_STATE), f"{ICINGA_STATE} left after purge"
     # Debian keeps system users after a purge (files they own may remain)
     pwd.getpwnam(USER)
 
@@ -591,6 +623,7 @@ try:
     for t in (t_system_user, t_unit_verifies_runs_as_its_user_and_is_disabled,
               t_shipped_configurations_run_the_simulator_only, t_files_where_debian_looks, t_library_embeds,
               t_man_pages_render_cleanly, t_nagios_stock_config_with_snippet, t_nagios_stock_daemon_runs_the_check,
+              t_icinga2_stock_config_with_snippet,
               t_collectd_stock_config_with_snippet, t_snmpd_stock_config_with_snippet_subagent_as_its_user,
               t_reinstall_keeps_operator_edits, t_remove_keeps_operator_files):
         TALLY.run(t)
