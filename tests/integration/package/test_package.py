@@ -354,9 +354,8 @@ def t_icinga2_stock_config_with_snippet():
     """Icinga 2's stock configuration with the shipped CheckCommand in
     conf.d validates, and the check run as the daemon's user with that
     command's default state file makes its directory (purged later)."""
-    if not os.path.isdir("/var/lib/icinga2"):
-        print("  icinga2 is not installed here: the snippet is not validated")
-        return
+    assert shutil.which("icinga2") and os.path.isdir("/var/lib/icinga2"), \
+        "icinga2 is not installed (scripts/deps.sh installs icinga2-bin and icinga2-common)"
     place(examples("monitoring-plugins-revmon") + "/icinga2-revocation.conf",
           "/etc/icinga2/conf.d/revmon-revocation.conf")
     cache = tempfile.mkdtemp(prefix="revmon-pkg-icinga-")
