@@ -1,4 +1,5 @@
-# Where everything goes, the way Debian's monitoring packages expect it:
+# Where everything goes, the way Debian's monitoring packages expect it
+# (debian/*.install split it into the packages):
 #   revmon -> /usr/bin, check_revocation -> /usr/lib/nagios/plugins,
 #   revmon.so -> /usr/lib/collectd, revmon-agentx -> /usr/sbin,
 #   REVMON-MIB -> /usr/share/snmp/mibs, manual pages, examples under

@@ -31,8 +31,11 @@ pkgs+=(libcmocka-dev valgrind jq python3 pyflakes3
 	# the Icinga 2 test: the daemon (icinga2-bin) and its ITL (icinga2-common), which run the
 	# shipped CheckCommand
 	icinga2-bin icinga2-common
-	# the package test: dpkg-shlibdeps, man -l, CPack's shlibdeps (file)
+	# the package test: dpkg-shlibdeps, man -l, file (lintian's)
 	dpkg-dev man-db groff-base file
+	# the package test: dpkg-buildpackage with debhelper, lintian, devscripts'
+	# hardening-check, systemd-analyze (systemd) for the unit, ps (procps)
+	debhelper lintian devscripts systemd procps
 	# libFuzzer targets (tests/fuzz/run.sh): clang and its fuzzer runtime
 	clang libclang-rt-14-dev
 	# the probe test's OAuth 2.0 provider (oidc-provider, installed by npm ci)
