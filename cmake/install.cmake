@@ -53,6 +53,12 @@ foreach(example collectd/revmon.conf.example snmp/revmon-agentx.conf.example snm
     install(FILES ${PROJECT_SOURCE_DIR}/${example} DESTINATION ${REVMON_EXAMPLES_DIR})
   endif()
 endforeach()
+# The wall graphs (rrdtool) and the Grafana dashboard over write_prometheus.
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/collectd/graphs/revmon-graphs DESTINATION ${REVMON_EXAMPLES_DIR})
+install(FILES ${PROJECT_SOURCE_DIR}/collectd/graphs/demo.conf
+  DESTINATION ${REVMON_EXAMPLES_DIR} RENAME collectd-graphs-demo.conf)
+install(FILES ${PROJECT_SOURCE_DIR}/collectd/grafana/revmon.json
+  DESTINATION ${REVMON_EXAMPLES_DIR} RENAME grafana-revmon.json)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/revmon)
 
 # /etc/revmon: the operator's files (conffiles in the package: kept when it
