@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -29,6 +30,23 @@ class Fail(Exception):
 def check(cond, msg):
     if not cond:
         raise Fail(msg)
+
+
+def run_rig(rig, body, logs=("agent.log", "snmpd.log"), keep=False):
+    """Run body() against rig and exit: 0 when it passed; on a Fail, print it
+    with the named logs and keep the rig's directory."""
+    ok = False
+    try:
+        body()
+        ok = True
+    except Fail as e:
+        print("FAIL: %s" % e)
+        print("".join("--- %s\n%s" % (name, rig.log(name)) for name in logs), end="")
+    finally:
+        rig.close(keep=keep or not ok)
+        if not ok:
+            print("(kept %s)" % rig.tmp)
+    sys.exit(0 if ok else 1)
 
 
 def free_udp_port():

@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snmpharness import Fail, Rig, check, registry, shown, short_name  # noqa: E402
+from snmpharness import run_rig, Rig, check, registry, shown, short_name  # noqa: E402
 
 SIM = ["sim_users=300", "sim_duration=4h"]
 FAMILIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "families")
@@ -138,18 +138,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     rig = Rig(None, args.revmon, args.agent, args.cache, os.path.join(args.source, "snmp"))
-    ok = False
-    try:
-        docs(rig, args.source, registry(args.revmon))
-        ok = True
-    except Fail as e:
-        print("FAIL: %s" % e)
-        print("--- agent log\n%s--- snmpd log\n%s" % (rig.log("agent.log"), rig.log("snmpd.log")))
-    finally:
-        rig.close(keep=args.keep or not ok)
-        if not ok:
-            print("(kept %s)" % rig.tmp)
-    sys.exit(0 if ok else 1)
+    run_rig(rig, lambda: docs(rig, args.source, registry(args.revmon)), keep=args.keep)
 
 
 if __name__ == "__main__":

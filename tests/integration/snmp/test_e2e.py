@@ -24,7 +24,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snmpharness import (FAMILY, SCALAR, TABLE, Fail, Rig, check, check_families,  # noqa: E402
+from snmpharness import (run_rig, FAMILY, SCALAR, TABLE, Rig, check, check_families,  # noqa: E402
                          check_row, family_columns, family_rows, registry, shown)
 
 FAMILIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "families")
@@ -329,22 +329,10 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     rig = Rig(None, args.revmon, args.agent, args.cache, args.mibdir)
-    ok = False
-    try:
-        reg = registry(args.revmon)
-        if args.what == "families":
-            families(rig, reg, args.mibdir)
-        else:
-            {"query": query, "resilience": resilience}[args.what](rig, reg)
-        ok = True
-    except Fail as e:
-        print("FAIL: %s" % e)
-        print("--- agent log\n%s--- snmpd log\n%s" % (rig.log("agent.log"), rig.log("snmpd.log")))
-    finally:
-        rig.close(keep=args.keep or not ok)
-        if not ok:
-            print("(kept %s)" % rig.tmp)
-    sys.exit(0 if ok else 1)
+    reg = registry(args.revmon)
+    if args.what == "families":
+        run_rig(rig, lambda: families(rig, reg, args.mibdir), keep=args.keep)
+    run_rig(rig, lambda: {"query": query, "resilience": resilience}[args.what](rig, reg), keep=args.keep)
 
 
 if __name__ == "__main__":

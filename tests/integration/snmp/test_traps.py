@@ -22,7 +22,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snmpharness import BASE, TABLE, Fail, Rig, check, gauge32, registry  # noqa: E402
+from snmpharness import run_rig, BASE, TABLE, Rig, check, gauge32, registry  # noqa: E402
 
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "families",
                        "two-families.ndjson")
@@ -227,22 +227,10 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     rig = Rig(None, args.revmon, args.agent, args.cache, args.mibdir)
-    ok = False
-    try:
-        if args.what == "traps":
-            traps(rig, registry(args.revmon))
-        else:
-            conf(rig, args.agent)
-        ok = True
-    except Fail as e:
-        print("FAIL: %s" % e)
-        print("--- agent log\n%s--- snmpd log\n%s--- snmptrapd log\n%s" %
-              (rig.log("agent.log"), rig.log("snmpd.log"), rig.log("traps.log")))
-    finally:
-        rig.close(keep=args.keep or not ok)
-        if not ok:
-            print("(kept %s)" % rig.tmp)
-    sys.exit(0 if ok else 1)
+    if args.what == "traps":
+        run_rig(rig, lambda: traps(rig, registry(args.revmon)),
+                logs=("agent.log", "snmpd.log", "traps.log"), keep=args.keep)
+    run_rig(rig, lambda: conf(rig, args.agent), keep=args.keep)
 
 
 if __name__ == "__main__":
