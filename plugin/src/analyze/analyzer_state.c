@@ -8,7 +8,7 @@
 #include "analyzer_internal.h"
 #include "util/util.h"
 
-#define FORMAT 3 /* 3: tokens per client, stuck clients' successes, families */
+#define FORMAT 4 /* 4: dedupe generations, times as distances */
 
 /* The savers below write one part each; rm_analyzer_load's loaders read
  * them back in the same order. Each returns nonzero when memory ran out. */
@@ -80,8 +80,9 @@ static int save_clients(const struct rm_analyzer *a, struct rm_buf *b)
 	for (i = 0; (c = rm_table_next(&a->clients, &i));) {
 		e |= rm_put_u64(b, c->key);
 		e |= rm_put_u64(b, c->user);
-		for (int k = 0; k < TOKENS_KEEP; k++)
-			e |= rm_put_i64(b, c->t[k]);
+		e |= rm_put_i64(b, c->t0);
+		for (int k = 0; k < TOKENS_KEEP - 1; k++)
+			e |= rm_put_u32(b, c->d[k]);
 		e |= rm_put_u32(b, c->fam);
 		e |= rm_put_u32(b, c->cae);
 	}
@@ -117,19 +118,24 @@ static int save_seen_inter(const struct rm_analyzer *a, struct rm_buf *b)
 {
 	size_t i;
 	int e = 0;
-	const struct seen *sn;
 	const struct inter *in;
 
-	e |= rm_put_u64(b, a->seen.count);
-	for (i = 0; (sn = rm_table_next(&a->seen, &i));) {
-		e |= rm_put_u64(b, sn->key);
-		e |= rm_put_i64(b, sn->time_ms);
+	e |= rm_put_u64(b, a->seen.n);
+	for (i = 0; i < a->seen.n; i++) {
+		const struct rm_dedupe_gen *g = &a->seen.g[i];
+
+		e |= rm_put_i64(b, g->from_ms);
+		e |= rm_put_i64(b, g->to_ms);
+		e |= rm_put_u64(b, g->cap);
+		for (size_t k = 0; k < g->cap; k++)
+			e |= rm_put_u64(b, g->slot[k]);
 	}
 	e |= rm_put_u64(b, a->inter.count);
 	for (i = 0; (in = rm_table_next(&a->inter, &i));) {
 		e |= rm_put_u64(b, in->key);
-		for (int k = 0; k < INTER_KEEP; k++)
-			e |= rm_put_i64(b, in->t[k]);
+		e |= rm_put_i64(b, in->t0);
+		for (int k = 0; k < INTER_KEEP - 1; k++)
+			e |= rm_put_u32(b, in->d[k]);
 		e |= rm_put_u32(b, in->counted);
 	}
 	return e;
@@ -331,23 +337,26 @@ static int load_users(struct rm_analyzer *a, struct rm_rd *r)
 
 static int load_clients(struct rm_analyzer *a, struct rm_rd *r)
 {
-	uint64_t n = rm_get_count(r, 16 + 8 * TOKENS_KEEP + 8);
-	int created;
+	uint64_t n = rm_get_count(r, 24 + 4 * (TOKENS_KEEP - 1) + 8);
 
+	if (rm_table_reserve(&a->clients, n) < 0)
+		return -1;
 	for (uint64_t i = 0; i < n && !r->bad; i++) {
 		uint64_t key = rm_get_u64(r);
-		struct client *c = key ? rm_table_upsert(&a->clients, key, &created) : NULL;
-		uint32_t flags;
+		struct client *c = key ? rm_table_append(&a->clients, key) : NULL;
+		uint32_t flags, fam;
 
 		if (!c)
 			return -1;
 		c->user = rm_get_u64(r);
-		for (int k = 0; k < TOKENS_KEEP; k++)
-			c->t[k] = rm_get_i64(r);
-		c->fam = rm_get_u32(r);
+		c->t0 = rm_get_i64(r);
+		for (int k = 0; k < TOKENS_KEEP - 1; k++)
+			c->d[k] = rm_get_u32(r);
+		fam = rm_get_u32(r);
 		flags = rm_get_u32(r);
-		if (flags >> TOKENS_KEEP)
+		if ((flags >> TOKENS_KEEP) || fam > FAMILIES_CAP)
 			r->bad = 1;
+		c->fam = (uint16_t)fam;
 		c->cae = (uint8_t)flags;
 	}
 	return 0;
@@ -385,26 +394,35 @@ static int load_stale(struct rm_analyzer *a, struct rm_rd *r)
 /* The dedupe ids, then the interactive sign-in history. */
 static int load_seen_inter(struct rm_analyzer *a, struct rm_rd *r)
 {
-	uint64_t n = rm_get_count(r, 16);
-	int created;
+	uint64_t n = rm_get_count(r, 24);
 
 	for (uint64_t i = 0; i < n && !r->bad; i++) {
-		uint64_t key = rm_get_u64(r);
-		struct seen *sn = key ? rm_table_upsert(&a->seen, key, &created) : NULL;
+		int64_t from = rm_get_i64(r), to = rm_get_i64(r);
+		uint64_t cap = rm_get_count(r, 8);
+		uint64_t *slot = cap && !r->bad ? malloc(cap * sizeof *slot) : NULL;
 
-		if (!sn)
+		if (cap && !r->bad && !slot)
 			return -1;
-		sn->time_ms = rm_get_i64(r);
+		for (uint64_t k = 0; k < cap && !r->bad; k++)
+			slot[k] = rm_get_u64(r);
+		if (r->bad || rm_dedupe_restore(&a->seen, from, to, slot, cap) < 0) {
+			if (r->bad)
+				free(slot);
+			r->bad = 1;
+		}
 	}
-	n = rm_get_count(r, 8 + 8 * INTER_KEEP + 4);
+	n = rm_get_count(r, 16 + 4 * (INTER_KEEP - 1) + 4);
+	if (rm_table_reserve(&a->inter, n) < 0)
+		return -1;
 	for (uint64_t i = 0; i < n && !r->bad; i++) {
 		uint64_t key = rm_get_u64(r);
-		struct inter *in = key ? rm_table_upsert(&a->inter, key, &created) : NULL;
+		struct inter *in = key ? rm_table_append(&a->inter, key) : NULL;
 
 		if (!in)
 			return -1;
-		for (int k = 0; k < INTER_KEEP; k++)
-			in->t[k] = rm_get_i64(r);
+		in->t0 = rm_get_i64(r);
+		for (int k = 0; k < INTER_KEEP - 1; k++)
+			in->d[k] = rm_get_u32(r);
 		in->counted = (uint16_t)rm_get_u32(r);
 	}
 	return 0;
@@ -511,6 +529,7 @@ int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const c
 	struct rm_rd r = {buf, len, 0, 0};
 	uint32_t version = 0;
 	int rc = -1;
+	struct user *u;
 
 	*why = "truncated or inconsistent analyzer state";
 	if (load_header(a, &r, why, &version) < 0 || load_users(a, &r) < 0 || load_clients(a, &r) < 0 ||
@@ -518,12 +537,10 @@ int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const c
 	    load_codes_families(a, &r) < 0)
 		goto out;
 	/* user positions must point inside the list they index */
-	for (size_t k = 0; !r.bad && k < a->users.cap; k++) {
-		struct user *u = (struct user *)(a->users.slots + k * a->users.rec);
-
-		if (u->key && u->enf_pos > a->n_enf)
+	for (size_t k = 0; !r.bad && (u = rm_table_next(&a->users, &k));) {
+		if (u->enf_pos > a->n_enf)
 			u->enf_pos = 0;
-		if (u->key && u->old_enf_pos > a->n_enf)
+		if (u->old_enf_pos > a->n_enf)
 			u->old_enf_pos = 0;
 	}
 	if (r.bad || r.pos != r.n)
