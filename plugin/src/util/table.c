@@ -1,11 +1,14 @@
 #include "table.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define LOAD_MAX 85   /* % of index slots used before it grows */
 #define LOAD_MIN 20   /* % below which a rebuilt index shrinks */
-#define CHUNK_BYTES (256u << 10)
+#define CHUNK_BYTES (1u << 20)
 #define FIRST_CHUNK 16 /* records in a table's first chunk */
 #define ID_BITS 27     /* record numbers + 1 in a slot's low bits */
 #define ID_MASK ((1u << ID_BITS) - 1)
@@ -79,6 +82,23 @@ static size_t capacity(const struct rm_table *t)
 	return t->n_chunk ? ((t->n_chunk - 1) << t->shift) + t->last_cap : 0;
 }
 
+/* A full chunk is about to be filled: fault its pages in with one call
+ * rather than one fault each (where the kernel can; else they fault as
+ * they are written). */
+static void prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)p + page - 1) & ~(page - 1), to = ((uintptr_t)p + n) & ~(page - 1);
+
+	if (to > from)
+		(void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 /* Room for one more record: the last chunk doubles until full, then a new
  * chunk is added (full chunks never move). 0, or -1 on no memory. */
 static int room_for_one(struct rm_table *t)
@@ -112,6 +132,8 @@ static int room_for_one(struct rm_table *t)
 	c = malloc((t->n_chunk ? full : FIRST_CHUNK < full ? FIRST_CHUNK : full) * t->rec);
 	if (!c)
 		return -1;
+	if (t->n_chunk)
+		prefault(c, full * t->rec);
 	t->last_cap = t->n_chunk ? full : FIRST_CHUNK < full ? FIRST_CHUNK : full;
 	t->chunk[t->n_chunk++] = c;
 	return 0;
