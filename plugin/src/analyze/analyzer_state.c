@@ -390,6 +390,11 @@ static int load_header(struct rm_analyzer *a, struct rm_rd *r, const char **why,
 	a->first_min = rm_get_i64(r);
 	for (uint64_t i = 0; i < a->n_min; i++)
 		a->min_ring[i] = rm_get_u32(r);
+	/* indexes of buckets and minutes of times (-1: none yet), as ingesting
+	 * makes them: anything else would overflow where they are scaled back */
+	if (a->head_b < -1 || a->head_b > INT64_MAX / BUCKET_MS || a->head_min < -1 ||
+	    a->head_min > INT64_MAX / 60000 || a->first_min < -1 || a->first_min > a->head_min)
+		r->bad = 1;
 	return 0;
 }
 

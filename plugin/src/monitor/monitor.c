@@ -148,13 +148,13 @@ int revmon_state_load(revmon *m, const char *path, struct revmon_error *err)
 
 	if (rc == RM_STATE_REFUSED) {
 		/* Start afresh: what the failed decode touched is discarded. */
-		struct revmon_error e2;
+		struct revmon_error e2, why = *err;
 
 		rm_analyzer_free(m->an);
 		close_sources(m);
 		m->an = rm_analyzer_new(&m->s);
 		if (!m->an || open_sources(m, &e2) < 0) {
-			rm_errorf(err, "%s; and the monitor could not be reset", err->msg);
+			rm_errorf(err, "%s; and the monitor could not be reset", why.msg);
 			return -2;
 		}
 		rc = -1;

@@ -525,24 +525,6 @@ out:
 	return rc;
 }
 
-int rm_write_atomic(const char *path, const void *data, size_t len, struct revmon_error *err)
-{
-	char *tmp;
-	struct stat st;
-	int fd = temp_open(path, &tmp, err);
-
-	if (fd < 0)
-		return -1;
-	if (write_all(fd, data, len) < 0) {
-		rm_errorf(err, "%s: write: %s", path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	return temp_commit(fd, tmp, path, &st, err);
-}
-
 /* ---- the state file as a monitor reads and writes it ---- */
 
 static int64_t mtime_ns(const struct stat *st)
@@ -659,7 +641,8 @@ int rm_state_load(const char *path, size_t max, uint64_t fp, struct rm_analyzer 
 	len = (size_t)st.st_size;
 	if (len) {
 		/* mapped, not read: the bytes go straight from the page cache
-		 * into the tables */
+		 * into the tables (a state file is only ever replaced by a
+		 * rename, never truncated in place, so the mapping stays whole) */
 		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map == MAP_FAILED) {
 			rm_errorf(err, "%s: read: %s", path, strerror(errno));
@@ -682,57 +665,6 @@ int rm_state_load(const char *path, size_t max, uint64_t fp, struct rm_analyzer 
 out:
 	if (map)
 		munmap(map, len);
-	close(fd);
-	return rc;
-}
-
-/* Read a whole file; 0, 1 when it does not exist, -1 with err. A symbolic
- * link is not followed (O_NOFOLLOW), a FIFO does not block the open. */
-int rm_read_file(const char *path, struct rm_buf *out, size_t max, struct revmon_error *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY), rc = -1;
-	struct stat st;
-	char why[96];
-
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 1;
-		rm_errorf(err, "%s: %s", path,
-		          errno == ELOOP ? "a symbolic link: refused (not followed)" : strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		rm_errorf(err, "%s: not a regular file of at most %zu bytes", path, max);
-		goto out;
-	}
-	if (foreign(&st, why, sizeof why)) {
-		rm_errorf(err, "%s: %s: refused", path, why);
-		goto out;
-	}
-	for (;;) {
-		ssize_t got;
-
-		if (rm_buf_reserve(out, 65536) < 0) {
-			rm_errorf(err, "%s: out of memory", path);
-			goto out;
-		}
-		got = read(fd, out->data + out->len, 65536);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rm_errorf(err, "%s: read: %s", path, strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		out->len += (size_t)got;
-		if (out->len > max) {
-			rm_errorf(err, "%s: larger than %zu bytes", path, max);
-			goto out;
-		}
-	}
-	rc = 0;
-out:
 	close(fd);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* The state file format and atomic file writing. */
+/* The state file: its format, and reading and writing it crash-safely. */
 #ifndef RM_STATE_H
 #define RM_STATE_H
 
@@ -59,9 +59,5 @@ int rm_state_load(const char *path, size_t max, uint64_t fp, struct rm_analyzer 
  * the lock on path held). */
 void rm_remove_stale_temps(const char *path);
 
-int rm_write_atomic(const char *path, const void *data, size_t len, struct revmon_error *err);
-/* Read a whole regular file of at most max bytes into out. 0, 1 when it
- * does not exist, -1 with err. */
-int rm_read_file(const char *path, struct rm_buf *out, size_t max, struct revmon_error *err);
 
 #endif
