@@ -7,7 +7,15 @@
  * time, each a plain open-addressing set of keys, and a generation is
  * dropped whole once every time it covers is older than the horizon. A
  * lookup asks every generation (at most RM_DEDUPE_GENS), so the same
- * record is found whatever time another shape gave it. */
+ * record is found whatever time another shape gave it.
+ *
+ * Exactness: a key is never dropped while its generation may hold a time
+ * within the horizon, so no record is counted twice within it; two records
+ * are taken for one only if their ids' 64-bit keys collide, with
+ * probability at most n^2 / 2^65 for n ids kept (3e-6 for ten million),
+ * as before generations. Memory: 8 bytes a key at 55 to 80 % load, no
+ * time per key; a generation grows alone, so growing never copies more
+ * than one. */
 #ifndef RM_DEDUPE_H
 #define RM_DEDUPE_H
 
