@@ -11,7 +11,11 @@ static inline size_t home(uint64_t key, size_t cap)
 	key ^= key >> 31;
 	key *= 0x94d049bb133111ebULL;
 	key ^= key >> 29;
+#ifdef __SIZEOF_INT128__
 	return (size_t)(((unsigned __int128)key * cap) >> 64);
+#else
+	return (size_t)(((key >> 32) * (uint64_t)(uint32_t)cap) >> 32); /* cap < 2^32 there */
+#endif
 }
 
 void rm_dedupe_init(struct rm_dedupe *d, int64_t span_ms)

@@ -36,9 +36,14 @@ static inline uint64_t mix(uint64_t key)
 	return key;
 }
 
+/* m scaled to [0, cap): any capacity, not only powers of two. */
 static inline size_t home(uint64_t m, size_t cap)
 {
+#ifdef __SIZEOF_INT128__
 	return (size_t)(((unsigned __int128)m * cap) >> 64);
+#else
+	return (size_t)(((m >> 32) * (uint64_t)(uint32_t)cap) >> 32); /* cap < 2^32 there */
+#endif
 }
 
 /* The slot's tag: key bits home() hardly uses, so that most probes that
