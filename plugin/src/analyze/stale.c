@@ -141,7 +141,8 @@ int rm_stale_refused(struct rm_analyzer *a, const struct rm_event *ev, uint64_t 
 		st->first_ms = t;
 		st->upn = rm_dup_str(ev->upn.n ? ev->upn : ev->user_id);
 		st->app = rm_dup_str(ev->app_name.n ? ev->app_name : ev->app_id);
-		st->device = rm_dup_str(ev->device_id);
+		/* often empty in real logs: no allocation for nothing */
+		st->device = ev->device_id.n ? rm_dup_str(ev->device_id) : NULL;
 	}
 	st->presentations++;
 	if (t < st->first_ms)
