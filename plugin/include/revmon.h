@@ -311,8 +311,11 @@ REVMON_API int64_t revmon_monotonic_ms(void);
 
 /* Write the state to path atomically (temporary file, fsync, rename),
  * first removing temporary files that writers killed mid-write left beside
- * it (which is why the caller must hold the lock). Returns 0, or -1 with err
- * (the previous file, if any, is left intact). */
+ * it (which is why the caller must hold the lock). When path is still the
+ * file this monitor loaded or last saved and the state has not changed, the
+ * file is left as it is (not rewritten). Returns 0 once the state is on
+ * disk at path, or -1 with err (the previous file, if any, is left
+ * intact). */
 REVMON_API int revmon_state_save(revmon *m, const char *path, struct revmon_error *err);
 
 /* Restore state written by revmon_state_save for the same configuration,

@@ -105,11 +105,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (data[0] & 1) {
 		e |= rm_buf_append(&file, "REVMONS1", 8);
-		e |= rm_put_u32(&file, 1);
+		e |= rm_put_u32(&file, 2);
 		e |= rm_put_u64(&file, fp);
 		e |= rm_put_u64(&file, size - 1);
 		e |= rm_buf_append(&file, data + 1, size - 1);
-		e |= rm_put_u64(&file, rm_hash(data + 1, size - 1, 0x5eed));
+		e |= rm_put_u64(&file, rm_state_checksum(data + 1, size - 1));
 	} else {
 		e |= rm_buf_append(&file, data + 1, size - 1);
 	}

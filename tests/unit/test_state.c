@@ -151,6 +151,65 @@ static void test_file_resumes_exactly(void **state)
 	revmon_close(one);
 }
 
+/* A run that finds nothing new leaves the state file alone (same inode,
+ * size and modification time: not rewritten); one with new records
+ * replaces it, and the replacement loads. */
+static void test_unchanged_state_is_not_rewritten(void **state)
+{
+	char path[128], exp[128], cmd[512], spec[160];
+	struct revmon_error err = {{0}};
+	const char *bin = getenv("REVMON_BIN");
+	struct stat st0, st1;
+	revmon *a, *b;
+
+	(void)state;
+	assert_non_null(bin);
+	snprintf(exp, sizeof exp, "%s/quiet.json", dir);
+	snprintf(path, sizeof path, "%s/quiet.state", dir);
+	snprintf(cmd, sizeof cmd,
+	         "'%s' simulate -q --shape ndjson --set sim_users=300 --set sim_duration=2h --out '%s.all' && "
+	         "head -n 200 '%s.all' > '%s'", bin, exp, exp, exp);
+	assert_int_equal(system(cmd), 0);
+	snprintf(spec, sizeof spec, "file:%s", exp);
+	a = open_with(spec, "300");
+	poll_round(a);
+	assert_int_equal(revmon_state_save(a, path, &err), 0);
+	revmon_close(a);
+	assert_int_equal(stat(path, &st0), 0);
+	/* nothing new, twice: a run loads, polls, takes its snapshot, saves */
+	for (int run = 0; run < 2; run++) {
+		revmon_snapshot *s;
+
+		b = open_with(spec, "300");
+		if (revmon_state_load(b, path, &err) != 0)
+			fail_msg("%s", err.msg);
+		poll_round(b);
+		s = revmon_snapshot_take(b);
+		assert_non_null(s);
+		revmon_snapshot_free(s);
+		assert_int_equal(revmon_state_save(b, path, &err), 0);
+		revmon_close(b);
+		assert_int_equal(stat(path, &st1), 0);
+		assert_true(st1.st_ino == st0.st_ino);
+		assert_true(st1.st_size == st0.st_size);
+		assert_true(st1.st_mtim.tv_sec == st0.st_mtim.tv_sec &&
+		            st1.st_mtim.tv_nsec == st0.st_mtim.tv_nsec);
+	}
+	/* new records: the file is replaced */
+	snprintf(cmd, sizeof cmd, "tail -n +201 '%s.all' >> '%s'", exp, exp);
+	assert_int_equal(system(cmd), 0);
+	b = open_with(spec, "300");
+	assert_int_equal(revmon_state_load(b, path, &err), 0);
+	poll_round(b);
+	assert_int_equal(revmon_state_save(b, path, &err), 0);
+	revmon_close(b);
+	assert_int_equal(stat(path, &st1), 0);
+	assert_true(st1.st_ino != st0.st_ino);
+	b = open_with(spec, "300");
+	assert_int_equal(revmon_state_load(b, path, &err), 0);
+	revmon_close(b);
+}
+
 static void write_bytes(const char *path, const void *p, size_t n)
 {
 	FILE *f = fopen(path, "wb");
@@ -423,6 +482,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sim_resumes_exactly),
 		cmocka_unit_test(test_file_resumes_exactly),
+		cmocka_unit_test(test_unchanged_state_is_not_rewritten),
 		cmocka_unit_test(test_corrupt_and_foreign_files),
 		cmocka_unit_test(test_atomic_write_leaves_nothing_behind),
 		cmocka_unit_test(test_stdin_state_loads),

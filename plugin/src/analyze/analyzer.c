@@ -40,19 +40,36 @@ static int keep_inter(void *rec, void *ctx)
 	const struct rm_analyzer *a = ctx;
 
 	/* audit events may lag the sign-ins by hours */
-	return in->t[0] > a->wm - a->s->reauth_window_ms - a->s->dedupe_horizon_ms;
+	return in->t0 > a->wm - a->s->reauth_window_ms - a->s->dedupe_horizon_ms;
 }
 
-static int keep_seen(void *rec, void *ctx)
+static void inter_times(const struct inter *in, int64_t t[INTER_KEEP])
 {
-	const struct seen *sn = rec;
-	const struct rm_analyzer *a = ctx;
+	t[0] = in->t0;
+	for (int i = 1; i < INTER_KEEP; i++)
+		t[i] = rm_delta_get(in->t0, in->d[i - 1]);
+}
+
+/* Store t (newest first); a time too old to keep ends the list there. */
+static void inter_set_times(struct inter *in, const int64_t t[INTER_KEEP])
+{
+	in->t0 = t[0];
+	for (int i = 1; i < INTER_KEEP; i++) {
+		in->d[i - 1] = i > 1 && !in->d[i - 2] ? 0 : rm_delta_put(t[0], t[i]);
+		if (!in->d[i - 1])
+			in->counted &= (uint16_t)((1u << i) - 1);
+	}
+}
+
+/* Record ids of events from here on are kept. */
+static int64_t ids_floor(const struct rm_analyzer *a)
+{
 	int64_t floor = a->wm - a->s->dedupe_horizon_ms;
 
 	/* a live source catching up may re-read windows older than the horizon */
 	if (a->keep_ids_from && a->keep_ids_from < floor)
 		floor = a->keep_ids_from;
-	return sn->time_ms >= floor;
+	return floor;
 }
 
 void rm_analyzer_keep_ids_from(struct rm_analyzer *a, int64_t floor_ms)
@@ -99,7 +116,7 @@ struct rm_analyzer *rm_analyzer_new(const struct rm_settings *s)
 	rm_table_init(&a->clients, sizeof(struct client), rm_stale_keep_client, a);
 	rm_table_init(&a->stale, sizeof(struct stale), rm_stale_keep, a);
 	rm_table_init(&a->fam_index, sizeof(struct fam_slot), NULL, NULL);
-	rm_table_init(&a->seen, sizeof(struct seen), keep_seen, a);
+	rm_dedupe_init(&a->seen, s->dedupe_horizon_ms / 4);
 	rm_table_init(&a->inter, sizeof(struct inter), keep_inter, a);
 	return a;
 }
@@ -130,7 +147,7 @@ void rm_analyzer_free(struct rm_analyzer *a)
 	rm_table_free(&a->users);
 	rm_table_free(&a->clients);
 	rm_table_free(&a->stale);
-	rm_table_free(&a->seen);
+	rm_dedupe_free(&a->seen);
 	rm_table_free(&a->inter);
 	rm_fam_free(a);
 	free(a->enf);
@@ -338,12 +355,14 @@ static int after_revocation(const struct rm_analyzer *a, int64_t t, int64_t r)
 static void count_earlier_reauths(struct rm_analyzer *a, uint64_t user, int64_t r)
 {
 	struct inter *in = rm_table_find(&a->inter, user);
+	int64_t t[INTER_KEEP];
 
 	if (!in)
 		return;
+	inter_times(in, t);
 	for (int i = 0; i < INTER_KEEP; i++)
-		if (in->t[i] && !(in->counted & (1u << i)) && in->t[i] >= r &&
-		    in->t[i] - r <= a->s->reauth_window_ms) {
+		if (t[i] && !(in->counted & (1u << i)) && t[i] >= r &&
+		    t[i] - r <= a->s->reauth_window_ms) {
 			in->counted |= (uint16_t)(1u << i);
 			a->m[RM_M_REAUTH_AFTER_REVOCATION]++;
 		}
@@ -354,18 +373,21 @@ static int note_interactive(struct rm_analyzer *a, uint64_t user, int64_t t, int
 {
 	int created, i;
 	struct inter *in = rm_table_upsert(&a->inter, user, &created);
+	int64_t ts[INTER_KEEP];
 
 	if (!in)
 		return -1;
-	for (i = 0; i < INTER_KEEP && in->t[i] > t; i++)
+	inter_times(in, ts);
+	for (i = 0; i < INTER_KEEP && ts[i] > t; i++)
 		;
 	if (i == INTER_KEEP)
 		return 0; /* older than all kept: nothing to remember */
-	memmove(&in->t[i + 1], &in->t[i], (size_t)(INTER_KEEP - 1 - i) * sizeof in->t[0]);
+	memmove(&ts[i + 1], &ts[i], (size_t)(INTER_KEEP - 1 - i) * sizeof ts[0]);
 	in->counted = (uint16_t)(((unsigned)(in->counted >> i) << (i + 1)) | (in->counted & ((1u << i) - 1)));
-	in->t[i] = t;
+	ts[i] = t;
 	if (reauth)
 		in->counted |= (uint16_t)(1u << i);
+	inter_set_times(in, ts);
 	return 0;
 }
 
@@ -622,20 +644,18 @@ static int on_signin(struct rm_analyzer *a, const struct rm_event *ev)
 static int feed(struct rm_analyzer *a, const struct rm_event *ev, int count_dup)
 {
 	uint64_t key = rm_key_of(rm_hash(ev->id.p, ev->id.n, (uint64_t)ev->kind));
-	struct seen *sn;
-	int created, rc;
+	int rc;
 
 	if (ev->time_ms > a->wm)
 		a->wm = ev->time_ms;
-	sn = rm_table_upsert(&a->seen, key, &created);
-	if (!sn)
+	rc = rm_dedupe_add(&a->seen, key, ev->time_ms, ids_floor(a));
+	if (rc < 0)
 		goto oom;
-	if (!created) {
+	if (rc) {
 		if (count_dup)
 			a->m[RM_M_EVENTS_DUPLICATE]++;
 		return 0;
 	}
-	sn->time_ms = ev->time_ms;
 	a->m[RM_M_EVENTS_INGESTED]++;
 	rc = ev->kind == RM_EV_AUDIT ? on_audit(a, ev) : on_signin(a, ev);
 	if (rc < 0)
@@ -892,14 +912,37 @@ int rm_analyzer_fill_settled(struct rm_analyzer *a, int64_t now, int64_t settle_
 	return fill_recent(a, snap);
 }
 
+static size_t str_bytes(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* The strings and lists the tables' records own. */
+static size_t owned_bytes(const struct rm_analyzer *a)
+{
+	size_t n = 0, i = 0;
+	const struct user *u;
+	const struct stale *st;
+
+	while ((u = rm_table_next(&a->users, &i)))
+		n += str_bytes(u->upn) + u->cap_ref * sizeof *u->ref;
+	i = 0;
+	while ((st = rm_table_next(&a->stale, &i)))
+		n += str_bytes(st->upn) + str_bytes(st->app) + str_bytes(st->device);
+	for (i = 0; i < a->n_fam; i++)
+		n += str_bytes(a->fam[i].app) + str_bytes(a->fam[i].platform) +
+		     str_bytes(a->fam[i].label);
+	return n;
+}
+
 size_t rm_analyzer_bytes(const struct rm_analyzer *a)
 {
 	return sizeof *a + rm_table_bytes(&a->users) + rm_table_bytes(&a->clients) +
-	       rm_table_bytes(&a->stale) + rm_table_bytes(&a->seen) + rm_table_bytes(&a->inter) +
+	       rm_table_bytes(&a->stale) + rm_dedupe_bytes(&a->seen) + rm_table_bytes(&a->inter) +
 	       rm_table_bytes(&a->fam_index) + a->cap_fam * sizeof *a->fam +
 	       a->cap_enf * sizeof *a->enf + a->cap_pend * sizeof *a->pend +
-	       a->cap_infer * sizeof *a->infer +
-	       a->n_ring * sizeof *a->ring;
+	       a->cap_infer * sizeof *a->infer + a->n_ring * sizeof *a->ring +
+	       a->n_min * sizeof *a->min_ring + owned_bytes(a);
 }
 
 size_t rm_analyzer_users(const struct rm_analyzer *a)

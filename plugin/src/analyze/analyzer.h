@@ -60,10 +60,34 @@ int rm_analyzer_fill_settled(struct rm_analyzer *a, int64_t now, int64_t settle_
 /* Append the analyzer's state to b (for the state file). 0, or -1 when
  * memory runs out. */
 int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b);
+/* Where a state streams to: bytes are appended to b (the caller's, which
+ * it frees) and, whenever b holds a megabyte or more, flush (if not NULL)
+ * takes them: it consumes all of b (sets b->len = 0) and returns 0, or -1
+ * to stop. So a state of any size is written through one small buffer. */
+struct rm_state_sink {
+	struct rm_buf b; /* first: the savers find the sink from it */
+	int (*flush)(void *ctx, struct rm_buf *b);
+	void *ctx;
+};
+/* rm_analyzer_save through a sink. 0, or -1 when memory ran out or flush
+ * failed; the last bytes are left in s->b for the caller. */
+int rm_analyzer_save_to(const struct rm_analyzer *a, struct rm_state_sink *s);
 /* Restore state written by rm_analyzer_save into a fresh analyzer made with
  * the same settings. Returns 0, or -1 with *why (static text); after a
  * failure the analyzer must be freed, not used. */
 int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const char **why);
+/* Told every few megabytes how many bytes of the state were read, so that
+ * a caller reading a mapped file can let go of what is behind. */
+struct rm_load_progress {
+	void (*fn)(void *ctx, size_t done);
+	void *ctx;
+};
+/* The same, reading a state that may be followed by other bytes: *used
+ * says where it ended. Tables are sized from the saved counts before they
+ * are filled, and no index is built until a lookup needs one. p may be
+ * NULL. */
+int rm_analyzer_load_from(struct rm_analyzer *a, const void *buf, size_t len, size_t *used,
+                          const struct rm_load_progress *p, const char **why);
 
 /* Bytes of state held (tables and lists), for memory reports. */
 size_t rm_analyzer_bytes(const struct rm_analyzer *a);

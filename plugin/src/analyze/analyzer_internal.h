@@ -12,6 +12,7 @@
 #include "parse/parse.h"
 #include "util/util.h"
 #include "revmon.h"
+#include "dedupe.h"
 
 #define BUCKET_MS 10000
 #define CAE_TOKEN_LIFETIME_MS (28LL * 3600 * 1000) /* longest CAE token (entra-facts §6) */
@@ -47,10 +48,30 @@ struct user {
 struct client {
 	uint64_t key;
 	uint64_t user;
-	int64_t t[TOKENS_KEEP]; /* issue times, newest first; 0 = none */
-	uint32_t fam;           /* family id (families.c), 0 = none */
-	uint8_t cae;            /* bit i: t[i] is a CAE token */
+	int64_t t0;                  /* newest issue time; 0 = none */
+	uint32_t d[TOKENS_KEEP - 1]; /* the older ones, as rm_delta_put says */
+	uint16_t fam;                /* family id (families.c), 0 = none */
+	uint8_t cae;                 /* bit i: token i is a CAE token */
 };
+
+/* Times older than a record's newest one are kept as 32-bit distances
+ * from it (0: none): a token or sign-in more than 49 days older than the
+ * newest is long expired and forgotten, as it can change no metric. */
+#define RM_DELTA_MAX ((uint64_t)UINT32_MAX - 1)
+static inline int64_t rm_delta_get(int64_t t0, uint32_t d)
+{
+	return d ? (int64_t)((uint64_t)t0 - (d - 1)) : 0;
+}
+/* The distance of t (t <= t0) from t0, 0 when t is none or too old. */
+static inline uint32_t rm_delta_put(int64_t t0, int64_t t)
+{
+	uint64_t gap = (uint64_t)t0 - (uint64_t)t;
+
+	return !t || t > t0 || gap > RM_DELTA_MAX ? 0 : (uint32_t)(gap + 1);
+}
+/* A client's issue times, newest first (0 = none), and back. */
+void rm_client_times(const struct client *c, int64_t t[TOKENS_KEEP]);
+void rm_client_set_times(struct client *c, const int64_t t[TOKENS_KEEP]);
 
 /* A client that presented a revoked grant: stuck from its first such
  * presentation more than stuck_after past the revocation until it signs in
@@ -91,13 +112,9 @@ struct fam_slot {
 #define INTER_KEEP 16 /* enough for every re-auth of a user within the horizon */
 struct inter {
 	uint64_t key;
-	int64_t t[INTER_KEEP]; /* newest first; 0 = empty */
-	uint16_t counted;      /* bit i: t[i] already counted as a re-auth */
-};
-
-struct seen {
-	uint64_t key;
-	int64_t time_ms;
+	int64_t t0;                 /* newest; 0 = empty */
+	uint32_t d[INTER_KEEP - 1]; /* the older ones (rm_delta_put) */
+	uint16_t counted;           /* bit i: time i already counted as a re-auth */
 };
 
 struct enforcement {
@@ -134,7 +151,8 @@ struct rm_analyzer {
 	int64_t wm; /* newest event time */
 	int64_t keep_ids_from; /* ids of events from here on are kept (0: none) */
 
-	struct rm_table users, clients, stale, seen, inter;
+	struct rm_table users, clients, stale, inter;
+	struct rm_dedupe seen; /* record ids */
 
 	struct enforcement *enf;
 	size_t n_enf, cap_enf, enf_compact_at;

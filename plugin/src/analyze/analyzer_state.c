@@ -8,10 +8,87 @@
 #include "analyzer_internal.h"
 #include "util/util.h"
 
-#define FORMAT 3 /* 3: tokens per client, stuck clients' successes, families */
+#define FORMAT 4 /* 4: dedupe generations, times as distances, sizes first */
+#define FLUSH_AT (1u << 20)
+#define TICK_EVERY (4u << 20)
 
-/* The savers below write one part each; rm_analyzer_load's loaders read
- * them back in the same order. Each returns nonzero when memory ran out. */
+/* The savers below write one part each into the sink's buffer (the first
+ * member of struct rm_state_sink, so that tick() finds the sink from it);
+ * rm_analyzer_load's loaders read them back in the same order. Each
+ * returns nonzero when memory ran out or the sink failed. */
+
+/* The big tables' records go through these: one bounds check per record,
+ * then fields in the same little-endian layout rm_put_* and rm_get_* use. */
+static unsigned char *room(struct rm_buf *b, size_t n)
+{
+	unsigned char *p;
+
+	if (rm_buf_reserve(b, n) < 0)
+		return NULL;
+	p = (unsigned char *)b->data + b->len;
+	b->len += n;
+	return p;
+}
+
+static unsigned char *w64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+	return p + 8;
+}
+
+static unsigned char *w32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+	return p + 4;
+}
+
+/* n bytes of r, or NULL (r->bad set) when fewer are left. */
+static const unsigned char *take(struct rm_rd *r, size_t n)
+{
+	const unsigned char *p = r->p + r->pos;
+
+	if (r->bad || n > r->n - r->pos) {
+		r->bad = 1;
+		return NULL;
+	}
+	r->pos += n;
+	return p;
+}
+
+static uint64_t r64(const unsigned char **p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)(*p)[i] << (8 * i);
+	*p += 8;
+	return v;
+}
+
+static uint32_t r32(const unsigned char **p)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v |= (uint32_t)(*p)[i] << (8 * i);
+	*p += 4;
+	return v;
+}
+
+#define CLIENT_BYTES (24 + 4 * (TOKENS_KEEP - 1) + 8)
+#define INTER_BYTES (16 + 4 * (INTER_KEEP - 1) + 4)
+
+/* Hand a full buffer to the sink's flush, if it has one. */
+static int tick(struct rm_buf *b)
+{
+	struct rm_state_sink *s = (struct rm_state_sink *)b;
+
+	if (!s->flush || b->len < FLUSH_AT)
+		return 0;
+	return s->flush(s->ctx, b) < 0;
+}
 
 /* Format, registry, counters, watermark and the window's ring. */
 static int save_header(const struct rm_analyzer *a, struct rm_buf *b)
@@ -66,6 +143,7 @@ static int save_users(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_u32(b, u->n_ref);
 		for (uint32_t k = 0; k < u->n_ref; k++)
 			e |= rm_put_i64(b, u->ref[k]);
+		e |= tick(b);
 	}
 	return e;
 }
@@ -77,13 +155,16 @@ static int save_clients(const struct rm_analyzer *a, struct rm_buf *b)
 	const struct client *c;
 
 	e |= rm_put_u64(b, a->clients.count);
-	for (i = 0; (c = rm_table_next(&a->clients, &i));) {
-		e |= rm_put_u64(b, c->key);
-		e |= rm_put_u64(b, c->user);
-		for (int k = 0; k < TOKENS_KEEP; k++)
-			e |= rm_put_i64(b, c->t[k]);
-		e |= rm_put_u32(b, c->fam);
-		e |= rm_put_u32(b, c->cae);
+	for (i = 0; !e && (c = rm_table_next(&a->clients, &i));) {
+		unsigned char *p = room(b, CLIENT_BYTES);
+
+		if (!p)
+			return 1;
+		p = w64(w64(w64(p, c->key), c->user), (uint64_t)c->t0);
+		for (int k = 0; k < TOKENS_KEEP - 1; k++)
+			p = w32(p, c->d[k]);
+		w32(w32(p, c->fam), c->cae);
+		e |= tick(b);
 	}
 	return e;
 }
@@ -108,6 +189,7 @@ static int save_stale(const struct rm_analyzer *a, struct rm_buf *b)
 		e |= rm_put_str(b, st->upn);
 		e |= rm_put_str(b, st->app);
 		e |= rm_put_str(b, st->device);
+		e |= tick(b);
 	}
 	return e;
 }
@@ -117,20 +199,37 @@ static int save_seen_inter(const struct rm_analyzer *a, struct rm_buf *b)
 {
 	size_t i;
 	int e = 0;
-	const struct seen *sn;
 	const struct inter *in;
 
-	e |= rm_put_u64(b, a->seen.count);
-	for (i = 0; (sn = rm_table_next(&a->seen, &i));) {
-		e |= rm_put_u64(b, sn->key);
-		e |= rm_put_i64(b, sn->time_ms);
+	e |= rm_put_u64(b, a->seen.n);
+	for (i = 0; i < a->seen.n; i++) {
+		const struct rm_dedupe_gen *g = &a->seen.g[i];
+
+		e |= rm_put_i64(b, g->from_ms);
+		e |= rm_put_i64(b, g->to_ms);
+		e |= rm_put_u64(b, g->cap);
+		for (size_t k = 0; k < g->cap && !e; k += 1024) {
+			size_t n = g->cap - k < 1024 ? g->cap - k : 1024;
+			unsigned char *p = room(b, 8 * n);
+
+			if (!p)
+				return 1;
+			for (size_t j = 0; j < n; j++)
+				p = w64(p, g->slot[k + j]);
+			e |= tick(b);
+		}
 	}
 	e |= rm_put_u64(b, a->inter.count);
-	for (i = 0; (in = rm_table_next(&a->inter, &i));) {
-		e |= rm_put_u64(b, in->key);
-		for (int k = 0; k < INTER_KEEP; k++)
-			e |= rm_put_i64(b, in->t[k]);
-		e |= rm_put_u32(b, in->counted);
+	for (i = 0; !e && (in = rm_table_next(&a->inter, &i));) {
+		unsigned char *p = room(b, INTER_BYTES);
+
+		if (!p)
+			return 1;
+		p = w64(w64(p, in->key), (uint64_t)in->t0);
+		for (int k = 0; k < INTER_KEEP - 1; k++)
+			p = w32(p, in->d[k]);
+		w32(p, in->counted);
+		e |= tick(b);
 	}
 	return e;
 }
@@ -192,8 +291,9 @@ static int save_codes_families(const struct rm_analyzer *a, struct rm_buf *b)
 	return e;
 }
 
-int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
+int rm_analyzer_save_to(const struct rm_analyzer *a, struct rm_state_sink *s)
 {
+	struct rm_buf *b = &s->b;
 	int e = save_header(a, b);
 
 	e |= save_users(a, b);
@@ -203,6 +303,15 @@ int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
 	e |= save_lists(a, b);
 	e |= save_codes_families(a, b);
 	return e ? -1 : 0;
+}
+
+int rm_analyzer_save(const struct rm_analyzer *a, struct rm_buf *b)
+{
+	struct rm_state_sink s = {*b, NULL, NULL};
+	int rc = rm_analyzer_save_to(a, &s);
+
+	*b = s.b;
+	return rc;
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
@@ -219,10 +328,28 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-/* Load into a fresh analyzer (one that has ingested nothing). */
 /* The loaders below read one part each, in the order rm_analyzer_save wrote
- * them. A malformed field sets r->bad and the rest reads as zeros; -1 means
- * stop now (a record without a key, or no memory). */
+ * them, into a fresh analyzer (one that has ingested nothing), each table
+ * sized first from its saved count. A malformed field sets r->bad and the
+ * rest reads as zeros; -1 means stop now (a record without a key, or no
+ * memory). Their reader is the first member of a struct loader, so that
+ * progress() finds the caller's progress hook from it. */
+struct loader {
+	struct rm_rd r;
+	const struct rm_load_progress *p;
+	size_t told;
+};
+
+/* Tell the caller how far the reading got, every TICK_EVERY bytes. */
+static void progress(struct rm_rd *r)
+{
+	struct loader *l = (struct loader *)r;
+
+	if (l->p && r->pos - l->told >= TICK_EVERY) {
+		l->told = r->pos;
+		l->p->fn(l->p->ctx, r->pos);
+	}
+}
 
 /* Format, registry, counters, watermark and the window's ring. */
 static int load_header(struct rm_analyzer *a, struct rm_rd *r, const char **why, uint32_t *version)
@@ -263,6 +390,11 @@ static int load_header(struct rm_analyzer *a, struct rm_rd *r, const char **why,
 	a->first_min = rm_get_i64(r);
 	for (uint64_t i = 0; i < a->n_min; i++)
 		a->min_ring[i] = rm_get_u32(r);
+	/* indexes of buckets and minutes of times (-1: none yet), as ingesting
+	 * makes them: anything else would overflow where they are scaled back */
+	if (a->head_b < -1 || a->head_b > INT64_MAX / BUCKET_MS || a->head_min < -1 ||
+	    a->head_min > INT64_MAX / 60000 || a->first_min < -1 || a->first_min > a->head_min)
+		r->bad = 1;
 	return 0;
 }
 
@@ -297,14 +429,16 @@ static int load_refs(struct user *u, struct rm_rd *r)
 static int load_users(struct rm_analyzer *a, struct rm_rd *r)
 {
 	uint64_t n = rm_get_count(r, 60);
-	int created;
 
+	if (rm_table_reserve(&a->users, n) < 0)
+		return -1;
 	for (uint64_t i = 0; i < n && !r->bad; i++) {
 		uint64_t key = rm_get_u64(r);
-		struct user *u = key ? rm_table_upsert(&a->users, key, &created) : NULL;
+		struct user *u = key ? rm_table_append(&a->users, key) : NULL;
 
 		if (!u)
 			return -1;
+		progress(r);
 		u->revoked_ms = rm_get_i64(r);
 		u->enforced_ms = rm_get_i64(r);
 		u->old_ms = rm_get_i64(r);
@@ -312,7 +446,6 @@ static int load_users(struct rm_analyzer *a, struct rm_rd *r)
 		u->last_ms = rm_get_i64(r);
 		u->corr = rm_get_u64(r);
 		u->old_corr = rm_get_u64(r);
-		free(u->upn);
 		u->upn = rm_get_str(r);
 		u->enf_pos = rm_get_u32(r);
 		u->old_enf_pos = rm_get_u32(r);
@@ -331,23 +464,28 @@ static int load_users(struct rm_analyzer *a, struct rm_rd *r)
 
 static int load_clients(struct rm_analyzer *a, struct rm_rd *r)
 {
-	uint64_t n = rm_get_count(r, 16 + 8 * TOKENS_KEEP + 8);
-	int created;
+	uint64_t n = rm_get_count(r, CLIENT_BYTES);
 
+	if (rm_table_reserve(&a->clients, n) < 0)
+		return -1;
 	for (uint64_t i = 0; i < n && !r->bad; i++) {
-		uint64_t key = rm_get_u64(r);
-		struct client *c = key ? rm_table_upsert(&a->clients, key, &created) : NULL;
-		uint32_t flags;
+		const unsigned char *p = take(r, CLIENT_BYTES);
+		uint64_t key = p ? r64(&p) : 0;
+		struct client *c = key ? rm_table_append(&a->clients, key) : NULL;
+		uint32_t flags, fam;
 
 		if (!c)
 			return -1;
-		c->user = rm_get_u64(r);
-		for (int k = 0; k < TOKENS_KEEP; k++)
-			c->t[k] = rm_get_i64(r);
-		c->fam = rm_get_u32(r);
-		flags = rm_get_u32(r);
-		if (flags >> TOKENS_KEEP)
+		progress(r);
+		c->user = r64(&p);
+		c->t0 = (int64_t)r64(&p);
+		for (int k = 0; k < TOKENS_KEEP - 1; k++)
+			c->d[k] = r32(&p);
+		fam = r32(&p);
+		flags = r32(&p);
+		if ((flags >> TOKENS_KEEP) || fam > FAMILIES_CAP)
 			r->bad = 1;
+		c->fam = (uint16_t)fam;
 		c->cae = (uint8_t)flags;
 	}
 	return 0;
@@ -356,14 +494,16 @@ static int load_clients(struct rm_analyzer *a, struct rm_rd *r)
 static int load_stale(struct rm_analyzer *a, struct rm_rd *r)
 {
 	uint64_t n = rm_get_count(r, 60);
-	int created;
 
+	if (rm_table_reserve(&a->stale, n) < 0)
+		return -1;
 	for (uint64_t i = 0; i < n && !r->bad; i++) {
 		uint64_t key = rm_get_u64(r);
-		struct stale *st = key ? rm_table_upsert(&a->stale, key, &created) : NULL;
+		struct stale *st = key ? rm_table_append(&a->stale, key) : NULL;
 
 		if (!st)
 			return -1;
+		progress(r);
 		st->user = rm_get_u64(r);
 		st->revoked_ms = rm_get_i64(r);
 		st->first_ms = rm_get_i64(r);
@@ -372,9 +512,6 @@ static int load_stale(struct rm_analyzer *a, struct rm_rd *r)
 		st->ok_ms = rm_get_i64(r);
 		st->presentations = rm_get_u64(r);
 		st->fam = rm_get_u32(r);
-		free(st->upn);
-		free(st->app);
-		free(st->device);
 		st->upn = rm_get_str(r);
 		st->app = rm_get_str(r);
 		st->device = rm_get_str(r);
@@ -385,27 +522,44 @@ static int load_stale(struct rm_analyzer *a, struct rm_rd *r)
 /* The dedupe ids, then the interactive sign-in history. */
 static int load_seen_inter(struct rm_analyzer *a, struct rm_rd *r)
 {
-	uint64_t n = rm_get_count(r, 16);
-	int created;
+	uint64_t n = rm_get_count(r, 24);
 
 	for (uint64_t i = 0; i < n && !r->bad; i++) {
-		uint64_t key = rm_get_u64(r);
-		struct seen *sn = key ? rm_table_upsert(&a->seen, key, &created) : NULL;
+		int64_t from = rm_get_i64(r), to = rm_get_i64(r);
+		uint64_t cap = rm_get_count(r, 8);
+		uint64_t *slot = cap && !r->bad ? malloc(cap * sizeof *slot) : NULL;
 
-		if (!sn)
+		if (cap && !r->bad && !slot)
 			return -1;
-		sn->time_ms = rm_get_i64(r);
+		for (uint64_t k = 0; k < cap && !r->bad; k += 1024) {
+			size_t m = cap - k < 1024 ? (size_t)(cap - k) : 1024;
+			const unsigned char *p = take(r, 8 * m);
+
+			for (size_t j = 0; p && j < m; j++)
+				slot[k + j] = r64(&p);
+			progress(r);
+		}
+		if (r->bad || rm_dedupe_restore(&a->seen, from, to, slot, cap) < 0) {
+			if (r->bad)
+				free(slot);
+			r->bad = 1;
+		}
 	}
-	n = rm_get_count(r, 8 + 8 * INTER_KEEP + 4);
+	n = rm_get_count(r, INTER_BYTES);
+	if (rm_table_reserve(&a->inter, n) < 0)
+		return -1;
 	for (uint64_t i = 0; i < n && !r->bad; i++) {
-		uint64_t key = rm_get_u64(r);
-		struct inter *in = key ? rm_table_upsert(&a->inter, key, &created) : NULL;
+		const unsigned char *p = take(r, INTER_BYTES);
+		uint64_t key = p ? r64(&p) : 0;
+		struct inter *in = key ? rm_table_append(&a->inter, key) : NULL;
 
 		if (!in)
 			return -1;
-		for (int k = 0; k < INTER_KEEP; k++)
-			in->t[k] = rm_get_i64(r);
-		in->counted = (uint16_t)rm_get_u32(r);
+		progress(r);
+		in->t0 = (int64_t)r64(&p);
+		for (int k = 0; k < INTER_KEEP - 1; k++)
+			in->d[k] = r32(&p);
+		in->counted = (uint16_t)r32(&p);
 	}
 	return 0;
 }
@@ -506,31 +660,45 @@ static int load_codes_families(struct rm_analyzer *a, struct rm_rd *r)
 	return 0;
 }
 
-int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const char **why)
+int rm_analyzer_load_from(struct rm_analyzer *a, const void *buf, size_t len, size_t *used,
+                          const struct rm_load_progress *p, const char **why)
 {
-	struct rm_rd r = {buf, len, 0, 0};
+	struct loader l = {{buf, len, 0, 0}, p, 0};
+	struct rm_rd *r = &l.r;
 	uint32_t version = 0;
 	int rc = -1;
+	struct user *u;
 
 	*why = "truncated or inconsistent analyzer state";
-	if (load_header(a, &r, why, &version) < 0 || load_users(a, &r) < 0 || load_clients(a, &r) < 0 ||
-	    load_stale(a, &r) < 0 || load_seen_inter(a, &r) < 0 || load_lists(a, &r) < 0 ||
-	    load_codes_families(a, &r) < 0)
+	if (load_header(a, r, why, &version) < 0 || load_users(a, r) < 0 || load_clients(a, r) < 0 ||
+	    load_stale(a, r) < 0 || load_seen_inter(a, r) < 0 || load_lists(a, r) < 0 ||
+	    load_codes_families(a, r) < 0)
 		goto out;
 	/* user positions must point inside the list they index */
-	for (size_t k = 0; !r.bad && k < a->users.cap; k++) {
-		struct user *u = (struct user *)(a->users.slots + k * a->users.rec);
-
-		if (u->key && u->enf_pos > a->n_enf)
+	for (size_t k = 0; !r->bad && (u = rm_table_next(&a->users, &k));) {
+		if (u->enf_pos > a->n_enf)
 			u->enf_pos = 0;
-		if (u->key && u->old_enf_pos > a->n_enf)
+		if (u->old_enf_pos > a->n_enf)
 			u->old_enf_pos = 0;
 	}
-	if (r.bad || r.pos != r.n)
+	if (r->bad)
 		goto out;
 	a->enf_compact_at = 2 * a->n_enf + 1024;
 	a->pend_compact_at = 2 * a->n_pend + 1024;
+	*used = r->pos;
 	rc = 0;
 out:
 	return rc;
+}
+
+int rm_analyzer_load(struct rm_analyzer *a, const void *buf, size_t len, const char **why)
+{
+	size_t used = 0;
+
+	if (rm_analyzer_load_from(a, buf, len, &used, NULL, why) < 0)
+		return -1;
+	if (used == len)
+		return 0;
+	*why = "truncated or inconsistent analyzer state";
+	return -1;
 }

@@ -22,6 +22,24 @@ char *rm_dup_str(struct rm_str s)
 	return d;
 }
 
+void rm_client_times(const struct client *c, int64_t t[TOKENS_KEEP])
+{
+	t[0] = c->t0;
+	for (int i = 1; i < TOKENS_KEEP; i++)
+		t[i] = rm_delta_get(c->t0, c->d[i - 1]);
+}
+
+/* Store t (newest first); a token too old to keep ends the list there. */
+void rm_client_set_times(struct client *c, const int64_t t[TOKENS_KEEP])
+{
+	c->t0 = t[0];
+	for (int i = 1; i < TOKENS_KEEP; i++) {
+		c->d[i - 1] = i > 1 && !c->d[i - 2] ? 0 : rm_delta_put(t[0], t[i]);
+		if (!c->d[i - 1])
+			c->cae &= (uint8_t)((1u << i) - 1);
+	}
+}
+
 static int64_t token_life(const struct rm_analyzer *a, const struct client *c, int i)
 {
 	return (c->cae >> i) & 1 ? CAE_TOKEN_LIFETIME_MS : a->s->access_token_lifetime_ms;
@@ -31,9 +49,15 @@ int rm_stale_keep_client(void *rec, void *ctx)
 {
 	const struct client *c = rec;
 	const struct rm_analyzer *a = ctx;
+	int64_t t[TOKENS_KEEP];
 
-	for (int i = 0; i < TOKENS_KEEP && c->t[i]; i++)
-		if (c->t[i] + token_life(a, c, i) > a->wm)
+	/* records about it may still arrive out of order within the horizon:
+	 * a refusal that comes later must still find its latest success */
+	if (c->t0 > a->wm - a->s->dedupe_horizon_ms)
+		return 1;
+	rm_client_times(c, t);
+	for (int i = 0; i < TOKENS_KEEP && t[i]; i++)
+		if (t[i] + token_life(a, c, i) > a->wm)
 			return 1;
 	return 0;
 }
@@ -62,16 +86,19 @@ static void add_token(struct client *c, int64_t t, int cae)
 {
 	int i = 0;
 	unsigned below, above;
+	int64_t ts[TOKENS_KEEP];
 
-	while (i < TOKENS_KEEP && c->t[i] && c->t[i] > t)
+	rm_client_times(c, ts);
+	while (i < TOKENS_KEEP && ts[i] && ts[i] > t)
 		i++;
-	if (i == TOKENS_KEEP || c->t[i] == t)
+	if (i == TOKENS_KEEP || ts[i] == t)
 		return; /* older than every kept one, or already known */
-	memmove(&c->t[i + 1], &c->t[i], (size_t)(TOKENS_KEEP - 1 - i) * sizeof c->t[0]);
+	memmove(&ts[i + 1], &ts[i], (size_t)(TOKENS_KEEP - 1 - i) * sizeof ts[0]);
 	below = c->cae & ((1u << i) - 1);
 	above = (unsigned)(c->cae >> i) << (i + 1);
 	c->cae = (uint8_t)((below | above | ((unsigned)cae << i)) & ((1u << TOKENS_KEEP) - 1));
-	c->t[i] = t;
+	ts[i] = t;
+	rm_client_set_times(c, ts);
 }
 
 /* A successful sign-in: the client holds a new token. */
@@ -86,7 +113,7 @@ int rm_stale_signin_ok(struct rm_analyzer *a, const struct rm_event *ev, uint64_
 		return -1;
 	if (created) {
 		c->user = ukey;
-		c->fam = rm_fam_of(a, ev);
+		c->fam = (uint16_t)rm_fam_of(a, ev);
 	}
 	add_token(c, ev->time_ms, ev->cae == 1);
 	st = rm_table_find(&a->stale, ckey);
@@ -110,11 +137,12 @@ int rm_stale_refused(struct rm_analyzer *a, const struct rm_event *ev, uint64_t 
 
 		st->user = ukey;
 		st->fam = c ? c->fam : rm_fam_of(a, ev);
-		st->ok_ms = c ? c->t[0] : 0;
+		st->ok_ms = c ? c->t0 : 0;
 		st->first_ms = t;
 		st->upn = rm_dup_str(ev->upn.n ? ev->upn : ev->user_id);
 		st->app = rm_dup_str(ev->app_name.n ? ev->app_name : ev->app_id);
-		st->device = rm_dup_str(ev->device_id);
+		/* often empty in real logs: no allocation for nothing */
+		st->device = ev->device_id.n ? rm_dup_str(ev->device_id) : NULL;
 	}
 	st->presentations++;
 	if (t < st->first_ms)
@@ -239,12 +267,26 @@ out:
 }
 
 /* The newest token the client held before r, -1 when none. */
-static int token_before(const struct client *c, int64_t r)
+static int token_before(const int64_t t[TOKENS_KEEP], int64_t r)
 {
-	for (int i = 0; i < TOKENS_KEEP && c->t[i]; i++)
-		if (c->t[i] < r)
+	for (int i = 0; i < TOKENS_KEEP && t[i]; i++)
+		if (t[i] < r)
 			return i;
 	return -1;
+}
+
+/* Few users have a revocation: a bit per user key (a one-sided test), so
+ * that most clients are spared the lookup of their user. */
+#define USER_BITS 65536
+static void revoked_users(struct rm_analyzer *a, int64_t now, uint64_t *maybe)
+{
+	size_t k = 0;
+	const struct user *u;
+
+	memset(maybe, 0, USER_BITS / 8);
+	while ((u = rm_table_next(&a->users, &k)))
+		if (u->revoked_ms && u->revoked_ms <= now)
+			maybe[(u->key % USER_BITS) / 64] |= 1ull << (u->key % 64);
 }
 
 /* Tokens issued before their user's latest revocation and still valid. */
@@ -252,22 +294,29 @@ void rm_tokens_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot *
 {
 	size_t i = 0;
 	struct client *c;
-	uint64_t live = 0, live_cae = 0;
+	uint64_t live = 0, live_cae = 0, maybe[USER_BITS / 64];
 	int64_t exposure = 0;
 
+	revoked_users(a, now, maybe);
 	rm_table_filter(&a->clients);
 	a->fam_none.tokens = a->fam_none.tokens_cae = 0;
 	for (size_t k = 0; k < a->n_fam; k++)
 		a->fam[k].tokens = a->fam[k].tokens_cae = 0;
 	while ((c = rm_table_next(&a->clients, &i))) {
-		const struct user *u = rm_table_find(&a->users, c->user);
+		const struct user *u;
 		struct family *f;
 		int k;
-		int64_t r, issued;
+		int64_t r, issued, t[TOKENS_KEEP];
 
-		if (!u || !u->revoked_ms || (r = u->revoked_ms) > now || (k = token_before(c, r)) < 0)
+		if (!(maybe[(c->user % USER_BITS) / 64] & (1ull << (c->user % 64))))
 			continue;
-		issued = c->t[k];
+		u = rm_table_find(&a->users, c->user);
+		if (!u || !u->revoked_ms || (r = u->revoked_ms) > now)
+			continue;
+		rm_client_times(c, t);
+		if ((k = token_before(t, r)) < 0)
+			continue;
+		issued = t[k];
 		f = rm_fam_get(a, c->fam);
 		if ((c->cae >> k) & 1) {
 			if (now >= r + a->s->cae_propagation_bound_ms || issued + CAE_TOKEN_LIFETIME_MS <= now)

@@ -23,6 +23,7 @@ struct revmon {
 	size_t n_src;
 	uint64_t errors;        /* failed polls of sources that count none themselves */
 	uint64_t fingerprint; /* of the configuration, for the state file */
+	struct rm_state_file state; /* the state file last read or written */
 };
 
 static void logf_(struct revmon *m, enum revmon_log_level level, const char *fmt, ...)
@@ -137,45 +138,27 @@ fail:
 
 int revmon_state_save(revmon *m, const char *path, struct revmon_error *err)
 {
-	struct rm_buf b = {0};
-	int rc = -1;
-
-	rm_remove_stale_temps(path);
-	if (rm_state_encode(m->an, m->src, m->n_src, m->fingerprint, &b) < 0) {
-		rm_errorf(err, "%s: out of memory", path);
-		goto out;
-	}
-	rc = rm_write_atomic(path, b.data, b.len, err);
-out:
-	rm_buf_free(&b);
-	return rc;
+	return rm_state_save(path, m->an, m->src, m->n_src, m->fingerprint, &m->state, err);
 }
 
 int revmon_state_load(revmon *m, const char *path, struct revmon_error *err)
 {
-	struct rm_buf b = {0};
-	struct revmon_error why = {{0}};
-	int rc = rm_read_file(path, &b, (size_t)1 << 31, err);
+	int rc = rm_state_load(path, (size_t)1 << 31, m->fingerprint, m->an, m->src, m->n_src,
+	                       &m->state, err);
 
-	if (rc != 0)
-		goto out;
-	if (rm_state_decode(b.data, b.len, m->fingerprint, m->an, m->src, m->n_src, &why) < 0) {
+	if (rc == RM_STATE_REFUSED) {
 		/* Start afresh: what the failed decode touched is discarded. */
-		struct revmon_error e2;
+		struct revmon_error e2, why = *err;
 
-		rm_errorf(err, "%s: %s", path, why.msg);
 		rm_analyzer_free(m->an);
 		close_sources(m);
 		m->an = rm_analyzer_new(&m->s);
 		if (!m->an || open_sources(m, &e2) < 0) {
-			rm_errorf(err, "%s: %s; and the monitor could not be reset", path, why.msg);
-			rc = -2;
-			goto out;
+			rm_errorf(err, "%s; and the monitor could not be reset", why.msg);
+			return -2;
 		}
 		rc = -1;
 	}
-out:
-	rm_buf_free(&b);
 	return rc;
 }
 
