@@ -7,9 +7,10 @@
  * Prints "bootstrap HOST:PORT[,...]" and then reads commands, one a line,
  * answering each with "ok" (or "error WHY") once it is done:
  *
- *   produce TOPIC FILE        every line of FILE one message (no key, so
- *                             spread over the partitions as Azure Monitor's
- *                             are), flushed before the answer
+ *   produce TOPIC FILE        every line of FILE one message, no key, the
+ *                             partitions in turn (keyless events go round
+ *                             robin, as Azure Monitor's do), flushed before
+ *                             the answer
  *   down BROKER | up BROKER   a broker (1..N) stops or starts answering
  *   errors APIKEY CODE N      the next N requests of APIKEY fail with CODE
  *   quit
@@ -20,6 +21,15 @@
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+
+#define MAX_TOPICS 64
+
+/* The topics created, and the next partition each is written to. */
+static struct {
+	const char *name;
+	int partitions, next;
+} topics[MAX_TOPICS];
+static int n_topics;
 
 static rd_kafka_t *producer(const char *bootstrap)
 {
@@ -46,13 +56,19 @@ static rd_kafka_t *producer(const char *bootstrap)
 static long produce(rd_kafka_t *rk, const char *topic, const char *path)
 {
 	FILE *f = fopen(path, "r");
+	int t = 0;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long count = 0;
 
-	if (!f)
+	while (t < n_topics && strcmp(topics[t].name, topic) != 0)
+		t++;
+	if (!f || t == n_topics) {
+		if (f)
+			fclose(f);
 		return -1;
+	}
 	while ((n = getline(&line, &cap, f)) > 0) {
 		rd_kafka_resp_err_t e;
 
@@ -60,7 +76,10 @@ static long produce(rd_kafka_t *rk, const char *topic, const char *path)
 			n--;
 		if (!n)
 			continue;
-		while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(line, (size_t)n),
+		int32_t part = topics[t].next++ % topics[t].partitions;
+
+		while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(part),
+		                              RD_KAFKA_V_VALUE(line, (size_t)n),
 		                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)) ==
 		       RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			rd_kafka_poll(rk, 100);
@@ -128,10 +147,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		*colon = '\0';
-		if (rd_kafka_mock_topic_create(mc, argv[i], atoi(colon + 1), 1)) {
+		if (n_topics == MAX_TOPICS || atoi(colon + 1) < 1 ||
+		    rd_kafka_mock_topic_create(mc, argv[i], atoi(colon + 1), 1)) {
 			fprintf(stderr, "mockhub: cannot create %s\n", argv[i]);
 			return 1;
 		}
+		topics[n_topics].name = argv[i];
+		topics[n_topics++].partitions = atoi(colon + 1);
 	}
 	printf("bootstrap %s\n", rd_kafka_mock_cluster_bootstraps(mc));
 	fflush(stdout);

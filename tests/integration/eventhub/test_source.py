@@ -24,6 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from tally import Tally  # noqa: E402
+from hub import MockHub  # noqa: E402
 
 REVMON, CHECK, MOCKHUB = sys.argv[1], sys.argv[2], sys.argv[3]
 TMP = tempfile.mkdtemp(prefix="revmon-eh-")
@@ -42,32 +43,6 @@ EXACT = ("revocations", "revocations_admin", "revocations_password", "revocation
          "revocation_lag_p50", "revocation_lag_p95", "revocation_lag_max", "stale_clients")
 SECRET = "Endpoint=sb://revmon-test.servicebus.windows.net/;SharedAccessKeyName=listen;" \
          "SharedAccessKey=c2VjcmV0LW5ldmVyLXNob3du"
-
-
-class MockHub:
-    """mockhub as a child process, driven line by line."""
-
-    def __init__(self, *topics, brokers=1):
-        self.p = subprocess.Popen([MOCKHUB, "--brokers", str(brokers), *topics], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True, bufsize=1)
-        first = self.p.stdout.readline().split()
-        assert first and first[0] == "bootstrap", first
-        self.bootstrap = first[1]
-
-    def do(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        answer = self.p.stdout.readline().strip()
-        assert answer.startswith("ok"), "%s: %s" % (line, answer)
-        return answer
-
-    def stop(self):
-        try:
-            self.p.stdin.write("quit\n")
-            self.p.stdin.flush()
-            self.p.wait(timeout=20)
-        except (OSError, subprocess.TimeoutExpired):
-            self.p.kill()
 
 
 def run(args, timeout=300, env=None):
@@ -175,7 +150,7 @@ FILES, N, MESSAGES = fixtures()
 PER_TOPIC = ",".join(CATEGORIES.values())
 # librdkafka's mock keeps at most 5 MB per partition (older messages go, as
 # past an Event Hub's retention): enough partitions to keep every body
-hub = MockHub(*(t + ":8" for t in CATEGORIES.values()), "shared:8", "kills:16", "failover:8", "lagging:8")
+hub = MockHub(MOCKHUB, *(t + ":8" for t in CATEGORIES.values()), "shared:16", "kills:16", "failover:16", "lagging:16")
 print("mock cluster on %s; %d records in %d bodies" % (hub.bootstrap, N, MESSAGES))
 
 try:
