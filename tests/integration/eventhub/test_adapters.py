@@ -12,14 +12,20 @@ the check:
     reads them (collectd keeps no state file, so nothing was committed and
     B reads them from the oldest message): every record reaches B;
 (c) the broker down: source_up 0 and the log's "source down" line naming
-    it, the values ingested so far kept; up again when it is back.
+    it, the values ingested so far kept; up again when it is back;
+(d) revmon-agentx under a real snmpd with a [section] of the same keys:
+    snmpwalk of revmonSourceTable gives the replay's counters and
+    revmonSourceBacklog 0; the broker down: revmonSourceStatus down(2) and
+    revmonSourceLastError naming it; up(1) again when it is back.
 
-usage: test_adapters.py --revmon R --mockhub M --plugin revmon.so --collectd D --collectdctl C [--preload ASAN]
-Exits 77 when collectd is not here."""
+usage: test_adapters.py --revmon R --mockhub M [--plugin revmon.so --collectd D --collectdctl C [--preload ASAN]]
+                        [--agent revmon-agentx [--cache MIBCACHE --mibdir DIR]]
+Exits 77 when neither adapter can run here."""
 import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,11 +46,17 @@ ap.add_argument("--plugin")
 ap.add_argument("--collectd")
 ap.add_argument("--collectdctl")
 ap.add_argument("--preload")
+ap.add_argument("--agent")
+ap.add_argument("--cache", help="the snmp tests' base MIB cache (symbolic names; optional)")
+ap.add_argument("--mibdir", help="the directory holding REVMON-MIB.txt (with --cache)")
 opts = ap.parse_args()
-if not all(x and os.path.exists(x) for x in (opts.plugin, opts.collectd, opts.collectdctl)):
-    print("skipped: the collectd plugin or daemon is not here")
+HAVE_COLLECTD = all(x and os.path.exists(x) for x in (opts.plugin, opts.collectd, opts.collectdctl))
+HAVE_AGENT = bool(opts.agent and os.path.exists(opts.agent) and shutil.which("snmpget")
+                  and (shutil.which("snmpd") or os.path.exists("/usr/sbin/snmpd")))
+if not HAVE_COLLECTD and not HAVE_AGENT:
+    print("skipped: neither the collectd plugin and daemon nor revmon-agentx and snmpd are here")
     sys.exit(77)
-import collectd_daemon  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "snmp"))
 
 TMP = tempfile.mkdtemp(prefix="revmon-eh-adapters-")
 TALLY = Tally()
@@ -57,18 +69,20 @@ COUNTERS = ("events_ingested", "signins", "signins_interactive", "signin_failure
 
 
 def registry():
-    """name -> collectd type, from `revmon metrics --markdown`."""
+    """name -> (collectd type, SNMP column), from `revmon metrics --markdown`."""
     out = subprocess.run([opts.revmon, "metrics", "--markdown"], check=True, capture_output=True,
                          text=True).stdout
-    reg = {}
+    reg, col = {}, {}
     for line in out.splitlines():
-        m = re.match(r"\|\s*`([a-z0-9_]+)`\s*\|.*\|\s*`(\w+)`\s*\|$", line)
+        m = re.match(r"\|\s*`([a-z0-9_]+)`\s*\|\s*(counter|gauge)\s*\|.*\|\s*(\d+) \(x\d+,[^|]*\|\s*`(\w+)`\s*\|$",
+                     line)
         if m:
-            reg[m.group(1)] = m.group(2)
-    return reg
+            reg[m.group(1)] = m.group(4)
+            col[m.group(1)] = int(m.group(3))
+    return reg, col
 
 
-REG = registry()
+REG, COLUMN = registry()
 BODIES = os.path.join(TMP, "bodies.ndjson")
 subprocess.run([opts.revmon, "simulate", "--shape", "eventhub", "--out", BODIES, "--set", "sim_users=400"],
                check=True)
@@ -92,6 +106,7 @@ def block(name, group):
 
 
 def daemon(sub, name, group):
+    import collectd_daemon
     return collectd_daemon.Daemon(os.path.join(TMP, sub), opts.collectd, opts.collectdctl, opts.plugin,
                                   block(name, group), preload=opts.preload)
 
@@ -166,9 +181,61 @@ def failover():
                 d.stop()
 
 
+def snmp_live_and_down():
+    """(d) through revmon-agentx."""
+    import snmpharness
+    cache = opts.cache if opts.cache and os.path.isdir(opts.cache) else "/nonexistent"
+    mibdir = opts.mibdir or os.path.join(HERE, "..", "..", "..", "snmp")
+    rig = snmpharness.Rig(None, opts.revmon, opts.agent, cache, mibdir)
+    T = snmpharness.TABLE
+
+    def cell(col, cells=None):
+        oid = "%s.%d.1" % (T, col)
+        got = (cells if cells is not None else rig.get(oid)).get(oid)
+        return got[1] if got else None
+    try:
+        body = ("source = eventhub\npoll_interval = 1s\npoll_budget = 800ms\neventhub_bootstrap = %s\n"
+                "eventhub_topics = hub\neventhub_group = snmp\neventhub_rdkafka.security.protocol = plaintext\n"
+                % hub.bootstrap)
+        rig.write_agent_conf([("eh", body)])
+        rig.start_master()
+        rig.start_agent()
+        ev = COLUMN["events_ingested"]
+        rig.wait_for("every record in the subagent's row", lambda: cell(ev) == N, timeout=90)
+        rig.wait_for("revmonSourceBacklog 0", lambda: cell(COLUMN["source_backlog"]) == 0, timeout=30)
+        cells = rig.walk("snmpwalk", T)
+        got = {k: cell(COLUMN[k], cells) for k in COUNTERS}
+        check(cell(2, cells) == b"eh" and cell(3, cells) == 1,
+              "snmp: row 1 is the section, status up(1) (%r, %r)" % (cell(2, cells), cell(3, cells)))
+        check(got == REF, "snmp: snmpwalk of revmonSourceTable: the counters equal the replay's:\n"
+              "       %s\n       %s" % (got, REF))
+        check(cell(COLUMN["source_backlog"], cells) == 0, "snmp: revmonSourceBacklog 0 once caught up")
+        hub.do("down 1")
+        rig.wait_for("status down(2)", lambda: cell(3) == 2, timeout=60)
+        err = (cell(4) or b"").decode(errors="replace")
+        check("no broker" in err, "snmp: revmonSourceLastError names it: %r" % err)
+        check(cell(ev) == N, "snmp: the values ingested so far stay while down")
+        hub.do("up 1")
+        rig.wait_for("status up(1) with the broker back", lambda: cell(3) == 1, timeout=60)
+        check(cell(4) == b"", "snmp: revmonSourceLastError empty again")
+        check(rig.stop_agent() == 0, "snmp: SIGTERM ends the subagent with 0")
+    except snmpharness.Fail as e:
+        check(False, "snmp: %s\n%s" % (e, rig.log("agent.log")[-2000:]))
+    finally:
+        hub.do("up 1")
+        rig.close(keep=bool(TALLY.failures))
+
+
 try:
-    live_and_down()
-    failover()
+    if HAVE_COLLECTD:
+        live_and_down()
+        failover()
+    else:
+        print("     (collectd or the plugin not here: its parts skipped)")
+    if HAVE_AGENT:
+        snmp_live_and_down()
+    else:
+        print("     (revmon-agentx or snmpd not here: its part skipped)")
 finally:
     hub.stop()
 sys.exit(TALLY.summary())
