@@ -56,6 +56,7 @@ struct eh_src {
 	int fatal;                    /* a person must act: err_text says what */
 	int topics_seen;              /* every hub of eventhub_topics exists */
 	int asked_committed;          /* this poll asked for the group's offsets */
+	int settled;                  /* the group has given this member its share (maybe none) */
 	char *topics;                 /* eventhub_topics, owned */
 	int brokers_down;
 	char err_text[480];
@@ -162,6 +163,31 @@ static void on_token_refresh(rd_kafka_t *rk, const char *config, void *opaque)
 	(void)config;
 	g->need_token = 1;
 	serve_token(g, rm_monotonic_ms());
+}
+
+/* The group's (re)assignments: taken as given. With more instances than
+ * partitions a member may be given none, and is then caught up. */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque)
+{
+	struct eh_src *g = opaque;
+	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+
+	if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		if (coop)
+			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
+		else
+			(void)rd_kafka_assign(rk, parts);
+		g->settled = 1;
+	} else {
+		/* revoked: what was read and not yet saved is read again by the
+		 * next owner, from the last commit (each instance has its state) */
+		if (coop)
+			rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+		else
+			(void)rd_kafka_assign(rk, NULL);
+		g->settled = 0;
+	}
 }
 
 /* --- consuming --- */
@@ -274,7 +300,8 @@ static int positions(struct eh_src *g, rd_kafka_topic_partition_list_t *a, int64
 }
 
 /* Messages behind the head over the assigned partitions; -1 when a
- * partition's place or head is not known yet, or none is assigned. */
+ * partition's place or head is not known yet, or the group has not yet given
+ * this member its share. */
 static int64_t measure_backlog(struct eh_src *g, int64_t deadline)
 {
 	rd_kafka_topic_partition_list_t *a = NULL;
@@ -282,7 +309,9 @@ static int64_t measure_backlog(struct eh_src *g, int64_t deadline)
 
 	if (rd_kafka_assignment(g->rk, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
 		return -1;
-	if (a->cnt == 0 || positions(g, a, deadline) < 0)
+	if (a->cnt == 0)
+		sum = g->settled ? 0 : -1; /* given none: nothing to read */
+	else if (positions(g, a, deadline) < 0)
 		sum = -1;
 	for (int i = 0; sum >= 0 && i < a->cnt; i++)
 		sum += a->elems[i].offset;
@@ -604,6 +633,7 @@ static int open_consumer(struct eh_src *g, const struct rm_settings *s, rd_kafka
 	rd_kafka_conf_set_opaque(conf, g);
 	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
 	if (rd_kafka_conf_set(conf, "log.queue", "true", why, sizeof why) != RD_KAFKA_CONF_OK)
 		goto refused;
 	g->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);

@@ -150,7 +150,7 @@ FILES, N, MESSAGES = fixtures()
 PER_TOPIC = ",".join(CATEGORIES.values())
 # librdkafka's mock keeps at most 5 MB per partition (older messages go, as
 # past an Event Hub's retention): enough partitions to keep every body
-hub = MockHub(MOCKHUB, *(t + ":8" for t in CATEGORIES.values()), "shared:16", "kills:16", "failover:16", "lagging:16")
+hub = MockHub(MOCKHUB, *(t + ":8" for t in CATEGORIES.values()), "shared:16", "kills:16", "failover:16", "lagging:16", "tiny:1")
 print("mock cluster on %s; %d records in %d bodies" % (hub.bootstrap, N, MESSAGES))
 
 try:
@@ -188,8 +188,10 @@ try:
     # ---- 2. killed at random points, restarted: the uninterrupted figures ----
     rng = random.Random(int(os.environ.get("REVMON_TEST_SEED", "7")))
     st = os.path.join(TMP, "kills.state")
-    args = [REVMON, "report", "--json", "--timeout", "60", "--state-file", st] + \
-        hub_args(hub, "kills", "kills")
+    # every run the same configuration (the state belongs to one): the
+    # group's debug lines say when a run has been given the partitions
+    kill_args = hub_args(hub, "kills", "kills", "eventhub_rdkafka.debug=cgrp")
+    args = [REVMON, "report", "--json", "--timeout", "60", "--state-file", st] + kill_args
     hub.do("produce kills " + FILES["first"])
     kills = 0
 
@@ -204,8 +206,8 @@ try:
 
     def killed_reading():
         """Killed a random moment after the group gave it the partitions."""
-        p = subprocess.Popen(args[:2] + ["-vv"] + args[2:] + ["--set", "eventhub_rdkafka.debug=cgrp"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen(args[:2] + ["-vv"] + args[2:], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
         for line in p.stderr:
             if "new assignment of" in line:
                 time.sleep(rng.uniform(0.0, 0.4))
@@ -232,7 +234,7 @@ try:
     kills += p.returncode == -signal.SIGKILL
     for i in range(3):
         kills += killed_reading()
-    p, got = report(hub_args(hub, "kills", "kills"), state=st)
+    p, got = report(kill_args, state=st)
     check(kills >= 3, "%d of 7 runs killed with SIGKILL" % kills)
     check(p.returncode == 0, "the run after the kills ends (exit %d)" % p.returncode)
     same(got, ref, "after the kills, the last run gives the uninterrupted figures")
@@ -243,14 +245,14 @@ try:
     first_n = sum(len(json.loads(line)["records"]) for line in open(FILES["first"]))
     second_n = N - first_n
     hub.do("produce failover " + FILES["first"])
-    pa, da = report(hub_args(hub, "failover", "failover"), state=sa)
+    a_args = hub_args(hub, "failover", "failover", "eventhub_rdkafka.debug=cgrp")
+    pa, da = report(a_args, state=sa)
     check(pa.returncode == 0 and metric(da, "events_ingested") == first_n,
           "instance A reads the first bodies and commits them (%s of %d)" % (metric(da, "events_ingested"), first_n))
     hub.do("produce failover " + FILES["second"])
     # A again, killed the moment the group has given it the partitions
     # (holding them, nothing of the new bodies saved or committed)
-    a = subprocess.Popen([REVMON, "report", "-vv", "--json", "--timeout", "60", "--state-file", sa]
-                         + hub_args(hub, "failover", "failover", "eventhub_rdkafka.debug=cgrp"),
+    a = subprocess.Popen([REVMON, "report", "-vv", "--json", "--timeout", "60", "--state-file", sa] + a_args,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     held = False
     for line in a.stderr:
@@ -268,9 +270,22 @@ try:
     check(pb.returncode == 0 and metric(db, "events_ingested") == second_n and metric(db, "source_backlog") == 0,
           "instance B, its own state, takes A's partitions over from A's last commit: exactly the "
           "bodies A never saved (%s of %d)" % (metric(db, "events_ingested"), second_n))
-    pa, da = report(hub_args(hub, "failover", "failover"), state=sa)
+    pa, da = report(a_args, state=sa)
     check(pa.returncode == 0 and metric(da, "events_ingested") == first_n,
           "A back: the group is at the head, A's state is what it saved (%s)" % metric(da, "events_ingested"))
+
+    # more instances than partitions: the one given none is caught up at once
+    hub.do("produce tiny " + FILES["insights-logs-auditlogs"])
+    audits = sum(len(json.loads(line)["records"]) for line in open(FILES["insights-logs-auditlogs"]))
+    runs = [subprocess.Popen([REVMON, "report", "--json", "--timeout", "40"] + hub_args(hub, "tiny", "tiny"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [r.communicate(timeout=120) for r in runs]
+    LOGGED.extend(x for o in outs for x in o)
+    got = sorted(metric(json.loads(o[0])["monitors"][0], "events_ingested") if o[0].startswith("{") else -1
+                 for o in outs)
+    check(all(r.returncode == 0 for r in runs) and got[-1] == audits,
+          "two instances, one partition: both end, the one given no partition caught up "
+          "(exits %s, ingested %s of %d)" % ([r.returncode for r in runs], got, audits))
 
     # ---- 4. a body that is not one: rejected and counted, the rest read ----
     bad = os.path.join(TMP, "bad.ndjson")
