@@ -55,6 +55,7 @@ struct eh_src {
 	unsigned commits_pending;
 	int fatal;                    /* a person must act: err_text says what */
 	int topics_seen;              /* every hub of eventhub_topics exists */
+	int topic_missing;            /* one does not (yet): looked for again at each poll */
 	int asked_committed;          /* this poll asked for the group's offsets */
 	int settled;                  /* the group has given this member its share (maybe none) */
 	char *topics;                 /* eventhub_topics, owned */
@@ -201,7 +202,8 @@ static void message_error(struct eh_src *g, const rd_kafka_message_t *m)
 	switch (m->err) {
 	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
 	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-		g->fatal = 1;
+		g->topic_missing = 1;
+		g->topics_seen = 0;
 		snprintf(g->err_text, sizeof g->err_text, "event hub '%s' does not exist in the namespace: "
 		         "check eventhub_topics (a diagnostic setting creates insights-logs-<category> once it "
 		         "has sent a record)", topic);
@@ -371,6 +373,7 @@ static void check_topics(struct eh_src *g, int64_t deadline)
 	    rd_kafka_metadata(g->rk, 1, NULL, &md, wait) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		goto out;
 	g->topics_seen = 1;
+	g->topic_missing = 0;
 	while (*t && g->topics_seen) {
 		size_t n = strcspn(t, ",");
 		int found = 0;
@@ -380,7 +383,7 @@ static void check_topics(struct eh_src *g, int64_t deadline)
 			        md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
 		if (!found) {
 			g->topics_seen = 0;
-			g->fatal = 1;
+			g->topic_missing = 1; /* the diagnostic setting may create it later */
 			g->src->errors++;
 			snprintf(g->err_text, sizeof g->err_text, "event hub '%.*s' does not exist in the "
 			         "namespace: check eventhub_topics (a diagnostic setting creates "
@@ -402,7 +405,7 @@ static int consume(struct eh_src *g, struct rm_ingest *in, int64_t deadline)
 		int rc = 0;
 
 		/* once at least, late or not: the callbacks are served there */
-		if ((left <= 0 && !first) || g->fatal)
+		if ((left <= 0 && !first) || g->fatal || g->topic_missing)
 			return 0;
 		if (left < 0)
 			left = 0;
@@ -444,8 +447,8 @@ static int eh_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline
 	if (consume(g, in, deadline) < 0) {
 		rm_errorf(err, "out of memory");
 		rc = -1;
-	} else if (g->fatal || g->brokers_down) {
-		src->unusable = g->fatal;
+	} else if (g->fatal || g->topic_missing || g->brokers_down) {
+		src->unusable = g->fatal || g->topic_missing;
 		rm_errorf(err, "%s", g->err_text);
 		rc = -1;
 	}
@@ -468,7 +471,7 @@ static int eh_done(const struct rm_source *src)
 {
 	const struct eh_src *g = src->impl;
 
-	return g->caught_up || g->fatal || g->brokers_down;
+	return g->caught_up || g->fatal || g->topic_missing || g->brokers_down;
 }
 
 static int64_t eh_backlog(const struct rm_source *src)

@@ -11,6 +11,8 @@
  *                             partitions in turn (keyless events go round
  *                             robin, as Azure Monitor's do), flushed before
  *                             the answer
+ *   create TOPIC PARTITIONS   a topic more (a hub the diagnostic setting
+ *                             creates with its first record)
  *   down BROKER | up BROKER   a broker (1..N) stops or starts answering
  *   errors APIKEY CODE N      the next N requests of APIKEY fail with CODE
  *   quit
@@ -109,6 +111,14 @@ static void command(rd_kafka_mock_cluster_t *mc, rd_kafka_t *rk, char *line)
 			printf("error cannot produce %s to %s\n", b, a);
 		else
 			printf("ok %ld\n", n);
+	} else if (sscanf(line, "create %511s %ld", a, &n) == 2) {
+		if (n_topics == MAX_TOPICS || n < 1 || rd_kafka_mock_topic_create(mc, a, (int)n, 1)) {
+			printf("error cannot create %s\n", a);
+		} else {
+			topics[n_topics].name = strdup(a);
+			topics[n_topics++].partitions = (int)n;
+			printf("ok\n");
+		}
 	} else if (sscanf(line, "down %ld", &n) == 1) {
 		printf(rd_kafka_mock_broker_set_down(mc, (int32_t)n) ? "error\n" : "ok\n");
 	} else if (sscanf(line, "up %ld", &n) == 1) {

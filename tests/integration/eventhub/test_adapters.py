@@ -13,6 +13,9 @@ the check:
     B reads them from the oldest message): every record reaches B;
 (c) the broker down: source_up 0 and the log's "source down" line naming
     it, the values ingested so far kept; up again when it is back;
+(e) a hub that does not exist yet: source down naming it; once created
+    (a diagnostic setting creates its hub with the first record) and
+    written, the same running daemon reads it;
 (d) revmon-agentx under a real snmpd with a [section] of the same keys:
     snmpwalk of revmonSourceTable gives the replay's counters and
     revmonSourceBacklog 0; the broker down: revmonSourceStatus down(2) and
@@ -95,8 +98,8 @@ hub.do("produce hub " + BODIES)
 print("mock cluster on %s; %d records; replay: %s" % (hub.bootstrap, N, REF))
 
 
-def block(name, group):
-    keys = [("EventhubBootstrap", hub.bootstrap), ("EventhubTopics", "hub"), ("EventhubGroup", group)]
+def block(name, group, topic="hub"):
+    keys = [("EventhubBootstrap", hub.bootstrap), ("EventhubTopics", topic), ("EventhubGroup", group)]
     # librdkafka's properties: collectd's keys hold no dot
     rdkafka = [("security.protocol", "plaintext"), ("session.timeout.ms", "6000"),
                ("heartbeat.interval.ms", "500")]
@@ -105,10 +108,10 @@ def block(name, group):
     return '  <Source "%s">\n    Source "eventhub"\n    Interval 1\n%s  </Source>\n' % (name, body)
 
 
-def daemon(sub, name, group):
+def daemon(sub, name, group, topic="hub"):
     import collectd_daemon
     return collectd_daemon.Daemon(os.path.join(TMP, sub), opts.collectd, opts.collectdctl, opts.plugin,
-                                  block(name, group), preload=opts.preload)
+                                  block(name, group, topic), preload=opts.preload)
 
 
 def last(d, name, metric):
@@ -181,6 +184,27 @@ def failover():
                 d.stop()
 
 
+def hub_created_later():
+    """(e)."""
+    d = daemon("collectd-later", "later", "later", topic="later")
+    try:
+        d.wait_socket()
+        d.wait("source_up 0 for a hub not there", lambda: last(d, "later", "source_up") == 0, 60)
+        down = [x for x in d.log().splitlines() if "source down" in x]
+        check(bool(down) and "'later' does not exist" in down[0], "collectd: the missing hub is named: %s"
+              % (down[0] if down else "(none)"))
+        hub.do("create later 4")
+        hub.do("produce later " + BODIES)
+        d.wait("every record of the hub created later", lambda: last(d, "later", "events_ingested") == N, 90)
+        check(last(d, "later", "source_up") == 1, "collectd: the hub created later is read, source up")
+        check(d.stop() == 0, "collectd: SIGTERM ends it with 0")
+    except AssertionError as e:
+        check(False, "collectd, hub created later: " + str(e)[:3000])
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+
+
 def snmp_live_and_down():
     """(d) through revmon-agentx."""
     import snmpharness
@@ -230,6 +254,7 @@ try:
     if HAVE_COLLECTD:
         live_and_down()
         failover()
+        hub_created_later()
     else:
         print("     (collectd or the plugin not here: its parts skipped)")
     if HAVE_AGENT:
