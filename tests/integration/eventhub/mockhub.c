@@ -100,6 +100,22 @@ static long produce(rd_kafka_t *rk, const char *topic, const char *path)
 	return count;
 }
 
+/* The partitions the cluster says topic has, or -1. */
+static long partitions_of(rd_kafka_t *rk, const char *topic)
+{
+	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+	const struct rd_kafka_metadata *md = NULL;
+	long n = -1;
+
+	if (t && rd_kafka_metadata(rk, 0, t, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1)
+		n = md->topics[0].partition_cnt;
+	if (md)
+		rd_kafka_metadata_destroy(md);
+	if (t)
+		rd_kafka_topic_destroy(t);
+	return n;
+}
+
 static void command(rd_kafka_mock_cluster_t *mc, rd_kafka_t *rk, char *line)
 {
 	char a[512], b[4096];
@@ -112,8 +128,15 @@ static void command(rd_kafka_mock_cluster_t *mc, rd_kafka_t *rk, char *line)
 		else
 			printf("ok %ld\n", n);
 	} else if (sscanf(line, "create %511s %ld", a, &n) == 2) {
-		if (n_topics == MAX_TOPICS || n < 1 || rd_kafka_mock_topic_create(mc, a, (int)n, 1)) {
-			printf("error cannot create %s\n", a);
+		rd_kafka_resp_err_t e = n_topics < MAX_TOPICS && n > 0 ? rd_kafka_mock_topic_create(mc, a, (int)n, 1)
+		                                                       : RD_KAFKA_RESP_ERR__INVALID_ARG;
+
+		/* The mock creates a topic itself once a consumer has asked for it
+		 * a while (Event Hubs does not): then take it with its partitions. */
+		if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && (n = partitions_of(rk, a)) > 0)
+			e = RD_KAFKA_RESP_ERR_NO_ERROR;
+		if (e) {
+			printf("error cannot create %s: %s\n", a, rd_kafka_err2str(e));
 		} else {
 			topics[n_topics].name = strdup(a);
 			topics[n_topics++].partitions = (int)n;

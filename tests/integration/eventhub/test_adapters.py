@@ -193,7 +193,7 @@ def hub_created_later():
         down = [x for x in d.log().splitlines() if "source down" in x]
         check(bool(down) and "'later' does not exist" in down[0], "collectd: the missing hub is named: %s"
               % (down[0] if down else "(none)"))
-        hub.do("create later 4")
+        hub.do("create later 4")  # (or taken as the mock made it, asked for by the consumer)
         hub.do("produce later " + BODIES)
         d.wait("every record of the hub created later", lambda: last(d, "later", "events_ingested") == N, 90)
         check(last(d, "later", "source_up") == 1, "collectd: the hub created later is read, source up")
