@@ -15,7 +15,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/plugin/include/revmon.h DESTINATION ${CMAKE_
 # Static linking: the libraries the core links, by their own pkg-config
 # names (their flags then come from their own .pc files, as they should).
 set(REVMON_PC_PRIVATE "-lm")
-set(REVMON_PC_REQUIRES_PRIVATE "libcurl, libcrypto, jansson")
+set(REVMON_PC_REQUIRES_PRIVATE "libcurl, libcrypto, jansson, rdkafka")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/revmon.pc.in ${PROJECT_BINARY_DIR}/revmon.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/revmon.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

@@ -36,7 +36,7 @@
 /* Share of the interval a read may spend polling when ReadBudget is not
  * set: the rest is left for the snapshot and the dispatch. */
 #define BUDGET_SHARE 0.8
-#define KEY_MAX 64
+#define KEY_MAX 256 /* eventhub_rdkafka.PROPERTY */
 #define META_FAMILY "revmon_family"
 
 struct block {
@@ -188,7 +188,19 @@ static int block_options(struct block *b, const oconfig_item_t *ci)
 				b->budget_s = s;
 			continue;
 		}
-		text = cm_option_text(item, buf, sizeof buf);
+		if (item->values_num == 2 && item->values[0].type == OCONFIG_TYPE_STRING) {
+			/* A key of the core's prefix keys (eventhub_rdkafka.PROPERTY):
+			 * collectd's keys hold no dot, so EventhubRdkafka "PROPERTY" VALUE. */
+			oconfig_item_t one = *item;
+			size_t k = strlen(key);
+
+			snprintf(key + k, sizeof key - k, ".%s", item->values[0].value.string);
+			one.values = &item->values[1];
+			one.values_num = 1;
+			text = cm_option_text(&one, buf, sizeof buf);
+		} else {
+			text = cm_option_text(item, buf, sizeof buf);
+		}
 		if (!text) {
 			ERROR(PLUGIN " plugin: [%s] %s: takes exactly one value (repeat the"
 			      " option for lists); block skipped", b->name, item->key);

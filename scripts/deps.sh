@@ -7,8 +7,9 @@
 #   deps.sh --bench  that and the benchmarks' tools
 set -euo pipefail
 
-# The core: a C compiler, CMake, and its three libraries (JSON, HTTPS, crypto).
-pkgs=(build-essential cmake pkg-config libjansson-dev libcurl4-openssl-dev libssl-dev)
+# The core: a C compiler, CMake, and its libraries (JSON, HTTPS, crypto, and
+# librdkafka for the eventhub source's Kafka protocol, which the core links).
+pkgs=(build-essential cmake pkg-config libjansson-dev libcurl4-openssl-dev libssl-dev librdkafka-dev)
 if [ "${1:-}" != "--main" ]; then
 pkgs+=(libcmocka-dev valgrind jq python3 pyflakes3
 	# the graph source's loopback stand-in's certificates

@@ -1,6 +1,7 @@
 /* revmon: the command-line face of librevmon.
  *
  *   revmon report   [--source SPEC]... [--config FILE] [--set KEY=VALUE]... [--json] [-v]
+ *                   [--state-file PATH]
  *   revmon replay   PATH [options of report]
  *   revmon stuck    [options of report] [--json|--csv]
  *   revmon simulate [--shape SHAPE] [--out FILE|DIR] [--bytes N] [--set KEY=VALUE]...
@@ -9,7 +10,9 @@
  * Exit status: 0 done, 1 a source failed or the time ran out, 2 bad usage or
  * configuration. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -30,6 +33,7 @@
 
 struct opts {
 	const char *config;
+	const char *state_file; /* one monitor's state, kept between runs */
 	char **sources;
 	size_t n_sources;
 	char **sets; /* KEY=VALUE */
@@ -53,7 +57,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: revmon report   [--source SPEC]... [--config FILE] [--set KEY=VALUE]...\n"
 	      "                       [--json] [--timeout SECONDS] [--format auto|json|csv]\n"
-	      "                       [--stats] [-v] [-q]\n"
+	      "                       [--stats] [--state-file PATH] [-v] [-q]\n"
 	      "       revmon replay   PATH [report options]\n"
 	      "       revmon stuck    [report options] [--json|--csv]\n"
 	      "       revmon simulate [--shape SHAPE] [--out FILE|DIR]\n"
@@ -85,7 +89,10 @@ static void help(void)
 	      "--config FILE reads key = value lines with [name] sections, one monitor per\n"
 	      "section; --source and --set apply to every monitor and come after the file's\n"
 	      "own keys. --format forces how files are read (file_format); by default\n"
-	      "each file is recognised by itself: JSON in any of its shapes, or CSV.\n", stdout);
+	      "each file is recognised by itself: JSON in any of its shapes, or CSV.\n"
+	      "--state-file PATH (one monitor) continues where the last run with it stopped:\n"
+	      "the analyzer's state and the sources' cursors are read before polling and\n"
+	      "written after (a stream's offsets are committed only once it is written).\n", stdout);
 	printf("\nSources (--source SPEC, repeatable):\n%s", revmon_source_kinds_help());
 }
 
@@ -232,6 +239,60 @@ static void render_all(const struct opts *o, revmon_snapshot **snaps, size_t n)
 	}
 }
 
+/* The lock beside the state file (PATH.lock), held until the process ends:
+ * two runs on one state would each replace what the other wrote. */
+static int state_lock(const char *path)
+{
+	char lock[4200];
+	int fd;
+
+	snprintf(lock, sizeof lock, "%s.lock", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "revmon: --state-file: %s: %s\n", lock,
+		        fd >= 0 ? "another run holds it" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return 0; /* the descriptor stays open: the lock is released at exit */
+}
+
+/* --state-file: one monitor's state, read before its polls. A state that
+ * is not this configuration's is reported and replaced. -1 for bad usage. */
+static int state_load(const struct opts *o, revmon *m, size_t n)
+{
+	struct revmon_error err;
+
+	if (n != 1) {
+		fprintf(stderr, "revmon: --state-file: keeps one monitor's state; the configuration has %zu\n", n);
+		return -1;
+	}
+	if (state_lock(o->state_file) < 0)
+		return -1;
+	switch (revmon_state_load(m, o->state_file, &err)) {
+	case -1:
+		fprintf(stderr, "revmon: state not used (it will be replaced): %s\n", err.msg);
+		break;
+	case -2:
+		fprintf(stderr, "revmon: %s\n", err.msg);
+		return -1;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int state_save(const struct opts *o, revmon *m)
+{
+	struct revmon_error err;
+
+	if (revmon_state_save(m, o->state_file, &err) == 0)
+		return 0;
+	fprintf(stderr, "revmon: state not saved: %s\n", err.msg);
+	return -1;
+}
+
 static int cmd_report(const struct opts *o)
 {
 	revmon_conf **confs = NULL;
@@ -263,9 +324,15 @@ static int cmd_report(const struct opts *o)
 		opened++;
 	}
 	rc = EXIT_FAILED;
+	if (o->state_file && state_load(o, mons[0], n) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!(snaps[i] = report_one(o, mons[i], revmon_conf_name(confs[i]), deadline, &failed, &timed_out)))
 			goto out;
+	if (o->state_file && state_save(o, mons[0]) < 0)
+		failed = 1;
 	if (tty && progress_shown)
 		fputs("\r\033[K", stderr);
 	render_all(o, snaps, n);
@@ -473,6 +540,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"format", required_argument, NULL, 'F'},
 		{"out", required_argument, NULL, 'o'},
 		{"bytes", required_argument, NULL, 'b'},
+		{"state-file", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -522,6 +590,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				rc = EXIT_USAGE;
 			break;
 		case 'o': o->out = optarg; break;
+		case 'T': o->state_file = optarg; break;
 		case 'b':
 			errno = 0;
 			o->bytes = strtoull(optarg, &end, 10);

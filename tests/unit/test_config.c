@@ -437,7 +437,7 @@ static void test_source_kinds(void **state)
 	assert_int_equal(revmon_conf_set(c, "source", "file:-", &err), 0);
 	assert_int_equal(revmon_conf_set(c, "source", "sim", &err), 0);
 	assert_int_equal(revmon_conf_set(c, "source", "graph:x", &err), -1);
-	assert_string_equal(err.msg, "source: 'graph:x' is not a source (expected sim, file:PATH, graph, loganalytics or probe)");
+	assert_string_equal(err.msg, "source: 'graph:x' is not a source (expected sim, file:PATH, graph, loganalytics, eventhub or probe)");
 	revmon_conf_free(c);
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_eventhub.h"
 #include "source_kinds.h"
 #include "util/util.h"
 
@@ -39,6 +40,9 @@ enum key_type {
 	K_SHAPE,
 	K_FORMAT,   /* file_format: auto, json or csv */
 	K_FLAVOUR,  /* probe_flavour: entra or oauth */
+	K_HOSTPORTS, /* host:port[,host:port...] */
+	K_TOPICS,   /* topic[,topic...] */
+	K_RDKAFKA,  /* a prefix key: eventhub_rdkafka.PROPERTY, list into its field */
 };
 
 struct key {
@@ -94,8 +98,14 @@ const char *revmon_conf_key(size_t i, const char **help, const char **def)
 
 static const struct key *find_key(const char *name)
 {
+	size_t np = strlen(rm_rdkafka_prefix);
+
 	for (size_t i = 0; i < N_KEYS; i++)
 		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	/* the pass-through keys: the prefix and any property after it */
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (keys[i].type == K_RDKAFKA && strncmp(name, rm_rdkafka_prefix, np) == 0 && name[np])
 			return &keys[i];
 	return NULL;
 }
@@ -467,6 +477,10 @@ static int check_special(const struct key *k, const char *v, struct revmon_error
 			return 0;
 		rm_errorf(err, "%s: '%s' is not a format (auto, json or csv)", k->name, v);
 		return -1;
+	case K_HOSTPORTS:
+		return rm_conf_check_hostports(k->name, v, err);
+	case K_TOPICS:
+		return rm_conf_check_topics(k->name, v, err);
 	default:
 		return check_text(k, v, err);
 	}
@@ -496,6 +510,15 @@ static int check_value(const struct key *k, const char *v, struct revmon_error *
 		return -1;
 	}
 	return 0;
+}
+
+/* Validate a pair: key is as written (a pass-through key names its
+ * property), k its row. */
+static int check_pair(const struct key *k, const char *key, const char *v, struct revmon_error *err)
+{
+	if (k->type == K_RDKAFKA)
+		return rm_conf_check_rdkafka(key, v, err);
+	return check_value(k, v, err);
 }
 
 static int valid_name(const char *name)
@@ -566,7 +589,7 @@ int revmon_conf_set(revmon_conf *c, const char *key, const char *value, struct r
 		rm_errorf(err, "%s: unknown configuration key", key);
 		return -1;
 	}
-	if (check_value(k, value, err) < 0)
+	if (check_pair(k, key, value, err) < 0)
 		return -1;
 	kc = strdup(key);
 	vc = strdup(value);
@@ -584,7 +607,8 @@ int revmon_conf_set(revmon_conf *c, const char *key, const char *value, struct r
 
 static int is_text(enum key_type t)
 {
-	return t == K_IDENT || t == K_URL || t == K_ENDPOINT || t == K_URI || t == K_PATH || t == K_ENVNAME || t == K_USER || t == K_SCOPE;
+	return t == K_IDENT || t == K_URL || t == K_ENDPOINT || t == K_URI || t == K_PATH ||
+	       t == K_ENVNAME || t == K_USER || t == K_SCOPE || t == K_HOSTPORTS || t == K_TOPICS;
 }
 
 /* Replace the owned string at f with a copy of v. */
@@ -615,6 +639,25 @@ static int add_source(struct rm_settings *s, const char *v)
 	}
 	s->sources = p;
 	s->sources[s->n_sources++] = copy;
+	return 0;
+}
+
+/* A pass-through pair, "property=value", appended to its list. */
+static int add_rdkafka(struct rm_settings *s, const char *key, const char *v)
+{
+	const char *prop = key + strlen(rm_rdkafka_prefix);
+	struct rm_buf b = {0};
+	char **p;
+
+	if (rm_buf_printf(&b, "%s=%s", prop, v) < 0)
+		return -1;
+	p = realloc(s->eventhub_rdkafka, (s->n_eventhub_rdkafka + 1) * sizeof *p);
+	if (!p) {
+		rm_buf_free(&b);
+		return -1;
+	}
+	s->eventhub_rdkafka = p;
+	s->eventhub_rdkafka[s->n_eventhub_rdkafka++] = b.data;
 	return 0;
 }
 
@@ -685,11 +728,16 @@ int rm_settings_load(const struct revmon_conf *c, struct rm_settings *s, struct 
 	for (size_t i = 0; i < c->n; i++) {
 		const struct key *k = find_key(c->pairs[i].key);
 
-		if (!k || check_value(k, c->pairs[i].value, err) < 0)
+		if (!k || check_pair(k, c->pairs[i].key, c->pairs[i].value, err) < 0)
 			goto fail;
 		if (k->type == K_SOURCE)
 			have_source = 1;
-		if (apply(s, k, c->pairs[i].value, err) < 0)
+		if (k->type == K_RDKAFKA) {
+			if (add_rdkafka(s, c->pairs[i].key, c->pairs[i].value) < 0) {
+				rm_errorf(err, "%s: out of memory", c->pairs[i].key);
+				goto fail;
+			}
+		} else if (apply(s, k, c->pairs[i].value, err) < 0)
 			goto fail;
 	}
 	if (!have_source && apply(s, source, source->def, err) < 0)
@@ -710,6 +758,9 @@ void rm_settings_free(struct rm_settings *s)
 	for (size_t i = 0; i < s->n_sources; i++)
 		free(s->sources[i]);
 	free(s->sources);
+	for (size_t i = 0; i < s->n_eventhub_rdkafka; i++)
+		free(s->eventhub_rdkafka[i]);
+	free(s->eventhub_rdkafka);
 	rm_classifier_free(&s->classifier);
 	for (size_t i = 0; i < N_KEYS; i++)
 		if (is_text(keys[i].type))
@@ -765,8 +816,10 @@ int rm_conf_normal(const char *key, const char *value, struct rm_buf *slot, stru
 {
 	const struct key *k = find_key(key);
 
-	if (!k || check_value(k, value, NULL) < 0)
+	if (!k || check_pair(k, key, value, NULL) < 0)
 		return -1;
+	if (k->type == K_RDKAFKA) /* each property its own slot */
+		return rm_buf_puts(slot, key) < 0 || rm_buf_puts(val, value) < 0 ? -1 : 0;
 	if (k->type == K_CLASSIFY || k->type == K_ACTIVITY || k->type == K_ACTIVITY_IGNORE)
 		return normal_classifier(k, value, slot, val) ? -1 : 0;
 	if (rm_buf_puts(slot, k->name) < 0 || normal_value(k, value, val) < 0)

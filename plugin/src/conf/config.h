@@ -47,6 +47,9 @@ struct revmon_conf {
 #define RM_KEY_FIELD_SHAPE(f) int f; /* enum rm_shape */
 #define RM_KEY_FIELD_FORMAT(f) int f; /* enum rm_format */
 #define RM_KEY_FIELD_FLAVOUR(f) int f; /* RM_PROBE_ENTRA or RM_PROBE_OAUTH */
+#define RM_KEY_FIELD_HOSTPORTS(f) char *f; /* host:port[,host:port...] */
+#define RM_KEY_FIELD_TOPICS(f) char *f;    /* topic[,topic...] */
+#define RM_KEY_FIELD_RDKAFKA(f) char **f; size_t n_##f; /* "property=value", owned, in order */
 
 /* Everything a monitor needs, resolved from a configuration with defaults:
  * one field per key of keys.def (sim_mass_revocation_ms is an offset from

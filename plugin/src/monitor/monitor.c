@@ -138,7 +138,13 @@ fail:
 
 int revmon_state_save(revmon *m, const char *path, struct revmon_error *err)
 {
-	return rm_state_save(path, m->an, m->src, m->n_src, m->fingerprint, &m->state, err);
+	int rc = rm_state_save(path, m->an, m->src, m->n_src, m->fingerprint, &m->state, err);
+
+	/* What the state now holds may be acknowledged upstream (offsets). */
+	for (size_t i = 0; rc == 0 && i < m->n_src; i++)
+		if (m->src[i]->ops->after_save)
+			m->src[i]->ops->after_save(m->src[i]);
+	return rc;
 }
 
 int revmon_state_load(revmon *m, const char *path, struct revmon_error *err)
@@ -346,6 +352,27 @@ static void fill_latency(const revmon *m, revmon_snapshot *s)
 	s->values[RM_M_SOURCE_LATENCY] = (struct revmon_value){worst >= 0, worst >= 0 ? (double)worst / 1000.0 : 0, 0};
 }
 
+/* What the streaming sources have yet to read, summed; unknown without one. */
+static void fill_backlog(const revmon *m, revmon_snapshot *s)
+{
+	int64_t sum = 0;
+	int known = 0;
+
+	for (size_t i = 0; i < m->n_src; i++) {
+		int64_t b;
+
+		if (!m->src[i]->ops->backlog)
+			continue;
+		if ((b = m->src[i]->ops->backlog(m->src[i])) < 0) {
+			known = 0;
+			break;
+		}
+		sum += b;
+		known = 1;
+	}
+	s->values[RM_M_SOURCE_BACKLOG] = (struct revmon_value){known, known ? (double)sum : 0, 0};
+}
+
 /* Every source a replay read to its end that did not grow: no record can
  * still arrive late, so no settle delay is waited. */
 static int all_complete(const revmon *m)
@@ -405,6 +432,7 @@ revmon_snapshot *revmon_snapshot_take_stuck(revmon *m, size_t stuck_max)
 	s->values[RM_M_SOURCE_ERRORS] = (struct revmon_value){1, (double)errors, errors};
 	fill_probe(m, s);
 	fill_latency(m, s);
+	fill_backlog(m, s);
 	return s;
 fail:
 	revmon_snapshot_free(s);

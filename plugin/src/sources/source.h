@@ -60,6 +60,14 @@ struct rm_source_ops {
 	 * time) over the last round, in ms; -1 when not known yet. NULL for
 	 * sources that cannot see it. */
 	int64_t (*latency)(const struct rm_source *src);
+	/* The state file holding what the source delivered so far (its save
+	 * and the analyzer's) was written: a stream commits its offsets now,
+	 * never before, so a restart neither loses nor counts twice. NULL for
+	 * sources with nothing to acknowledge. */
+	void (*after_save)(struct rm_source *src);
+	/* Messages the source has yet to read (a stream's lag behind its
+	 * head); -1 when not known. NULL for sources that cannot see it. */
+	int64_t (*backlog)(const struct rm_source *src);
 };
 
 struct rm_source {
@@ -99,6 +107,8 @@ struct rm_source *rm_source_graph_new(const char *spec, const struct rm_settings
                                       struct revmon_error *err);
 struct rm_source *rm_source_loganalytics_new(const char *spec, const struct rm_settings *s,
                                              struct revmon_error *err);
+struct rm_source *rm_source_eventhub_new(const char *spec, const struct rm_settings *s,
+                                         struct revmon_error *err);
 struct rm_source *rm_source_probe_new(const char *spec, const struct rm_settings *s,
                                       struct revmon_error *err);
 
