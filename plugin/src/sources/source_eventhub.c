@@ -16,6 +16,7 @@
  * A poll consumes until its deadline or until it has caught up;
  * librdkafka's threads do the network I/O, the callbacks (logs, errors,
  * OAUTHBEARER token refreshes) run inside the poll, in the host's thread. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ struct eh_src {
 	int fatal;                    /* a person must act: err_text says what */
 	int topics_seen;              /* every hub of eventhub_topics exists */
 	int topic_missing;            /* one does not (yet): looked for again at each poll */
+	int unconfirmed;              /* the metadata that would tell did not answer in time */
 	int asked_committed;          /* this poll asked for the group's offsets */
 	int settled;                  /* the group has given this member its share (maybe none) */
 	char *topics;                 /* eventhub_topics, owned */
@@ -366,12 +368,21 @@ static void probe_brokers(struct eh_src *g, int64_t deadline)
 static void check_topics(struct eh_src *g, int64_t deadline)
 {
 	const struct rd_kafka_metadata *md = NULL;
-	int wait = metadata_wait(deadline);
+	/* half of what is left: the first answer includes connecting, and
+	 * until it comes an empty assignment proves nothing */
+	int64_t left = (deadline - rm_monotonic_ms()) / 2;
+	int wait = left > INT_MAX ? INT_MAX : (int)left;
 	const char *t = g->topics;
 
-	if (g->topics_seen || wait <= 0 ||
-	    rd_kafka_metadata(g->rk, 1, NULL, &md, wait) != RD_KAFKA_RESP_ERR_NO_ERROR)
+	if (g->topics_seen)
 		goto out;
+	if (wait <= 0 || rd_kafka_metadata(g->rk, 1, NULL, &md, wait) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		g->unconfirmed = 1;
+		snprintf(g->err_text, sizeof g->err_text, "no answer to a metadata request within %d ms: "
+		         "the event hubs are not confirmed yet", wait > 0 ? wait : 0);
+		goto out;
+	}
+	g->unconfirmed = 0;
 	g->topics_seen = 1;
 	g->topic_missing = 0;
 	while (*t && g->topics_seen) {
@@ -447,7 +458,7 @@ static int eh_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline
 	if (consume(g, in, deadline) < 0) {
 		rm_errorf(err, "out of memory");
 		rc = -1;
-	} else if (g->fatal || g->topic_missing || g->brokers_down) {
+	} else if (g->fatal || g->topic_missing || g->brokers_down || g->unconfirmed) {
 		src->unusable = g->fatal || g->topic_missing;
 		rm_errorf(err, "%s", g->err_text);
 		rc = -1;
@@ -471,7 +482,7 @@ static int eh_done(const struct rm_source *src)
 {
 	const struct eh_src *g = src->impl;
 
-	return g->caught_up || g->fatal || g->topic_missing || g->brokers_down;
+	return g->caught_up || g->fatal || g->topic_missing || g->brokers_down || g->unconfirmed;
 }
 
 static int64_t eh_backlog(const struct rm_source *src)
