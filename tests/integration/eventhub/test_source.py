@@ -388,7 +388,7 @@ try:
           "check run 2: nothing doubled (%s)" % pf.get("events_ingested"))
     # A name no one asked for yet: the mock broker (unlike Event Hubs) makes
     # a topic itself some time after a consumer has asked for it, so the
-    # no-such-hub of section 4 may exist by now.
+    # no-such-hub of section 5 may exist by now.
     p3 = run([CHECK, "-t", "30", "--state-file", os.path.join(TMP, "unknown.state")]
              + hub_args(hub, "check", "no-such-hub-either"))
     check(p3.returncode == 3 and "no-such-hub-either" in p3.stdout, "check_revocation: an unknown hub is UNKNOWN (%d: %s)"
