@@ -232,7 +232,7 @@ static void test_status_line(void **state)
 	const char *t;
 
 	(void)state;
-	/* the issue's example: the critical lag before the stuck clients'
+	/* the documented example (README): the critical lag before the stuck clients'
 	 * warning, the worst family first, the oldest revocation's time */
 	fake_init(&f, jan5_1140);
 	fake_set(&f, "revocation_lag_p95", 2288);
