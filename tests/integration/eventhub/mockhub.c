@@ -14,6 +14,7 @@
  *   create TOPIC PARTITIONS   a topic more (a hub the diagnostic setting
  *                             creates with its first record)
  *   down BROKER | up BROKER   a broker (1..N) stops or starts answering
+ *   rtt BROKER MS             a broker answers everything MS late (0: at once)
  *   errors APIKEY CODE N      the next N requests of APIKEY fail with CODE
  *   quit
  */
@@ -146,6 +147,8 @@ static void command(rd_kafka_mock_cluster_t *mc, rd_kafka_t *rk, char *line)
 		printf(rd_kafka_mock_broker_set_down(mc, (int32_t)n) ? "error\n" : "ok\n");
 	} else if (sscanf(line, "up %ld", &n) == 1) {
 		printf(rd_kafka_mock_broker_set_up(mc, (int32_t)n) ? "error\n" : "ok\n");
+	} else if (sscanf(line, "rtt %ld %ld", &n, &key) == 2) {
+		printf(rd_kafka_mock_broker_set_rtt(mc, (int32_t)n, (int)key) ? "error\n" : "ok\n");
 	} else if (sscanf(line, "errors %ld %ld %ld", &key, &code, &n) == 3) {
 		for (long i = 0; i < n; i++)
 			rd_kafka_mock_push_request_errors(mc, (int16_t)key, 1, (rd_kafka_resp_err_t)code);

@@ -303,6 +303,12 @@ try:
     err = source_error(doc)
     check(p.returncode == 1 and "no-such-hub" in err and "eventhub_topics" in err,
           "an unknown hub is named: %r" % err[:300])
+    hub.do("rtt 1 8000")
+    p, doc = report(hub_args(hub, "slow", "shared"), timeout_s=4)
+    err = source_error(doc)
+    check(p.returncode != 0 and metric(doc, "source_up") == 0 and "not confirmed yet" in err,
+          "no metadata within the poll: source down, the hubs not confirmed (%d: %r)" % (p.returncode, err[:200]))
+    hub.do("rtt 1 0")
     hub.do("down 1")
     t0 = time.monotonic()
     p, doc = report(hub_args(hub, "down", "shared"), timeout_s=60)
