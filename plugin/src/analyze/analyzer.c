@@ -38,9 +38,11 @@ static int keep_inter(void *rec, void *ctx)
 {
 	const struct inter *in = rec;
 	const struct rm_analyzer *a = ctx;
+	/* audit events may lag the sign-ins by hours, and a stream may deliver
+	 * them after sign-ins of hours later (another partition read ahead) */
+	int64_t upto = a->read_through < a->wm ? a->read_through : a->wm;
 
-	/* audit events may lag the sign-ins by hours */
-	return in->t0 > a->wm - a->s->reauth_window_ms - a->s->dedupe_horizon_ms;
+	return in->t0 > upto - a->s->reauth_window_ms - a->s->dedupe_horizon_ms;
 }
 
 static void inter_times(const struct inter *in, int64_t t[INTER_KEEP])
@@ -77,6 +79,11 @@ void rm_analyzer_keep_ids_from(struct rm_analyzer *a, int64_t floor_ms)
 	a->keep_ids_from = floor_ms;
 }
 
+void rm_analyzer_read_through(struct rm_analyzer *a, int64_t t)
+{
+	a->read_through = t;
+}
+
 /* Minutes the baseline looks back: eight half-lives weigh in all but 0.4 %,
  * and at least the warm-up plus the window's ring (60 days at most). */
 static size_t baseline_minutes(const struct rm_settings *s)
@@ -97,6 +104,7 @@ struct rm_analyzer *rm_analyzer_new(const struct rm_settings *s)
 	if (!a)
 		return NULL;
 	a->s = s;
+	a->read_through = INT64_MAX;
 	a->n_ring = (size_t)((s->window_ms + s->settle_ms) / BUCKET_MS) + 2;
 	a->ring = calloc(a->n_ring, sizeof *a->ring);
 	a->n_min = baseline_minutes(s);
@@ -879,7 +887,8 @@ int rm_analyzer_fill(struct rm_analyzer *a, int64_t now, struct revmon_snapshot 
 int rm_analyzer_fill_settled(struct rm_analyzer *a, int64_t now, int64_t settle_ms,
                              size_t stuck_max, struct revmon_snapshot *snap)
 {
-	settle_inferred(a, now - settle_ms);
+	/* not before a stream has shown whether the audit event came */
+	settle_inferred(a, (a->read_through < now ? a->read_through : now) - settle_ms);
 	/* Counters first: they are always known. */
 	for (size_t i = 0; i < RM_M_COUNT; i++) {
 		if (revmon_metric(i)->kind != REVMON_COUNTER)

@@ -31,6 +31,12 @@ int rm_analyzer_feed_again(struct rm_analyzer *a, const struct rm_event *ev);
 /* Keep the ids of events at or after floor_ms even past dedupe_horizon: a
  * live source may deliver them again (0: no such floor). */
 void rm_analyzer_keep_ids_from(struct rm_analyzer *a, int64_t floor_ms);
+/* Every record of an event time before t has been delivered (INT64_MAX, the
+ * default: records come roughly in time order). Interactive sign-ins are
+ * then kept for a revocation that may still arrive, and a revocation known
+ * only from a failure text counts as inferred, by this time instead of
+ * the newest event's or the wall clock. */
+void rm_analyzer_read_through(struct rm_analyzer *a, int64_t t);
 /* A revocation of user_id (plain text) at valid_from_ms learned outside
  * the logs (the user's signInSessionsValidFromDateTime): counted as
  * inferred unless it is one already known, and matched with the user's

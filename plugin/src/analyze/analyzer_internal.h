@@ -150,6 +150,7 @@ struct rm_analyzer {
 	const struct rm_settings *s;
 	int64_t wm; /* newest event time */
 	int64_t keep_ids_from; /* ids of events from here on are kept (0: none) */
+	int64_t read_through;  /* rm_analyzer_read_through */
 
 	struct rm_table users, clients, stale, inter;
 	struct rm_dedupe seen; /* record ids */

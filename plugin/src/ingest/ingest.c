@@ -52,6 +52,8 @@ static void on_event(void *ctx, const struct rm_event *parsed)
 		on_reject(ctx, "timestamp more than a day in the future", 0);
 		return;
 	}
+	if (ev->time_ms > in->newest_ms)
+		in->newest_ms = ev->time_ms;
 	if (in->accept) {
 		mine = *parsed; /* the parser's record is const: a source completes a copy */
 		if (!in->accept(in->accept_ctx, &mine))

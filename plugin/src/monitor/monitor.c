@@ -202,6 +202,21 @@ static void report_progress(struct revmon *m)
 		m->hooks.progress(m->hooks.ctx, done, total);
 }
 
+/* What every stream has delivered all of, for the analyzer (the oldest
+ * such time; no bound without streams). */
+static void note_read_through(revmon *m)
+{
+	int64_t t = INT64_MAX;
+
+	for (size_t i = 0; i < m->n_src; i++) {
+		int64_t r = m->src[i]->ops->read_through ? m->src[i]->ops->read_through(m->src[i]) : INT64_MAX;
+
+		if (r < t)
+			t = r;
+	}
+	rm_analyzer_read_through(m->an, t);
+}
+
 /* The analyzer keeps the ids that any source may deliver again. */
 static void keep_reread_ids(revmon *m)
 {
@@ -225,6 +240,7 @@ int revmon_poll(revmon *m, int budget_ms)
 		budget_ms = 1;
 	deadline = start + budget_ms;
 	keep_reread_ids(m);
+	note_read_through(m);
 	for (size_t i = 0; i < m->n_src; i++) {
 		struct rm_source *src = m->src[i];
 		struct revmon_error err = {{0}};
@@ -424,6 +440,7 @@ revmon_snapshot *revmon_snapshot_take_stuck(revmon *m, size_t stuck_max)
 		if (!d->name || (src->error && !d->error))
 			goto fail;
 	}
+	note_read_through(m);
 	if (rm_analyzer_fill_settled(m->an, s->now_ms, all_complete(m) ? 0 : m->s.settle_ms,
 	                             stuck_max, s) < 0)
 		goto fail;

@@ -68,6 +68,12 @@ struct rm_source_ops {
 	/* Messages the source has yet to read (a stream's lag behind its
 	 * head); -1 when not known. NULL for sources that cannot see it. */
 	int64_t (*backlog)(const struct rm_source *src);
+	/* The event time before which the source has delivered everything it
+	 * will (a stream: the oldest place among its partitions that are
+	 * behind their head; the wall clock when all are at it), so the
+	 * analyzer waits for a late audit event no longer than that shows; 0
+	 * when not known. NULL for sources that read in time order. */
+	int64_t (*read_through)(const struct rm_source *src);
 };
 
 struct rm_source {

@@ -24,174 +24,13 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "entra/entra.h"
 #include "eventhub.h"
-#include "live.h"
-#include "source.h"
+#include "eventhub_internal.h"
 #include "util/util.h"
 
-#define STATE_VERSION 1
-#define SLICE_MS 100            /* longest single wait in consumer_poll */
-#define CLOSE_WAIT_MS 5000      /* a commit in flight at close may take this long */
-#define TOKEN_LIFETIME_MS 600000 /* said to librdkafka; the app renews before expiry */
-#define METADATA_WAIT_MS 1000   /* probing brokers that were all down */
+#define SLICE_MS 100       /* longest single wait in consumer_poll */
+#define CLOSE_WAIT_MS 5000 /* a commit in flight at close may take this long */
 
-struct eh_part {
-	char *topic;
-	int32_t partition;
-	int64_t next; /* offsets below it were delivered; their effect is in the saved state */
-};
-
-struct eh_src {
-	rd_kafka_t *rk;
-	rd_kafka_queue_t *commit_q;   /* results of the commits after_save sends */
-	struct rm_source *src;
-	struct rm_ingest *in;         /* during a poll, for the callbacks */
-	struct rm_http *http;         /* OAUTHBEARER: the Entra client */
-	struct rm_entra_app *app;
-	char *principal;
-	int need_token;
-	struct eh_part *parts;
-	size_t n_parts;
-	unsigned commits_pending;
-	int fatal;                    /* a person must act: err_text says what */
-	int topics_seen;              /* every hub of eventhub_topics exists */
-	int topic_missing;            /* one does not (yet): looked for again at each poll */
-	int unconfirmed;              /* the metadata that would tell did not answer in time */
-	int asked_committed;          /* this poll asked for the group's offsets */
-	int settled;                  /* the group has given this member its share (maybe none) */
-	char *topics;                 /* eventhub_topics, owned */
-	int brokers_down;
-	char err_text[480];
-	int64_t now_ms, backlog;
-	int caught_up;
-	struct rm_live live;
-};
-
-/* --- delivered offsets, per partition --- */
-
-static struct eh_part *part_of(struct eh_src *g, const char *topic, int32_t partition)
-{
-	struct eh_part *p;
-
-	for (size_t i = 0; i < g->n_parts; i++)
-		if (g->parts[i].partition == partition && strcmp(g->parts[i].topic, topic) == 0)
-			return &g->parts[i];
-	p = realloc(g->parts, (g->n_parts + 1) * sizeof *p);
-	if (!p)
-		return NULL;
-	g->parts = p;
-	p = &g->parts[g->n_parts];
-	*p = (struct eh_part){strdup(topic), partition, 0};
-	if (!p->topic)
-		return NULL;
-	g->n_parts++;
-	return p;
-}
-
-/* --- librdkafka's callbacks (served inside consumer_poll) --- */
-
-static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-	struct eh_src *g = rd_kafka_opaque(rk);
-
-	if (!g || !g->in)
-		return;
-	/* notices and details (eventhub_rdkafka.debug) are the host's debug level */
-	rm_ingest_log(g->in, level <= 3 ? REVMON_LOG_ERR : level == 4 ? REVMON_LOG_WARNING : REVMON_LOG_DEBUG,
-	              "%s: librdkafka %s: %s", g->src->name, fac, buf);
-}
-
-static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
-{
-	struct eh_src *g = opaque;
-	rd_kafka_resp_err_t e = (rd_kafka_resp_err_t)code;
-
-	(void)rk;
-	g->src->errors++;
-	if (g->fatal)
-		return; /* the first reason a person must act on stays */
-	if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
-		g->fatal = 1;
-		snprintf(g->err_text, sizeof g->err_text, "SASL authentication failed (%.200s): check the "
-		         "connection string (Listen rights, not a generated SAS token) or the app's role "
-		         "(Azure Event Hubs Data Receiver)", reason);
-	} else if (e == RD_KAFKA_RESP_ERR__FATAL) {
-		char why[300];
-
-		rd_kafka_fatal_error(rk, why, sizeof why);
-		g->fatal = 1;
-		snprintf(g->err_text, sizeof g->err_text, "librdkafka: %s", why);
-	} else if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || e == RD_KAFKA_RESP_ERR__RESOLVE) {
-		g->brokers_down = 1;
-		snprintf(g->err_text, sizeof g->err_text, "no broker of eventhub_bootstrap answers (%.300s)",
-		         reason);
-	}
-}
-
-/* Hand librdkafka a token for the SASL handshake once the app has one. */
-static void serve_token(struct eh_src *g, int64_t deadline)
-{
-	const char *tok;
-	struct rm_oauth_fail f = {0};
-	char why[256];
-	int rc;
-
-	if (!g->need_token || !g->app)
-		return;
-	rc = rm_entra_app_token(g->app, rm_live_wall(&g->live), deadline, &tok, &f);
-	if (rc > 0)
-		return; /* in flight: the next poll goes on */
-	g->need_token = 0;
-	if (rc < 0) {
-		g->src->errors++;
-		g->fatal |= f.unusable;
-		snprintf(g->err_text, sizeof g->err_text, "no OAUTHBEARER token: %s", f.msg);
-		rd_kafka_oauthbearer_set_token_failure(g->rk, f.msg);
-		return;
-	}
-	if (rd_kafka_oauthbearer_set_token(g->rk, tok, rm_live_wall(&g->live) + TOKEN_LIFETIME_MS,
-	                                   g->principal, NULL, 0, why, sizeof why) !=
-	    RD_KAFKA_RESP_ERR_NO_ERROR) {
-		snprintf(g->err_text, sizeof g->err_text, "the OAUTHBEARER token was refused: %s", why);
-		rd_kafka_oauthbearer_set_token_failure(g->rk, why);
-	}
-}
-
-static void on_token_refresh(rd_kafka_t *rk, const char *config, void *opaque)
-{
-	struct eh_src *g = opaque;
-
-	(void)rk;
-	(void)config;
-	g->need_token = 1;
-	serve_token(g, rm_monotonic_ms());
-}
-
-/* The group's (re)assignments: taken as given. With more instances than
- * partitions a member may be given none, and is then caught up. */
-static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts,
-                         void *opaque)
-{
-	struct eh_src *g = opaque;
-	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-
-	if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-		if (coop)
-			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
-		else
-			(void)rd_kafka_assign(rk, parts);
-		g->settled = 1;
-	} else {
-		/* revoked: what was read and not yet saved is read again by the
-		 * next owner, from the last commit (each instance has its state) */
-		if (coop)
-			rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
-		else
-			(void)rd_kafka_assign(rk, NULL);
-		g->settled = 0;
-	}
-}
 
 /* --- consuming --- */
 
@@ -229,121 +68,29 @@ static void message_error(struct eh_src *g, const rd_kafka_message_t *m)
 static int take_message(struct eh_src *g, struct rm_ingest *in, rd_kafka_message_t *m)
 {
 	const char *topic = rd_kafka_topic_name(m->rkt);
-	struct eh_part *p = part_of(g, topic, m->partition);
+	struct eh_part *p = rm_eh_part_of(g, topic, m->partition);
+	int64_t lo = -1, hi = -1;
 	char name[300];
 
 	if (!p)
 		return -1;
+	if (m->offset < p->next &&
+	    rd_kafka_get_watermark_offsets(g->rk, topic, m->partition, &lo, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		(void)rm_eh_restarted(g, p, hi);
 	if (m->offset >= p->next) {
 		snprintf(name, sizeof name, "%s/%d@%lld", topic, (int)m->partition, (long long)m->offset);
 		in->doc_name = name;
 		in->doc_offset = 0;
+		in->newest_ms = 0;
 		rm_ingest_document(in, m->payload ? m->payload : "", m->len);
 		in->doc_name = NULL;
 		p->next = m->offset + 1;
+		if (in->newest_ms > p->newest_ms)
+			p->newest_ms = in->newest_ms;
 	}
 	(void)rd_kafka_offset_store(m->rkt, m->partition, m->offset);
 	g->brokers_down = 0;
 	return 0;
-}
-
-/* How long a metadata request may wait: half of what is left of the
- * budget, so that the callbacks are still served in this poll. */
-static int metadata_wait(int64_t deadline)
-{
-	int64_t left = (deadline - rm_monotonic_ms()) / 2;
-
-	return (int)(left < METADATA_WAIT_MS ? left : METADATA_WAIT_MS);
-}
-
-/* Where the consumer stands in each assigned partition of a (filled in):
- * its position, else (nothing consumed there yet) the group's committed
- * offset, asked once per poll within its budget, else the oldest retained;
- * never before what the saved state already holds. 0, or -1 when not
- * known yet. */
-static int positions(struct eh_src *g, rd_kafka_topic_partition_list_t *a, int64_t deadline)
-{
-	rd_kafka_topic_partition_list_t *c = NULL;
-	int rc = 0;
-
-	if (rd_kafka_position(g->rk, a) != RD_KAFKA_RESP_ERR_NO_ERROR)
-		return -1;
-	for (int i = 0; i < a->cnt && !c; i++)
-		if (a->elems[i].offset < 0) {
-			int wait = metadata_wait(deadline);
-
-			c = rd_kafka_topic_partition_list_copy(a);
-			if (g->asked_committed || wait <= 0 ||
-			    rd_kafka_committed(g->rk, c, wait) != RD_KAFKA_RESP_ERR_NO_ERROR)
-				rc = -1;
-			g->asked_committed = 1;
-		}
-	for (int i = 0; rc == 0 && i < a->cnt; i++) {
-		rd_kafka_topic_partition_t *t = &a->elems[i];
-		int64_t lo = -1, hi = -1;
-		struct eh_part *p = part_of(g, t->topic, t->partition);
-
-		(void)rd_kafka_get_watermark_offsets(g->rk, t->topic, t->partition, &lo, &hi);
-		if (t->offset < 0 && c)
-			t->offset = c->elems[i].offset;
-		if (t->offset < 0)
-			t->offset = lo;
-		if (p && p->next > t->offset)
-			t->offset = p->next;
-		if (t->offset < 0 || hi < 0)
-			rc = -1;
-		t->metadata_size = 0;
-		t->err = (rd_kafka_resp_err_t)0;
-		t->opaque = NULL;
-		if (rc == 0)
-			t->offset = hi > t->offset ? hi - t->offset : 0; /* behind the head */
-	}
-	if (c)
-		rd_kafka_topic_partition_list_destroy(c);
-	return rc;
-}
-
-/* Messages behind the head over the assigned partitions; -1 when a
- * partition's place or head is not known yet, or the group has not yet given
- * this member its share. */
-static int64_t measure_backlog(struct eh_src *g, int64_t deadline)
-{
-	rd_kafka_topic_partition_list_t *a = NULL;
-	int64_t sum = 0;
-
-	if (rd_kafka_assignment(g->rk, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
-		return -1;
-	if (a->cnt == 0)
-		sum = g->settled ? 0 : -1; /* given none: nothing to read */
-	else if (positions(g, a, deadline) < 0)
-		sum = -1;
-	for (int i = 0; sum >= 0 && i < a->cnt; i++)
-		sum += a->elems[i].offset;
-	rd_kafka_topic_partition_list_destroy(a);
-	return sum;
-}
-
-/* Results of earlier commits: failures are counted and logged, never
- * fatal (the next save commits again). */
-static void reap_commits(struct eh_src *g, int wait_ms)
-{
-	rd_kafka_event_t *ev;
-
-	while (g->commits_pending && (ev = rd_kafka_queue_poll(g->commit_q, wait_ms))) {
-		rd_kafka_resp_err_t e = rd_kafka_event_error(ev);
-
-		if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
-			g->commits_pending--;
-			if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-				g->src->errors++;
-				if (g->in)
-					rm_ingest_log(g->in, REVMON_LOG_WARNING, "%s: offset commit failed: %s "
-					              "(committed again after the next save)", g->src->name,
-					              rd_kafka_err2str(e));
-			}
-		}
-		rd_kafka_event_destroy(ev);
-	}
 }
 
 /* While every broker was down: one metadata request, within the budget,
@@ -351,7 +98,7 @@ static void reap_commits(struct eh_src *g, int wait_ms)
 static void probe_brokers(struct eh_src *g, int64_t deadline)
 {
 	const struct rd_kafka_metadata *md = NULL;
-	int wait = metadata_wait(deadline);
+	int wait = rm_eh_metadata_wait(deadline);
 
 	if (wait <= 0)
 		return;
@@ -420,10 +167,10 @@ static int consume(struct eh_src *g, struct rm_ingest *in, int64_t deadline)
 			return 0;
 		if (left < 0)
 			left = 0;
-		serve_token(g, deadline);
+		rm_eh_serve_token(g, deadline);
 		m = rd_kafka_consumer_poll(g->rk, (int)(left < SLICE_MS ? left : SLICE_MS));
 		if (!m) {
-			g->backlog = measure_backlog(g, deadline);
+			g->backlog = rm_eh_backlog(g, deadline);
 			if (g->backlog == 0) {
 				g->caught_up = 1;
 				return 0;
@@ -450,7 +197,7 @@ static int eh_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline
 	g->in = in;
 	g->caught_up = 0;
 	g->asked_committed = 0;
-	reap_commits(g, 0);
+	rm_eh_reap_commits(g, 0);
 	if (g->brokers_down)
 		probe_brokers(g, deadline);
 	if (!g->brokers_down)
@@ -464,7 +211,10 @@ static int eh_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline
 		rc = -1;
 	}
 	if (!g->caught_up)
-		g->backlog = measure_backlog(g, deadline);
+		g->backlog = rm_eh_backlog(g, deadline);
+	/* a stream that failed in this poll may hold what it could not read */
+	if (rc == 0 && g->backlog >= 0)
+		g->complete_ms = g->read_through;
 	g->now_ms = rm_live_wall(&g->live);
 	g->in = NULL;
 	return rc;
@@ -485,6 +235,15 @@ static int eh_done(const struct rm_source *src)
 	return g->caught_up || g->fatal || g->topic_missing || g->brokers_down || g->unconfirmed;
 }
 
+/* Every record of an event time before this has been delivered, as far as
+ * the stream shows: an audit event that has not come yet is not late. */
+static int64_t eh_read_through(const struct rm_source *src)
+{
+	const struct eh_src *g = src->impl;
+
+	return g->complete_ms;
+}
+
 static int64_t eh_backlog(const struct rm_source *src)
 {
 	const struct eh_src *g = src->impl;
@@ -501,52 +260,6 @@ static void eh_after_save(struct rm_source *src)
 	g->commits_pending++;
 }
 
-/* Per partition the next offset to deliver; never a secret. */
-static int eh_save(const struct rm_source *src, struct rm_buf *out)
-{
-	const struct eh_src *g = src->impl;
-	int e = 0;
-
-	e |= rm_put_u32(out, STATE_VERSION);
-	e |= rm_put_u32(out, (uint32_t)g->n_parts);
-	for (size_t i = 0; i < g->n_parts; i++) {
-		e |= rm_put_str(out, g->parts[i].topic);
-		e |= rm_put_u32(out, (uint32_t)g->parts[i].partition);
-		e |= rm_put_i64(out, g->parts[i].next);
-	}
-	e |= rm_put_u64(out, src->errors);
-	return e ? -1 : 0;
-}
-
-static int eh_load(struct rm_source *src, const void *buf, size_t len, struct revmon_error *err)
-{
-	struct eh_src *g = src->impl;
-	struct rm_rd r = {buf, len, 0, 0};
-	uint32_t n;
-
-	if (rm_get_u32(&r) != STATE_VERSION)
-		goto bad;
-	n = rm_get_u32(&r);
-	for (uint32_t i = 0; i < n && !r.bad; i++) {
-		char *topic = rm_get_str(&r);
-		int32_t partition = (int32_t)rm_get_u32(&r);
-		int64_t next = rm_get_i64(&r);
-		struct eh_part *p = topic && !r.bad && next >= 0 ? part_of(g, topic, partition) : NULL;
-
-		free(topic);
-		if (!p)
-			goto bad;
-		p->next = next;
-	}
-	src->errors = rm_get_u64(&r);
-	if (r.bad || r.pos != r.n)
-		goto bad;
-	return 0;
-bad:
-	rm_errorf(err, "corrupt (cursor of %s)", src->name);
-	return -1;
-}
-
 static void eh_free(struct rm_source *src)
 {
 	struct eh_src *g = src->impl;
@@ -556,7 +269,7 @@ static void eh_free(struct rm_source *src)
 
 		/* the commit after the last save must reach the broker */
 		while (g->commits_pending && rm_monotonic_ms() < until)
-			reap_commits(g, (int)(until - rm_monotonic_ms()));
+			rm_eh_reap_commits(g, (int)(until - rm_monotonic_ms()));
 		(void)rd_kafka_consumer_close(g->rk); /* leaves the group: others take over at once */
 		rd_kafka_queue_destroy(g->commit_q);
 		rd_kafka_destroy(g->rk);
@@ -577,11 +290,12 @@ static const struct rm_source_ops eh_ops = {
 	.poll = eh_poll,
 	.now = eh_now,
 	.done = eh_done,
-	.save = eh_save,
-	.load = eh_load,
+	.save = rm_eh_save,
+	.load = rm_eh_load,
 	.free = eh_free,
 	.after_save = eh_after_save,
 	.backlog = eh_backlog,
+	.read_through = eh_read_through,
 };
 
 /* Every property onto conf; the password apart. 0, or -1 with err naming
@@ -605,30 +319,6 @@ static int set_props(rd_kafka_conf_t *conf, const struct rm_eh_props *p, const s
 	return 0;
 }
 
-/* OAUTHBEARER: the graph_* app asking for tokens of the namespace. */
-static int open_app(struct eh_src *g, const struct rm_settings *s, rd_kafka_conf_t *conf,
-                    struct revmon_error *err)
-{
-	struct rm_buf scope = {0};
-	int rc = -1;
-
-	if (rm_eventhub_scope(&scope, s) < 0 || !(g->principal = strdup(s->graph_client_id))) {
-		rm_errorf(err, "out of memory");
-		goto out;
-	}
-	g->http = rm_http_new(s->graph_ca_file, 1 << 20, err);
-	if (!g->http)
-		goto out;
-	g->app = rm_entra_app_new_scoped(s, g->http, s->graph_request_timeout_ms, scope.data, err);
-	if (!g->app)
-		goto out;
-	rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf, on_token_refresh);
-	rc = 0;
-out:
-	rm_buf_free(&scope);
-	return rc;
-}
-
 /* The consumer, subscribed to eventhub_topics. 0, or -1 with err. */
 static int open_consumer(struct eh_src *g, const struct rm_settings *s, rd_kafka_conf_t *conf,
                          struct revmon_error *err)
@@ -644,10 +334,7 @@ static int open_consumer(struct eh_src *g, const struct rm_settings *s, rd_kafka
 		rm_errorf(err, "out of memory");
 		return -1;
 	}
-	rd_kafka_conf_set_opaque(conf, g);
-	rd_kafka_conf_set_log_cb(conf, on_log);
-	rd_kafka_conf_set_error_cb(conf, on_error);
-	rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+	rm_eh_set_callbacks(conf, g);
 	if (rd_kafka_conf_set(conf, "log.queue", "true", why, sizeof why) != RD_KAFKA_CONF_OK)
 		goto refused;
 	g->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
@@ -706,7 +393,7 @@ struct rm_source *rm_source_eventhub_new(const char *spec, const struct rm_setti
 		goto fail;
 	conf = rd_kafka_conf_new();
 	if (set_props(conf, &props, &secret, &why) < 0 ||
-	    (props.auth == RM_EH_AUTH_OAUTHBEARER && open_app(g, s, conf, &why) < 0))
+	    (props.auth == RM_EH_AUTH_OAUTHBEARER && rm_eh_open_app(g, s, conf, &why) < 0))
 		goto fail;
 	rm_buf_wipe(&secret);
 	if (open_consumer(g, s, conf, &why) < 0) {
