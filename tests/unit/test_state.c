@@ -381,6 +381,44 @@ static revmon_conf *conf_of(const char *const *args)
 	return c;
 }
 
+/* How a source reaches its endpoint is not what the state means: another
+ * secret file, CA, time-out or librdkafka tuning keeps it; another group,
+ * hub or tenant does not. */
+static void how_not_what(void)
+{
+	static const char *const base[] = {"source=eventhub", "eventhub_bootstrap=127.0.0.1:9092",
+	                                   "eventhub_group=g", "graph_tenant=contoso.example", NULL};
+	static const char *const how[] = {"source=eventhub", "eventhub_bootstrap=127.0.0.1:9092",
+	                                  "eventhub_group=g", "graph_tenant=contoso.example",
+	                                  "eventhub_rdkafka.debug=cgrp",
+	                                  "eventhub_rdkafka.session.timeout.ms=6000",
+	                                  "eventhub_connection_string_file=/etc/revmon/eh.secret",
+	                                  "graph_client_secret_file=/etc/revmon/new.secret",
+	                                  "graph_request_timeout=20", "graph_ca_file=/etc/ssl/ca.pem", NULL};
+	static const char *const what[][5] = {
+		{"source=eventhub", "eventhub_bootstrap=127.0.0.1:9092", "eventhub_group=h",
+		 "graph_tenant=contoso.example", NULL},
+		{"source=eventhub", "eventhub_bootstrap=127.0.0.1:9092", "eventhub_group=g",
+		 "graph_tenant=contoso.example", "eventhub_topics=shared"},
+		{"source=eventhub", "eventhub_bootstrap=127.0.0.1:9093", "eventhub_group=g",
+		 "graph_tenant=contoso.example", NULL},
+	};
+	revmon_conf *cb = conf_of(base), *ch = conf_of(how);
+
+	assert_true(revmon_conf_fingerprint(cb) == revmon_conf_fingerprint(ch));
+	for (size_t i = 0; i < sizeof what / sizeof what[0]; i++) {
+		const char *w[6] = {0};
+		revmon_conf *cw;
+
+		memcpy(w, what[i], sizeof what[i]);
+		cw = conf_of(w);
+		assert_true(revmon_conf_fingerprint(cb) != revmon_conf_fingerprint(cw));
+		revmon_conf_free(cw);
+	}
+	revmon_conf_free(cb);
+	revmon_conf_free(ch);
+}
+
 /* The state belongs to what a configuration means: the order of its
  * options, their spelling and defaults set explicitly do not matter. */
 static void test_fingerprint_is_the_meaning(void **state)
@@ -404,6 +442,7 @@ static void test_fingerprint_is_the_meaning(void **state)
 	snprintf(path, sizeof path, "%s/meaning.state", dir);
 	assert_true(revmon_conf_fingerprint(ca) == revmon_conf_fingerprint(cb));
 	assert_true(revmon_conf_fingerprint(ca) != revmon_conf_fingerprint(co));
+	how_not_what();
 	m = revmon_open(ca, NULL, &err);
 	assert_non_null(m);
 	assert_true(revmon_poll(m, 5000) != 0); /* the file source is down */

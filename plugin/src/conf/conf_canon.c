@@ -1,6 +1,9 @@
 /* A configuration's meaning in one text: the state file belongs to what a
  * configuration says, so reordering its options, spelling 5m as 300 or
- * setting a default explicitly keeps the state. */
+ * setting a default explicitly keeps the state. So does changing how a
+ * source reaches its endpoint (credentials, trust, time-outs, librdkafka's
+ * tuning): the same data comes in, and rotating a secret or turning on a
+ * debug log must not start the counters afresh. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +14,25 @@ struct entry {
 	int list;     /* pairs add up (source) rather than replace */
 	size_t order; /* in the configuration */
 };
+
+/* Keys of how, not what: left out of the meaning. */
+static int transport_only(const char *slot)
+{
+	static const char *const keys[] = {
+		"graph_client_secret_file", "graph_client_secret_env", "graph_certificate_file",
+		"graph_private_key_file", "graph_ca_file", "graph_request_timeout", "la_request_timeout",
+		"eventhub_connection_string_file", "eventhub_connection_string_env", "eventhub_scope",
+		"probe_client_secret_file", "probe_client_secret_env", "probe_password_file",
+		"probe_password_env", "probe_refresh_token_file", "probe_ca_file", "probe_request_timeout",
+	};
+
+	if (strncmp(slot, "eventhub_rdkafka.", 17) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(slot, keys[i]) == 0)
+			return 1;
+	return 0;
+}
 
 static int by_slot(const void *a, const void *b)
 {
@@ -60,6 +82,8 @@ static int put_slot(const struct entry *e, size_t i, size_t j, struct rm_buf *ou
 	const struct entry *last = &e[j - 1];
 	int rc = 0;
 
+	if (transport_only(last->slot.data))
+		return 0;
 	if (!last->list)
 		i = j - 1;
 	if (j - i == 1 && strcmp(last->val.data, last->def.data) == 0)

@@ -171,8 +171,9 @@ try:
     # ---- 2. killed at random points, restarted: the uninterrupted figures ----
     rng = random.Random(int(os.environ.get("REVMON_TEST_SEED", "7")))
     st = os.path.join(TMP, "kills.state")
-    # every run the same configuration (the state belongs to one): the
-    # group's debug lines say when a run has been given the partitions
+    # the group's debug lines say when a run has been given the partitions;
+    # the last run goes without: librdkafka's tuning is not what the state
+    # means, so it carries on with the same state
     kill_args = hub_args(hub, "kills", "kills", "eventhub_rdkafka.debug=cgrp")
     args = [REVMON, "report", "--json", "--timeout", "60", "--state-file", st] + kill_args
     hub.do("produce kills " + FILES["first"])
@@ -233,7 +234,7 @@ try:
     kills += p.returncode == -signal.SIGKILL
     for i in range(3):
         kills += killed_reading()
-    p, got = report(kill_args, state=st)
+    p, got = report(hub_args(hub, "kills", "kills"), state=st)
     check(kills >= 3, "%d of 7 runs killed with SIGKILL" % kills)
     check(p.returncode == 0, "the run after the kills ends (exit %d)" % p.returncode)
     same(got, uninterrupted, "after the kills, the last run gives the uninterrupted figures")
