@@ -4,7 +4,8 @@ broker on loopback (librdkafka's mock cluster, started by mockhub): the
 same metrics as a file replay of the same bodies (one hub per category and
 one shared hub), restarts killed with SIGKILL at random points (and just
 after a state save) giving the figures of an uninterrupted run, failover of
-the partitions within the consumer group, the consumer lag as
+the partitions within the consumer group, a hub deleted and made again
+(its offsets from 0) read anew, the consumer lag as
 source_backlog, a broker that goes down and comes back, an unknown hub, a
 SASL failure, refused settings named, check_revocation through the same
 source, and no secret in anything written.
@@ -25,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from tally import Tally  # noqa: E402
 from hub import MockHub  # noqa: E402
+from forward import Forward  # noqa: E402
 
 REVMON, CHECK, MOCKHUB = sys.argv[1], sys.argv[2], sys.argv[3]
 TMP = tempfile.mkdtemp(prefix="revmon-eh-")
@@ -286,6 +288,41 @@ try:
     check(all(r.returncode == 0 for r in runs) and got[-1] == audits,
           "two instances, one partition: both end, the one given no partition caught up "
           "(exits %s, ingested %s of %d)" % ([r.returncode for r in runs], got, audits))
+
+    # ---- 3b. a hub deleted and made again: its offsets start over ----
+    # The same bootstrap address (so the same configuration and state) before
+    # and after: a forwarder in front of one mock namespace, then another
+    # whose hub of the same name holds fewer messages per partition.
+    old_ns = MockHub(MOCKHUB, "remade:4")
+    fwd = Forward(old_ns.bootstrap)
+    new_ns = None
+    try:
+        empty = os.path.join(TMP, "empty.ndjson")
+        with open(empty, "w") as f:
+            f.write('{"records":[]}\n' * 400)
+        # far more messages per partition than the new hub will hold
+        old_ns.do("produce remade " + empty)
+        old_ns.do("produce remade " + FILES["first"])
+        st = os.path.join(TMP, "remade.state")
+        remade = hub_args(hub, "remade", "remade")
+        remade[remade.index("eventhub_bootstrap=" + hub.bootstrap)] = "eventhub_bootstrap=" + fwd.address
+        p, d1 = report(remade, state=st)
+        check(p.returncode == 0 and metric(d1, "events_ingested") == first_n,
+              "a hub read (%s of %d records)" % (metric(d1, "events_ingested"), first_n))
+        old_ns.stop()
+        new_ns = MockHub(MOCKHUB, "remade:4")
+        new_ns.do("produce remade " + FILES["second"])
+        fwd.target = new_ns.bootstrap
+        p, d2 = report(remade, state=st)
+        check(p.returncode == 0 and metric(d2, "events_ingested") == N and "made again" in p.stderr,
+              "the hub made again with its offsets from 0: its new bodies are read, a warning says "
+              "why (%s of %d; %r)" % (metric(d2, "events_ingested"), N,
+                                      [x for x in p.stderr.splitlines() if "made again" in x][:1]))
+    finally:
+        fwd.close()
+        for ns in (old_ns, new_ns):
+            if ns:
+                ns.stop()
 
     # ---- 4. a body that is not one: rejected and counted, the rest read ----
     bad = os.path.join(TMP, "bad.ndjson")
