@@ -569,12 +569,15 @@ int rm_http_wait(struct rm_http_xfer *x, int64_t deadline_ms)
 	}
 }
 
-int rm_http_overdue(const struct rm_http *h, int64_t since_ms, char *out, size_t cap)
+int rm_http_overdue(const struct rm_http *h, int64_t since_ms, int patient, char *out, size_t cap)
 {
 	const struct rm_http_xfer *old = NULL;
+	int64_t now = rm_monotonic_ms();
 
 	for (const struct rm_http_xfer *x = h->xfers; x; x = x->next)
-		if (x->state == X_RUNNING && x->started_ms < since_ms && (!old || x->started_ms < old->started_ms))
+		if (x->state == X_RUNNING && x->started_ms < since_ms &&
+		    (!patient || now - x->started_ms > x->timeout_ms / 2) &&
+		    (!old || x->started_ms < old->started_ms))
 			old = x;
 	if (!old)
 		return 0;

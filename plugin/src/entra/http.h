@@ -102,9 +102,11 @@ int rm_http_ready(const struct rm_http_xfer *x);
 int rm_http_take(struct rm_http_xfer *x, struct rm_http_response *r);
 
 /* 1 when a transfer of h has been running since before since_ms (monotonic)
- * and still is: out then names the oldest one's endpoint and how long it
- * has waited (a stalled server: the transfer runs on to its own time-out). */
-int rm_http_overdue(const struct rm_http *h, int64_t since_ms, char *out, size_t cap);
+ * and still is, and, when patient, for longer than half its own time-out
+ * (a slow server still answers): out then names the oldest one's endpoint
+ * and how long it has waited (a stalled server: the transfer runs on to its
+ * own time-out). */
+int rm_http_overdue(const struct rm_http *h, int64_t since_ms, int patient, char *out, size_t cap);
 
 /* Abandon whatever x runs or holds (wiped); x is idle again. */
 void rm_http_cancel(struct rm_http_xfer *x);

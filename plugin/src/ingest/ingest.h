@@ -74,6 +74,7 @@ struct rm_ingest {
 	void *log_ctx;
 	int64_t wall_ms;         /* the monitor's wall clock when this poll began */
 	int64_t newest_ms;       /* newest event time parsed; a source resets it to watch a document */
+	int last;                /* the poll that ends a one-shot run (revmon_poll_until_done) */
 	/* Optional: sees each parsed record before the analyzer and may
 	 * complete it (the graph source adds a revocation time the failure
 	 * text lacks); returning 0 drops it silently (a live source re-reading

@@ -24,6 +24,7 @@ struct revmon {
 	uint64_t errors;        /* failed polls of sources that count none themselves */
 	uint64_t fingerprint; /* of the configuration, for the state file */
 	struct rm_state_file state; /* the state file last read or written */
+	int last_poll;          /* rm_monitor_last_poll */
 };
 
 static void logf_(struct revmon *m, enum revmon_log_level level, const char *fmt, ...)
@@ -202,6 +203,11 @@ static void report_progress(struct revmon *m)
 		m->hooks.progress(m->hooks.ctx, done, total);
 }
 
+void rm_monitor_last_poll(revmon *m, int last)
+{
+	m->last_poll = last;
+}
+
 /* What every stream has delivered all of, for the analyzer (the oldest
  * such time; no bound without streams). */
 static void note_read_through(revmon *m)
@@ -247,6 +253,7 @@ int revmon_poll(revmon *m, int budget_ms)
 		struct rm_ingest in = {
 			.an = m->an, .s = &m->s, .origin = src->name,
 			.log = m->hooks.log, .log_ctx = m->hooks.ctx, .wall_ms = wall_ms(m),
+			.last = m->last_poll,
 		};
 		int64_t clock = wall_ms(m), snow = src->ops->now(src);
 		/* Share what is left of the budget among the sources still to go. */

@@ -12,4 +12,9 @@
  * tracks (for memory reports; not part of the public API). */
 size_t rm_monitor_bytes(const revmon *m, size_t *users, size_t *clients);
 
+/* The next revmon_poll ends a one-shot run (revmon_poll_until_done's last
+ * slice): a request still unanswered after a poll then shows its source
+ * down, however patient a periodic host's polls are with a slow endpoint. */
+void rm_monitor_last_poll(revmon *m, int last);
+
 #endif

@@ -1,6 +1,7 @@
 /* Poll until every source is done or the time is spent: the loop that the
  * check and the CLI each used to write. The timing lives here, on the core's
  * one monotonic clock, so hosts need no clock of their own for it. */
+#include "monitor.h"
 #include "revmon.h"
 #include "util/util.h"
 
@@ -28,6 +29,7 @@ enum revmon_poll_end revmon_poll_until_done(revmon *m, int64_t timeout_ms, int s
 
 		if (left <= 0)
 			break;
+		rm_monitor_last_poll(m, left <= slice_ms);
 		failed = revmon_poll(m, left > slice_ms ? slice_ms : (int)left);
 		r.polls++;
 		r.last_failed = failed;
@@ -43,6 +45,7 @@ enum revmon_poll_end revmon_poll_until_done(revmon *m, int64_t timeout_ms, int s
 			break;
 		}
 	}
+	rm_monitor_last_poll(m, 0);
 	if (res)
 		*res = r;
 	return r.end;

@@ -172,7 +172,7 @@ int rm_live_ready(struct rm_source *src, struct rm_live *l, struct rm_retry *r,
 	}
 }
 
-int rm_live_overdue(const struct rm_live *l, const struct rm_retry *r, const struct rm_http *h,
+int rm_live_overdue(const struct rm_live *l, const struct rm_retry *r, const struct rm_http *h, int last,
                     struct revmon_error *err)
 {
 	char msg[400];
@@ -185,7 +185,7 @@ int rm_live_overdue(const struct rm_live *l, const struct rm_retry *r, const str
 		          (double)(now - r->first_fail) / 1000.0);
 		return 1;
 	}
-	if (!rm_http_overdue(h, since, msg, sizeof msg))
+	if (!rm_http_overdue(h, since, !last, msg, sizeof msg))
 		return 0;
 	rm_errorf(err, "%s", msg);
 	return 1;

@@ -83,10 +83,13 @@ int rm_live_ready(struct rm_source *src, struct rm_live *l, struct rm_retry *r,
                   struct rm_entra_app *app, int64_t deadline_ms, const char **token,
                   struct revmon_error *err);
 
-/* Down while the request has been failing, or any request of h has gone
- * unanswered, for longer than a poll (from the previous poll's start to
- * this one's): 1 with err, the requests running on; else 0. */
-int rm_live_overdue(const struct rm_live *l, const struct rm_retry *r, const struct rm_http *h,
+/* Down while the request has been failing for longer than a poll (from the
+ * previous poll's start to this one's), or any request of h has gone
+ * unanswered for longer than a poll and half its own time-out (a slow
+ * endpoint that answers is not down; last: the poll that ends a one-shot
+ * run, where longer than a poll is enough): 1 with err, the requests
+ * running on; else 0. */
+int rm_live_overdue(const struct rm_live *l, const struct rm_retry *r, const struct rm_http *h, int last,
                     struct revmon_error *err);
 
 #endif

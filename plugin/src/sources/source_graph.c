@@ -644,7 +644,7 @@ static int graph_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadl
 		if (g->st[k].enabled && (g->st[k].next || g->st[k].cursor_ms < g->round_hi))
 			g->caught_up = 0;
 	if (rc == 0)
-		rc = rm_live_overdue(&g->live, &g->retry, g->http, err);
+		rc = rm_live_overdue(&g->live, &g->retry, g->http, in->last, err);
 	g->now_ms = wall_now(g);
 	g->in = NULL;
 	in->accept = NULL;

@@ -351,7 +351,7 @@ static int la_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline
 				g->caught_up = 0;
 		if (g->caught_up)
 			round_latency(g);
-		rc = rm_live_overdue(&g->live, &g->retry, g->http, err);
+		rc = rm_live_overdue(&g->live, &g->retry, g->http, in->last, err);
 	}
 	g->now_ms = rm_live_wall(&g->live);
 	in->accept = NULL;

@@ -134,7 +134,40 @@ def collectd_slow(latency):
               "%.2f s)" % max(gaps or [0]))
         check("above its read interval" not in log,
               "collectd: no read callback took longer than its interval")
+        # A Graph that answers, slowly, is not down: a NOC pages on source_up 0.
+        check(all(v == 1 for _, v in ups) and "source down" not in log,
+              "collectd: source_up 1 at every read while answers took %g s (%d reads; values %s)"
+              % (latency, len(ups), sorted(set(v for _, v in ups))))
     finally:
+        d.stop()
+
+
+def collectd_stalled():
+    """collectd reads every 2 s from a Graph whose requests then stall (read,
+    never answered; a 6 s time-out): down once one has waited longer than a
+    read and half its time-out, the wait named; up again once answers
+    come."""
+    import collectd_daemon
+    block = "  <Source \"stall\">\n    Source \"graph\"\n    Interval 2\n%s  </Source>\n" % "".join(
+        "    %s \"%s\"\n" % tuple(kv.split("=", 1)) for kv in graph_keys(si, "graph_request_timeout=6"))
+    d = collectd_daemon.Daemon(os.path.join(TMP, "collectd-stall"), opts.collectd, opts.collectdctl,
+                               opts.plugin, block, preload=opts.preload)
+    try:
+        d.wait_socket()
+        d.wait("every record, the source up", lambda: (d.csv_values("stall", "derive", "events_ingested")
+                                                       or [0])[-1] == len(lines), 120)
+        si.fault("stall", 2)
+        d.wait("source_up 0 while requests stall", lambda: 0 in d.csv_values("stall", "gauge", "source_up"), 60)
+        down = [x for x in d.log().splitlines() if "[stall]" in x and "source down" in x]
+        check(down and re.search(r"no answer after [3-9]\.\d s|failing for", down[0]),
+              "collectd: a stalled Graph shows the source down, the wait named (%s)" % down[:1])
+        d.wait("source_up 1 once answers come again",
+               lambda: d.csv_values("stall", "gauge", "source_up")[-1] == 1, 90)
+        check("source up again" in d.log(), "collectd: the log says the source is up again")
+    except AssertionError as e:
+        check(False, "collectd stalled: " + str(e)[:2000])
+    finally:
+        si.clear_faults()
         d.stop()
 
 
@@ -227,6 +260,9 @@ try:
 
     if opts.plugin and opts.collectd:
         collectd_slow(5)
+        si.latency = 0
+        collectd_stalled()
+        si.latency = 5
     else:
         print("     (collectd not built here: its part skipped)")
     if opts.agent:
