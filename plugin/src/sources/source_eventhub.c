@@ -198,6 +198,7 @@ static int eh_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline
 	g->caught_up = 0;
 	g->asked_committed = 0;
 	rm_eh_reap_commits(g, 0);
+	rm_eh_serve_token(g, deadline); /* before any request: the brokers want it first */
 	if (g->brokers_down)
 		probe_brokers(g, deadline);
 	if (!g->brokers_down)
