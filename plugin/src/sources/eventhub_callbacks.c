@@ -30,11 +30,14 @@ static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 	g->src->errors++;
 	if (g->fatal)
 		return; /* the first reason a person must act on stays */
-	if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+	if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION && g->token_failed) {
+		return; /* our own set_token_failure: err_text has the reason */
+	} else if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
 		g->fatal = 1;
-		snprintf(g->err_text, sizeof g->err_text, "SASL authentication failed (%.200s): check the "
-		         "connection string (Listen rights, not a generated SAS token) or the app's role "
-		         "(Azure Event Hubs Data Receiver)", reason);
+		snprintf(g->err_text, sizeof g->err_text, "SASL authentication failed (%.200s): check %s", reason,
+		         g->app ? "the app's role (Azure Event Hubs Data Receiver) and eventhub_scope (the "
+		                  "namespace's audience)"
+		                : "the connection string (Listen rights, not a generated SAS token)");
 	} else if (e == RD_KAFKA_RESP_ERR__FATAL) {
 		char why[300];
 
@@ -62,7 +65,10 @@ void rm_eh_serve_token(struct eh_src *g, int64_t deadline)
 	if (rc > 0)
 		return; /* in flight: the next poll goes on */
 	g->need_token = 0;
+	g->token_failed = rc < 0;
 	if (rc < 0) {
+		/* down until librdkafka asks again (10 s later) and a token comes;
+		 * credentials a person must fix make it fatal */
 		g->src->errors++;
 		g->fatal |= f.unusable;
 		snprintf(g->err_text, sizeof g->err_text, "no OAUTHBEARER token: %s", f.msg);
