@@ -9,7 +9,7 @@ broker behind.
 
     saslfront.py --upstream HOST:PORT[,...] --cert PEM --key PEM --ca PEM
                  --jwks URL --issuer ISS --audience AUD --log FILE
-                 [--close-at-expiry] [--max-session-ms N] [--hold-fetch-tokens N]
+                 [--max-session-ms N] [--hold-fetch-tokens N]
 
 Prints "bootstrap 127.0.0.1:PORT[,...]" (one listener per upstream
 broker) and serves until killed. A client learns the brokers from
@@ -20,13 +20,12 @@ more for a broker first seen there).
 
 Each event is one JSON line of --log: the authentications (a token's
 SHA-256, never the token), the requests piped (API key and version; for
-Metadata the topics and AllowAutoTopicCreation), the sessions closed.
---close-at-expiry closes a connection when its token expires, as a Kafka
-broker does to a client that does not re-authenticate (KIP-368; librdkafka
-2.0.2 does not, it reconnects with its current token); --max-session-ms
-closes it that long after its authentication (the broker's
-connections.max.reauth.ms), one connection at a time, at least half that
-apart (brokers restarting in turn: a client always has one up).
+Metadata the topics and AllowAutoTopicCreation), the sessions ended.
+--max-session-ms closes a connection that long after its authentication,
+as a Kafka broker with connections.max.reauth.ms does to a client that does
+not re-authenticate (librdkafka 2.0.2 does not: it connects again with its
+current token); one connection at a time, at least half that apart, so a
+client always has one up.
 --hold-fetch-tokens N holds every Fetch answer (the records) until N
 distinct tokens have signed in: a client reads nothing until it has
 renewed its token N-1 times, whatever the machine's speed."""
@@ -378,7 +377,6 @@ class Connection:
         self.up = socket.create_connection(upstream)
         self.asked = {}          # correlation id -> (api key, version) of piped requests
         self.held = []           # answers held back (Fetch, and any after it), in order
-        self.expires = None      # the token's exp (s, wall clock), once authenticated
         self.aged = None         # when the session is old enough to end (monotonic)
         self.mechanism = None
         self.from_client, self.from_up = bytearray(), bytearray()
@@ -444,17 +442,15 @@ class Connection:
         auth = Reader(req, request_header(req)[3]).bytes_()
         now = int(time.time())
         digest = None
+        a = self.front.args
         try:
             token = bearer_of(auth)
             digest = hashlib.sha256(token.encode()).hexdigest()
-            a = self.front.args
             claims = claims_of(token, self.front.keys, a.issuer, a.audience, now)
         except ValueError as e:
             self.log.event("auth_failed", token_sha256=digest, reason=str(e), api_version=version)
             self.answer(corr, authenticate_answer(version, ERR_SASL_AUTHENTICATION_FAILED, str(e), 0))
             raise OSError("authentication failed")
-        a = self.front.args
-        self.expires = claims["exp"] if a.close_at_expiry else float("inf")
         self.aged = time.monotonic() + a.max_session_ms / 1000 if a.max_session_ms else float("inf")
         self.log.event("auth_ok", token_sha256=digest, exp=claims["exp"], iat=claims.get("iat"),
                        client_id=claims.get("client_id"), api_version=version)
@@ -488,25 +484,17 @@ class Connection:
         while self.held and (not self.held[0][0] or self.front.fetch_open()):
             self.client.sendall(frame(self.held.pop(0)[1]))
 
-    def wait_time(self):
-        """How long the pipe may wait for input; <= 0 once the session is over."""
-        if time.time() >= self.expires:
-            return 0
-        if time.monotonic() >= self.aged and self.front.may_end_session():
-            return 0
-        return 0.2
+    def session_over(self):
+        return time.monotonic() >= self.aged and self.front.may_end_session()
 
     def pipe(self):
         """Everything after authentication, both ways, until one side
         closes or the session ends."""
         self.pipe_requests(take_frames(self.from_client))
-        while True:
-            wait = self.wait_time()
-            if wait <= 0:
-                self.log.event("session_ended")
-                return
+        while not self.session_over():
+            # 0.2 s at most: held answers and the session's end are looked at
             ready = [self.client] if self.client.pending() else \
-                select.select([self.client, self.up], [], [], wait)[0]
+                select.select([self.client, self.up], [], [], 0.2)[0]
             if self.client in ready:
                 self.read_client()
                 self.pipe_requests(take_frames(self.from_client))
@@ -518,6 +506,7 @@ class Connection:
                 for resp in take_frames(self.from_up):
                     self.pipe_answer(resp)
             self.release_held()
+        self.log.event("session_ended")
 
 
 def main():
@@ -530,7 +519,6 @@ def main():
     ap.add_argument("--issuer", required=True, help="the tokens' iss")
     ap.add_argument("--audience", required=True, help="the tokens' aud: this namespace")
     ap.add_argument("--log", required=True, help="a file for the events, one JSON object a line")
-    ap.add_argument("--close-at-expiry", action="store_true")
     ap.add_argument("--max-session-ms", type=int, default=0)
     ap.add_argument("--hold-fetch-tokens", type=int, default=0)
     args = ap.parse_args()
