@@ -109,6 +109,11 @@ void rm_entra_app_invalidate(struct rm_entra_app *a)
 	rm_oauth_invalidate(a->oauth);
 }
 
+int64_t rm_entra_app_token_expires(const struct rm_entra_app *a)
+{
+	return rm_oauth_token_expires(a->oauth);
+}
+
 int64_t rm_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, double u)
 {
 	int64_t d = base_ms;

@@ -49,6 +49,9 @@ int rm_entra_app_token(struct rm_entra_app *a, int64_t wall_ms, int64_t deadline
                        const char **token, struct rm_oauth_fail *f);
 /* Forget the cached token (a server refused it). */
 void rm_entra_app_invalidate(struct rm_entra_app *a);
+/* When the token rm_entra_app_token last gave expires (wall clock, ms);
+ * 0 without one. */
+int64_t rm_entra_app_token_expires(const struct rm_entra_app *a);
 
 /* --- the back-off policy (pure) --- */
 

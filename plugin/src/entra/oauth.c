@@ -371,6 +371,11 @@ void rm_oauth_invalidate(struct rm_oauth *o)
 	o->expires_ms = o->renew_ms = 0;
 }
 
+int64_t rm_oauth_token_expires(const struct rm_oauth *o)
+{
+	return o->token ? o->expires_ms : 0;
+}
+
 void rm_oauth_free(struct rm_oauth *o)
 {
 	if (!o)

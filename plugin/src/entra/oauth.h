@@ -54,6 +54,9 @@ int rm_oauth_token(struct rm_oauth *o, struct rm_http *h, int64_t now_ms, int64_
                    int64_t timeout_ms, const char **token, struct rm_oauth_fail *f);
 /* Forget the cached token (Graph refused it). */
 void rm_oauth_invalidate(struct rm_oauth *o);
+/* When the token rm_oauth_token last gave expires (wall clock, ms), as its
+ * endpoint said (expires_in); 0 without one. */
+int64_t rm_oauth_token_expires(const struct rm_oauth *o);
 
 /* --- pure functions --- */
 

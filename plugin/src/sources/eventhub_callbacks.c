@@ -8,7 +8,7 @@
 #include "eventhub_internal.h"
 #include "util/util.h"
 
-#define TOKEN_LIFETIME_MS 600000 /* said to librdkafka; the app renews before expiry */
+#define TOKEN_LIFETIME_MS 600000 /* longest said to librdkafka; the app renews before expiry */
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
@@ -30,11 +30,14 @@ static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 	g->src->errors++;
 	if (g->fatal)
 		return; /* the first reason a person must act on stays */
-	if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+	if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION && g->token_failed) {
+		return; /* our own set_token_failure: err_text has the reason */
+	} else if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
 		g->fatal = 1;
-		snprintf(g->err_text, sizeof g->err_text, "SASL authentication failed (%.200s): check the "
-		         "connection string (Listen rights, not a generated SAS token) or the app's role "
-		         "(Azure Event Hubs Data Receiver)", reason);
+		snprintf(g->err_text, sizeof g->err_text, "SASL authentication failed (%.200s): check %s", reason,
+		         g->app ? "the app's role (Azure Event Hubs Data Receiver) and eventhub_scope (the "
+		                  "namespace's audience)"
+		                : "the connection string (Listen rights, not a generated SAS token)");
 	} else if (e == RD_KAFKA_RESP_ERR__FATAL) {
 		char why[300];
 
@@ -53,6 +56,7 @@ void rm_eh_serve_token(struct eh_src *g, int64_t deadline)
 	const char *tok;
 	struct rm_oauth_fail f = {0};
 	char why[256];
+	int64_t expires;
 	int rc;
 
 	if (!g->need_token || !g->app)
@@ -61,15 +65,24 @@ void rm_eh_serve_token(struct eh_src *g, int64_t deadline)
 	if (rc > 0)
 		return; /* in flight: the next poll goes on */
 	g->need_token = 0;
+	g->token_failed = rc < 0;
 	if (rc < 0) {
+		/* down until librdkafka asks again (10 s later) and a token comes;
+		 * credentials a person must fix make it fatal */
 		g->src->errors++;
 		g->fatal |= f.unusable;
 		snprintf(g->err_text, sizeof g->err_text, "no OAUTHBEARER token: %s", f.msg);
 		rd_kafka_oauthbearer_set_token_failure(g->rk, f.msg);
 		return;
 	}
-	if (rd_kafka_oauthbearer_set_token(g->rk, tok, rm_live_wall(&g->live) + TOKEN_LIFETIME_MS,
-	                                   g->principal, NULL, 0, why, sizeof why) !=
+	/* librdkafka asks again at 80% of what it is told: at most the
+	 * token's own life, so that a short-lived one is renewed in time */
+	g->token_given_ms = rm_live_wall(&g->live);
+	expires = g->token_given_ms + TOKEN_LIFETIME_MS;
+	g->token_told_ms = 0;
+	if (rm_entra_app_token_expires(g->app) > 0 && rm_entra_app_token_expires(g->app) < expires)
+		expires = g->token_told_ms = rm_entra_app_token_expires(g->app);
+	if (rd_kafka_oauthbearer_set_token(g->rk, tok, expires, g->principal, NULL, 0, why, sizeof why) !=
 	    RD_KAFKA_RESP_ERR_NO_ERROR) {
 		snprintf(g->err_text, sizeof g->err_text, "the OAUTHBEARER token was refused: %s", why);
 		rd_kafka_oauthbearer_set_token_failure(g->rk, why);
@@ -82,6 +95,13 @@ static void on_token_refresh(rd_kafka_t *rk, const char *config, void *opaque)
 
 	(void)rk;
 	(void)config;
+	/* Asked at 80% of the token's own life: a new one, not the app's
+	 * cached copy (renewed only at 90%, too late for a broker that
+	 * closes the session at expiry). Asked earlier (the first call, or
+	 * a 10-minute turn of a long-lived token): the cache's is right. */
+	if (g->token_told_ms &&
+	    rm_live_wall(&g->live) >= g->token_given_ms + (g->token_told_ms - g->token_given_ms) * 3 / 4)
+		rm_entra_app_invalidate(g->app);
 	g->need_token = 1;
 	rm_eh_serve_token(g, rm_monotonic_ms());
 }
@@ -129,6 +149,7 @@ int rm_eh_open_app(struct eh_src *g, const struct rm_settings *s, rd_kafka_conf_
 	if (!g->app)
 		goto out;
 	rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf, on_token_refresh);
+	g->need_token = 1; /* the first poll asks, not waiting for the callback */
 	rc = 0;
 out:
 	rm_buf_free(&scope);

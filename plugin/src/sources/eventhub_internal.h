@@ -29,6 +29,9 @@ struct eh_src {
 	struct rm_entra_app *app;
 	char *principal;
 	int need_token;
+	int token_failed;             /* the app has no token: err_text says why */
+	int64_t token_given_ms;       /* when librdkafka was given its token (wall clock) */
+	int64_t token_told_ms;        /* the expiry it was told, when that is the token's own; else 0 */
 	struct eh_part *parts;
 	size_t n_parts;
 	unsigned commits_pending;

@@ -198,14 +198,15 @@ static int eh_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline
 	g->caught_up = 0;
 	g->asked_committed = 0;
 	rm_eh_reap_commits(g, 0);
+	rm_eh_serve_token(g, deadline); /* before any request: the brokers want it first */
 	if (g->brokers_down)
 		probe_brokers(g, deadline);
-	if (!g->brokers_down)
-		check_topics(g, deadline);
+	if (!g->brokers_down && !g->fatal && !g->token_failed)
+		check_topics(g, deadline); /* no broker answers without a token: keep its reason */
 	if (consume(g, in, deadline) < 0) {
 		rm_errorf(err, "out of memory");
 		rc = -1;
-	} else if (g->fatal || g->topic_missing || g->brokers_down || g->unconfirmed) {
+	} else if (g->fatal || g->topic_missing || g->brokers_down || g->unconfirmed || g->token_failed) {
 		src->unusable = g->fatal || g->topic_missing;
 		rm_errorf(err, "%s", g->err_text);
 		rc = -1;
@@ -232,7 +233,7 @@ static int eh_done(const struct rm_source *src)
 {
 	const struct eh_src *g = src->impl;
 
-	return g->caught_up || g->fatal || g->topic_missing || g->brokers_down || g->unconfirmed;
+	return g->caught_up || g->fatal || g->topic_missing || g->brokers_down || g->unconfirmed || g->token_failed;
 }
 
 /* Every record of an event time before this has been delivered, as far as

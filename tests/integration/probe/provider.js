@@ -23,9 +23,13 @@
 //     provider, errors turned into AADSTS50173 for revoked grants; cp1
 //     claims remembered), POST /v1.0/users/{id}/revokeSignInSessions and
 //     GET /v1.0/me (CAE style for cp1 tokens, plain otherwise).
+//   - JWT_RESOURCES (comma-separated): client credentials of the Graph app
+//     for the scope {R}/.default of one of them are issued by the provider
+//     itself, as a JWT for audience R signed with the keys of its /jwks (an
+//     Event Hubs namespace's token, checked by a broker).
 // Configuration by environment: CERT, KEY, CLIENT_SECRET, GRAPH_SECRET,
-// CANARY_PASSWORD, REVOKE_DELAY_MS, AT_TTL (s). It prints {"port": N} once
-// listening. GET /admin/log lists the requests served (method, path, time).
+// CANARY_PASSWORD, REVOKE_DELAY_MS, AT_TTL (s), JWT_RESOURCES, PORT (0 or
+// unset: one the kernel picks). It prints {"port": N} once listening. GET /admin/log lists the requests served (method, path, time).
 import https from 'node:https';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -37,6 +41,7 @@ const AT_TTL = Number(env.AT_TTL || 3600);
 const CLIENT_ID = 'canary-client';
 const GRAPH_CLIENT_ID = 'graph-app';
 const USERS = { 'canary@contoso.example': env.CANARY_PASSWORD };
+const JWT_RESOURCES = (env.JWT_RESOURCES || '').split(',').filter((r) => r);
 const revokedAt = new Map();      // accountId -> ms
 const grantsOf = new Map();       // accountId -> Set(grantId)
 const appTokens = new Set();      // Graph app tokens (client credentials)
@@ -51,19 +56,33 @@ const issued = new Map();         // Entra-like: what each access token said whe
 const issuedMs = new Map();       // token value or jti -> ms
 
 const server = https.createServer({ cert: fs.readFileSync(env.CERT), key: fs.readFileSync(env.KEY) });
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
+await new Promise((r) => server.listen(Number(env.PORT || 0), '127.0.0.1', r));
 const port = server.address().port;
 const issuer = `https://127.0.0.1:${port}`;
 
-const provider = new Provider(issuer, {
-  clients: [{
-    client_id: CLIENT_ID,
-    client_secret: env.CLIENT_SECRET,
-    grant_types: ['password', 'refresh_token', 'authorization_code'],
-    redirect_uris: ['https://127.0.0.1/cb'],
-    response_types: ['code'],
+const clients = [{
+  client_id: CLIENT_ID,
+  client_secret: env.CLIENT_SECRET,
+  grant_types: ['password', 'refresh_token', 'authorization_code'],
+  redirect_uris: ['https://127.0.0.1/cb'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_post',
+}];
+// The Graph app as the provider's own client, for the JWT resources.
+if (JWT_RESOURCES.length) {
+  clients.push({
+    client_id: GRAPH_CLIENT_ID,
+    client_secret: env.GRAPH_SECRET,
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
     token_endpoint_auth_method: 'client_secret_post',
-  }],
+  });
+}
+const jwtFormat = (resource) => resource.endsWith('/jwt') || JWT_RESOURCES.includes(resource);
+
+const provider = new Provider(issuer, {
+  clients,
   findAccount: async (ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
   scopes: ['openid', 'offline_access', 'api'],
   rotateRefreshToken: true,
@@ -80,9 +99,10 @@ const provider = new Provider(issuer, {
         scope: 'api',
         audience: resource,
         accessTokenTTL: AT_TTL,
-        accessTokenFormat: resource.endsWith('/jwt') ? 'jwt' : 'opaque',
+        accessTokenFormat: jwtFormat(resource) ? 'jwt' : 'opaque',
       }),
     },
+    clientCredentials: { enabled: JWT_RESOURCES.length > 0 },
   },
   issueRefreshToken: async () => true,
 });
@@ -222,6 +242,16 @@ function forward(path, form) {
   });
 }
 
+// Client credentials for a JWT resource: the provider's own grant.
+async function jwtAppToken(res, form, resource) {
+  const out = new URLSearchParams({ grant_type: 'client_credentials', resource, scope: 'api',
+                                    client_id: form.get('client_id'), client_secret: form.get('client_secret') });
+  const r = await forward('/token', out);
+  let j; try { j = JSON.parse(r.body); } catch { j = {}; }
+  if (r.status === 200) remember(j.access_token);
+  send(res, r.status, j);
+}
+
 async function entraToken(req, res, url) {
   const form = new URLSearchParams(await body(req));
   const gt = form.get('grant_type');
@@ -230,6 +260,8 @@ async function entraToken(req, res, url) {
       send(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] });
       return;
     }
+    const jwtFor = JWT_RESOURCES.find((r) => form.get('scope') === `${r}/.default`);
+    if (jwtFor) return await jwtAppToken(res, form, jwtFor);
     const t = crypto.randomBytes(24).toString('hex');
     appTokens.add(t);
     remember(t);
