@@ -43,6 +43,7 @@ struct eh_src {
 	int settled;                  /* the group has given this member its share (maybe none) */
 	char *topics;                 /* eventhub_topics, owned */
 	int brokers_down;
+	int64_t trouble_since;        /* monotonic: since when brokers_down, unconfirmed or token_failed */
 	char err_text[480];
 	int64_t now_ms, backlog;
 	int64_t read_through;         /* measured with the backlog: see rm_eh_backlog */

@@ -30,6 +30,9 @@
 
 #define SLICE_MS 100       /* longest single wait in consumer_poll */
 #define CLOSE_WAIT_MS 5000 /* a commit in flight at close may take this long */
+/* A one-shot run waits this long for a namespace that may yet answer (TLS
+ * and a token first, brokers reconnecting) before it is done with it. */
+#define HEAL_WAIT_MS 10000
 
 
 /* --- consuming --- */
@@ -206,11 +209,18 @@ static int eh_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline
 	if (consume(g, in, deadline) < 0) {
 		rm_errorf(err, "out of memory");
 		rc = -1;
-	} else if (g->fatal || g->topic_missing || g->brokers_down || g->unconfirmed || g->token_failed) {
+	} else if (g->fatal || g->topic_missing || g->brokers_down || g->token_failed) {
 		src->unusable = g->fatal || g->topic_missing;
 		rm_errorf(err, "%s", g->err_text);
 		rc = -1;
+	} else if (g->unconfirmed) {
+		rm_errorf(err, "%s", g->err_text); /* slow, not failing: down for now */
+		rc = 1;
 	}
+	if (!(g->brokers_down || g->unconfirmed || g->token_failed))
+		g->trouble_since = 0;
+	else if (!g->trouble_since)
+		g->trouble_since = rm_monotonic_ms();
 	if (!g->caught_up)
 		g->backlog = rm_eh_backlog(g, deadline);
 	/* a stream that failed in this poll may hold what it could not read */
@@ -228,12 +238,15 @@ static int64_t eh_now(const struct rm_source *src)
 	return g->now_ms;
 }
 
-/* Caught up, or failed (a report need not wait for a broken stream). */
+/* Caught up, or failed: at once when a person must act, after HEAL_WAIT_MS
+ * of what may heal by itself (a report need not wait for a broken stream,
+ * nor give up on one that is only slow to connect). */
 static int eh_done(const struct rm_source *src)
 {
 	const struct eh_src *g = src->impl;
 
-	return g->caught_up || g->fatal || g->topic_missing || g->brokers_down || g->unconfirmed || g->token_failed;
+	return g->caught_up || g->fatal || g->topic_missing ||
+	       (g->trouble_since && rm_monotonic_ms() - g->trouble_since >= HEAL_WAIT_MS);
 }
 
 /* Every record of an event time before this has been delivered, as far as
