@@ -5,6 +5,7 @@
 #ifndef RM_EVENTHUB_INTERNAL_H
 #define RM_EVENTHUB_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
@@ -18,6 +19,20 @@ struct eh_part {
 	int32_t partition;
 	int64_t next;      /* offsets below it were delivered; their effect is in the saved state */
 	int64_t newest_ms; /* newest event time of the bodies delivered from it (0: none yet) */
+};
+
+/* One metadata request in the background (eventhub_metadata.c). */
+struct eh_meta {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t th;
+	rd_kafka_t *rk;
+	struct eh_meta *next;     /* on the list of those left running at close */
+	int running;              /* a thread started and not yet joined */
+	int done;                 /* its answer is in (under mu) */
+	rd_kafka_resp_err_t err;
+	const struct rd_kafka_metadata *md;
+	int64_t started_ms;       /* monotonic */
 };
 
 struct eh_src {
@@ -43,6 +58,7 @@ struct eh_src {
 	int settled;                  /* the group has given this member its share (maybe none) */
 	char *topics;                 /* eventhub_topics, owned */
 	int brokers_down;
+	struct eh_meta *meta;
 	int64_t trouble_since;        /* monotonic: since when brokers_down, unconfirmed or token_failed */
 	char err_text[480];
 	int64_t now_ms, backlog;
@@ -77,6 +93,24 @@ void rm_eh_reap_commits(struct eh_src *g, int wait_ms);
  * and the newest event time delivered; never a secret. */
 int rm_eh_save(const struct rm_source *src, struct rm_buf *out);
 int rm_eh_load(struct rm_source *src, const void *buf, size_t len, struct revmon_error *err);
+
+/* --- eventhub_metadata.c --- */
+
+/* A request slot for rk (the caller frees it with rm_eh_meta_free); NULL
+ * when memory runs out. */
+struct eh_meta *rm_eh_meta_new(rd_kafka_t *rk);
+/* Ask for the metadata of every hub unless a request is running: 0, or -1
+ * when no thread can be made. */
+int rm_eh_meta_ask(struct eh_meta *m);
+/* Wait until until_ms (monotonic) at most for the running request: 1 with
+ * *md (the caller's, for rd_kafka_metadata_destroy; NULL on failure) and
+ * *err; 0 while it runs on, or when none was asked. */
+int rm_eh_meta_take(struct eh_meta *m, int64_t until_ms, const struct rd_kafka_metadata **md,
+                    rd_kafka_resp_err_t *err);
+/* Free m, waiting until until_ms at most for a request still running: 1,
+ * or 0 when it still runs (it then keeps m and the handle to the end of the
+ * process, and the caller must not destroy the handle). */
+int rm_eh_meta_free(struct eh_meta *m, int64_t until_ms);
 
 /* --- eventhub_callbacks.c --- */
 

@@ -33,6 +33,7 @@
 /* A one-shot run waits this long for a namespace that may yet answer (TLS
  * and a token first, brokers reconnecting) before it is done with it. */
 #define HEAL_WAIT_MS 10000
+#define META_CLOSE_WAIT_MS 1000 /* closing waits this long for a metadata request */
 
 
 /* --- consuming --- */
@@ -96,43 +97,12 @@ static int take_message(struct eh_src *g, struct rm_ingest *in, rd_kafka_message
 	return 0;
 }
 
-/* While every broker was down: one metadata request, within the budget,
- * says whether one answers again. */
-static void probe_brokers(struct eh_src *g, int64_t deadline)
+/* Every configured hub in the namespace's metadata md, else the first one
+ * missing named (a diagnostic setting may create it later). */
+static void check_topics(struct eh_src *g, const struct rd_kafka_metadata *md)
 {
-	const struct rd_kafka_metadata *md = NULL;
-	int wait = rm_eh_metadata_wait(deadline);
-
-	if (wait <= 0)
-		return;
-	if (rd_kafka_metadata(g->rk, 0, NULL, &md, wait) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		g->brokers_down = 0;
-		g->err_text[0] = '\0';
-	}
-	if (md)
-		rd_kafka_metadata_destroy(md);
-}
-
-/* Until every configured hub is seen once in the namespace's metadata:
- * one request within the budget; a hub that is not there is named. */
-static void check_topics(struct eh_src *g, int64_t deadline)
-{
-	const struct rd_kafka_metadata *md = NULL;
-	/* half of what is left: the first answer includes connecting, and
-	 * until it comes an empty assignment proves nothing */
-	int64_t left = (deadline - rm_monotonic_ms()) / 2;
-	int wait = left > INT_MAX ? INT_MAX : (int)left;
 	const char *t = g->topics;
 
-	if (g->topics_seen)
-		goto out;
-	if (wait <= 0 || rd_kafka_metadata(g->rk, 1, NULL, &md, wait) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		g->unconfirmed = 1;
-		snprintf(g->err_text, sizeof g->err_text, "no answer to a metadata request within %d ms: "
-		         "the event hubs are not confirmed yet", wait > 0 ? wait : 0);
-		goto out;
-	}
-	g->unconfirmed = 0;
 	g->topics_seen = 1;
 	g->topic_missing = 0;
 	while (*t && g->topics_seen) {
@@ -144,7 +114,7 @@ static void check_topics(struct eh_src *g, int64_t deadline)
 			        md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
 		if (!found) {
 			g->topics_seen = 0;
-			g->topic_missing = 1; /* the diagnostic setting may create it later */
+			g->topic_missing = 1;
 			g->src->errors++;
 			snprintf(g->err_text, sizeof g->err_text, "event hub '%.*s' does not exist in the "
 			         "namespace: check eventhub_topics (a diagnostic setting creates "
@@ -152,7 +122,48 @@ static void check_topics(struct eh_src *g, int64_t deadline)
 		}
 		t += n + (t[n] == ',');
 	}
-out:
+}
+
+/* Until every configured hub is seen once in the namespace's metadata (an
+ * empty assignment proves nothing until then), and while every broker was
+ * down: a metadata request, in the background, waited for within half of
+ * what is left of the budget and across polls. */
+static void metadata_round(struct eh_src *g, int64_t deadline)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+	int64_t now = rm_monotonic_ms();
+
+	if (g->topics_seen && !g->brokers_down)
+		return;
+	if (rm_eh_meta_ask(g->meta) < 0) {
+		g->unconfirmed = 1;
+		snprintf(g->err_text, sizeof g->err_text, "no thread for a metadata request: the event hubs "
+		         "are not confirmed yet");
+		return;
+	}
+	if (!rm_eh_meta_take(g->meta, now + (deadline - now) / 2, &md, &e)) {
+		if (!g->brokers_down) {
+			g->unconfirmed = 1;
+			snprintf(g->err_text, sizeof g->err_text, "no answer to a metadata request after %.1f s: "
+			         "the event hubs are not confirmed yet",
+			         (double)(rm_monotonic_ms() - g->meta->started_ms) / 1000.0);
+		}
+		return;
+	}
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR || !md) {
+		if (!g->brokers_down) {
+			g->unconfirmed = 1;
+			snprintf(g->err_text, sizeof g->err_text, "the metadata request ended without an answer "
+			         "(%s): the event hubs are not confirmed yet", rd_kafka_err2str(e));
+		}
+	} else {
+		g->brokers_down = 0;
+		g->unconfirmed = 0;
+		g->err_text[0] = '\0';
+		if (!g->topics_seen)
+			check_topics(g, md);
+	}
 	if (md)
 		rd_kafka_metadata_destroy(md);
 }
@@ -202,10 +213,8 @@ static int eh_poll(struct rm_source *src, struct rm_ingest *in, int64_t deadline
 	g->asked_committed = 0;
 	rm_eh_reap_commits(g, 0);
 	rm_eh_serve_token(g, deadline); /* before any request: the brokers want it first */
-	if (g->brokers_down)
-		probe_brokers(g, deadline);
-	if (!g->brokers_down && !g->fatal && !g->token_failed)
-		check_topics(g, deadline); /* no broker answers without a token: keep its reason */
+	if (!g->fatal && !g->token_failed)
+		metadata_round(g, deadline); /* no broker answers without a token: keep its reason */
 	if (consume(g, in, deadline) < 0) {
 		rm_errorf(err, "out of memory");
 		rc = -1;
@@ -284,9 +293,12 @@ static void eh_free(struct rm_source *src)
 		/* the commit after the last save must reach the broker */
 		while (g->commits_pending && rm_monotonic_ms() < until)
 			rm_eh_reap_commits(g, (int)(until - rm_monotonic_ms()));
-		(void)rd_kafka_consumer_close(g->rk); /* leaves the group: others take over at once */
-		rd_kafka_queue_destroy(g->commit_q);
-		rd_kafka_destroy(g->rk);
+		/* a metadata request's thread uses the handle */
+		if (rm_eh_meta_free(g->meta, rm_monotonic_ms() + META_CLOSE_WAIT_MS)) {
+			(void)rd_kafka_consumer_close(g->rk); /* leaves the group: others take over at once */
+			rd_kafka_queue_destroy(g->commit_q);
+			rd_kafka_destroy(g->rk);
+		}
 	}
 	if (g) {
 		for (size_t i = 0; i < g->n_parts; i++)
@@ -357,6 +369,11 @@ static int open_consumer(struct eh_src *g, const struct rm_settings *s, rd_kafka
 	(void)rd_kafka_set_log_queue(g->rk, NULL); /* logs served by the poll, in the host's thread */
 	rd_kafka_poll_set_consumer(g->rk);
 	g->commit_q = rd_kafka_queue_new(g->rk);
+	if (!(g->meta = rm_eh_meta_new(g->rk))) {
+		rd_kafka_topic_partition_list_destroy(topics);
+		rm_errorf(err, "out of memory");
+		return -1;
+	}
 	while (*t) {
 		size_t n = strcspn(t, ",");
 		char name[256];

@@ -345,6 +345,16 @@ try:
     err = source_error(doc)
     check(p.returncode != 0 and metric(doc, "source_up") == 0 and "not confirmed yet" in err,
           "no metadata within the poll: source down, the hubs not confirmed (%d: %r)" % (p.returncode, err[:200]))
+    # a namespace slower than a poll's first metadata request (TLS, a
+    # token, a far region) is waited for, by the report and by the check
+    hub.do("rtt 1 1500")
+    p, doc = report(hub_args(hub, "slow-ok", "shared"), timeout_s=90)
+    check(p.returncode == 0 and metric(doc, "events_ingested") == N and metric(doc, "source_up") == 1,
+          "metadata answering in 1.5 s: the report waits and reads everything (%d, %s of %d)"
+          % (p.returncode, metric(doc, "events_ingested"), N))
+    p = run([CHECK, "-t", "60", "--no-state"] + hub_args(hub, "slow-check", "shared"))
+    check(p.returncode in (0, 1, 2) and "events_ingested=%dc" % N in p.stdout,
+          "the check too (%d: %s)" % (p.returncode, p.stdout.splitlines()[0][:200] if p.stdout else p.stderr[-200:]))
     hub.do("rtt 1 0")
     hub.do("down 1")
     t0 = time.monotonic()
