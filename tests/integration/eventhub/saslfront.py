@@ -5,11 +5,14 @@ terminates SASL before its brokers: TLS with the tests' private CA,
 SaslHandshake and SaslAuthenticate answered here, OAUTHBEARER tokens
 (RFC 7628) checked against the OAuth provider's JWKS (RS256 signature,
 issuer, audience, expiry), then every other request piped to the mock
-broker behind.
+broker behind. With --plain-secret-file, PLAIN (RFC 4616) too: the user
+$ConnectionString and the namespace's connection string held in FILE, as
+Event Hubs takes a shared access policy.
 
     saslfront.py --upstream HOST:PORT[,...] --cert PEM --key PEM --ca PEM
                  --jwks URL --issuer ISS --audience AUD --log FILE
                  [--max-session-ms N] [--hold-fetch-tokens N]
+                 [--plain-secret-file FILE]
 
 Prints "bootstrap 127.0.0.1:PORT[,...]" (one listener per upstream
 broker) and serves until killed. A client learns the brokers from
@@ -32,6 +35,7 @@ renewed its token N-1 times, whatever the machine's speed."""
 import argparse
 import base64
 import hashlib
+import hmac
 import json
 import select
 import socket
@@ -221,14 +225,29 @@ def claims_of(token, keys, issuer, audience, now):
     return claims
 
 
+# --- the PLAIN message ---
+
+def plain_check(auth_bytes, secret):
+    """Raise ValueError, saying why, unless auth_bytes is an RFC 4616
+    message (authzid NUL authcid NUL passwd) of the user $ConnectionString
+    with the connection string secret (bytes)."""
+    parts = auth_bytes.split(b"\0")
+    if len(parts) != 3:
+        raise ValueError("invalid_request: not a PLAIN message")
+    if parts[1] != b"$ConnectionString":
+        raise ValueError("the user name is not $ConnectionString")
+    if not hmac.compare_digest(parts[2], secret):
+        raise ValueError("the connection string is not one of this namespace's policies")
+
+
 # --- answers the front gives itself, and the ones it rewrites ---
 
-def handshake_answer(req):
+def handshake_answer(req, mechanisms):
     """SaslHandshake v0/v1: (answer body, the mechanism or None)."""
     mech = Reader(req, request_header(req)[3]).string()
-    ok = mech in MECHANISMS
-    body = struct.pack(">hi", 0 if ok else ERR_UNSUPPORTED_SASL_MECHANISM, len(MECHANISMS))
-    return body + b"".join(string(m) for m in MECHANISMS), mech if ok else None
+    ok = mech in mechanisms
+    body = struct.pack(">hi", 0 if ok else ERR_UNSUPPORTED_SASL_MECHANISM, len(mechanisms))
+    return body + b"".join(string(m) for m in mechanisms), mech if ok else None
 
 
 def authenticate_answer(version, error, message, lifetime_ms):
@@ -323,6 +342,11 @@ class Front:
         self.tokens = set()  # SHA-256 of every token that signed in
         self.last_end = 0.0  # when a session last ended for its age (monotonic)
         self.lock = threading.Lock()
+        self.plain_secret = None
+        if args.plain_secret_file:
+            with open(args.plain_secret_file, "rb") as f:
+                self.plain_secret = f.read().strip()
+        self.mechanisms = MECHANISMS + (["PLAIN"] if self.plain_secret else [])
 
     def may_end_session(self):
         """True (and the turn taken) when no session ended for its age in
@@ -425,9 +449,11 @@ class Connection:
         if key == API_API_VERSIONS:
             self.client.sendall(frame(rewrite_api_versions(self.upstream_answer(req), version, self.log)))
         elif key == API_SASL_HANDSHAKE:
-            body, self.mechanism = handshake_answer(req)
+            body, self.mechanism = handshake_answer(req, self.front.mechanisms)
             self.log.event("handshake", api_version=version, mechanism=self.mechanism)
             self.answer(corr, body)
+        elif key == API_SASL_AUTHENTICATE and self.mechanism == "PLAIN":
+            return self.check_plain(req, version, corr)
         elif key == API_SASL_AUTHENTICATE and self.mechanism:
             return self.check_token(req, version, corr)
         else:
@@ -456,6 +482,22 @@ class Connection:
                        client_id=claims.get("client_id"), api_version=version)
         self.answer(corr, authenticate_answer(version, 0, None, (claims["exp"] - now) * 1000))
         self.front.signed_in(digest)
+        return True
+
+    def check_plain(self, req, version, corr):
+        """SaslAuthenticate after PLAIN: True with the connection string,
+        else the refusal answered and closed. Never logs the secret."""
+        auth = Reader(req, request_header(req)[3]).bytes_()
+        a = self.front.args
+        try:
+            plain_check(auth, self.front.plain_secret)
+        except ValueError as e:
+            self.log.event("auth_failed", mechanism="PLAIN", reason=str(e), api_version=version)
+            self.answer(corr, authenticate_answer(version, ERR_SASL_AUTHENTICATION_FAILED, str(e), 0))
+            raise OSError("authentication failed")
+        self.aged = time.monotonic() + a.max_session_ms / 1000 if a.max_session_ms else float("inf")
+        self.log.event("auth_ok", mechanism="PLAIN", api_version=version)
+        self.answer(corr, authenticate_answer(version, 0, None, a.max_session_ms))
         return True
 
     def pipe_requests(self, reqs):
@@ -521,6 +563,7 @@ def main():
     ap.add_argument("--log", required=True, help="a file for the events, one JSON object a line")
     ap.add_argument("--max-session-ms", type=int, default=0)
     ap.add_argument("--hold-fetch-tokens", type=int, default=0)
+    ap.add_argument("--plain-secret-file", help="the connection string PLAIN takes (no PLAIN without)")
     args = ap.parse_args()
     front = Front(args, Log(args.log), Keys(args.jwks, args.ca))
     ports = []
