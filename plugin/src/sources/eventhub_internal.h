@@ -27,7 +27,8 @@ struct eh_meta {
 	pthread_cond_t cv;
 	pthread_t th;
 	rd_kafka_t *rk;
-	struct eh_meta *next;     /* on the list of those left running at close */
+	int orphaned;             /* its source closed first: the thread closes rk (under mu) */
+	rd_kafka_queue_t *q;      /* then also this queue of rk's */
 	int running;              /* a thread started and not yet joined */
 	int done;                 /* its answer is in (under mu) */
 	rd_kafka_resp_err_t err;
@@ -107,10 +108,11 @@ int rm_eh_meta_ask(struct eh_meta *m);
  * *err; 0 while it runs on, or when none was asked. */
 int rm_eh_meta_take(struct eh_meta *m, int64_t until_ms, const struct rd_kafka_metadata **md,
                     rd_kafka_resp_err_t *err);
-/* Free m, waiting until until_ms at most for a request still running: 1,
- * or 0 when it still runs (it then keeps m and the handle to the end of the
- * process, and the caller must not destroy the handle). */
-int rm_eh_meta_free(struct eh_meta *m, int64_t until_ms);
+/* Free m, waiting until until_ms at most for a request still running: 1
+ * (the caller closes and destroys the handle and q), or 0 when it runs on:
+ * its thread then closes the consumer, destroys q and the handle and frees
+ * m when the request ends, and the caller must touch none of them. */
+int rm_eh_meta_free(struct eh_meta *m, int64_t until_ms, rd_kafka_queue_t *q);
 
 /* --- eventhub_callbacks.c --- */
 

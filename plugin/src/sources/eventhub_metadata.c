@@ -12,18 +12,36 @@
 
 #define META_TIMEOUT_MS 10000 /* one request's own time-out; closing waits for it */
 
+static void meta_destroy(struct eh_meta *m)
+{
+	pthread_cond_destroy(&m->cv);
+	pthread_mutex_destroy(&m->mu);
+	free(m);
+}
+
 static void *ask(void *arg)
 {
 	struct eh_meta *m = arg;
 	const struct rd_kafka_metadata *md = NULL;
 	rd_kafka_resp_err_t e = rd_kafka_metadata(m->rk, 1, NULL, &md, META_TIMEOUT_MS);
+	int orphaned;
 
 	pthread_mutex_lock(&m->mu);
 	m->md = md;
 	m->err = e;
 	m->done = 1;
+	orphaned = m->orphaned;
 	pthread_cond_signal(&m->cv);
 	pthread_mutex_unlock(&m->mu);
+	if (orphaned) {
+		/* its source has closed: the handle is this thread's to close */
+		if (md)
+			rd_kafka_metadata_destroy(md);
+		(void)rd_kafka_consumer_close(m->rk);
+		rd_kafka_queue_destroy(m->q);
+		rd_kafka_destroy(m->rk);
+		meta_destroy(m);
+	}
 	return NULL;
 }
 
@@ -85,12 +103,7 @@ int rm_eh_meta_take(struct eh_meta *m, int64_t until_ms, const struct rd_kafka_m
 	return 1;
 }
 
-/* Requests that did not end before their source closed, with their
- * handles: kept (and reachable) until the process ends. */
-static struct eh_meta *orphans;
-static pthread_mutex_t orphans_mu = PTHREAD_MUTEX_INITIALIZER;
-
-int rm_eh_meta_free(struct eh_meta *m, int64_t until_ms)
+int rm_eh_meta_free(struct eh_meta *m, int64_t until_ms, rd_kafka_queue_t *q)
 {
 	const struct rd_kafka_metadata *md = NULL;
 	rd_kafka_resp_err_t e;
@@ -98,20 +111,26 @@ int rm_eh_meta_free(struct eh_meta *m, int64_t until_ms)
 	if (!m)
 		return 1;
 	if (m->running && !rm_eh_meta_take(m, until_ms, &md, &e)) {
+		int done;
+
 		/* a namespace that does not answer must not hold a host's
-		 * shutdown for the request's own time-out: the thread and the
-		 * handle it uses are left to the end of the process */
-		pthread_detach(m->th);
-		pthread_mutex_lock(&orphans_mu);
-		m->next = orphans;
-		orphans = m;
-		pthread_mutex_unlock(&orphans_mu);
-		return 0;
+		 * shutdown for the request's own time-out: unless it has
+		 * just answered, the thread closes the handle when it ends */
+		pthread_mutex_lock(&m->mu);
+		done = m->done;
+		if (!done) {
+			m->orphaned = 1;
+			m->q = q;
+		}
+		pthread_mutex_unlock(&m->mu);
+		if (!done) {
+			pthread_detach(m->th);
+			return 0;
+		}
+		(void)rm_eh_meta_take(m, until_ms, &md, &e);
 	}
 	if (md)
 		rd_kafka_metadata_destroy(md);
-	pthread_cond_destroy(&m->cv);
-	pthread_mutex_destroy(&m->mu);
-	free(m);
+	meta_destroy(m);
 	return 1;
 }

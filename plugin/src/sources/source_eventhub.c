@@ -294,7 +294,7 @@ static void eh_free(struct rm_source *src)
 		while (g->commits_pending && rm_monotonic_ms() < until)
 			rm_eh_reap_commits(g, (int)(until - rm_monotonic_ms()));
 		/* a metadata request's thread uses the handle */
-		if (rm_eh_meta_free(g->meta, rm_monotonic_ms() + META_CLOSE_WAIT_MS)) {
+		if (rm_eh_meta_free(g->meta, rm_monotonic_ms() + META_CLOSE_WAIT_MS, g->commit_q)) {
 			(void)rd_kafka_consumer_close(g->rk); /* leaves the group: others take over at once */
 			rd_kafka_queue_destroy(g->commit_q);
 			rd_kafka_destroy(g->rk);
