@@ -46,6 +46,8 @@ struct eh_src {
 	int64_t complete_ms;          /* read_through of the last poll that went well */
 	int caught_up;
 	int64_t queue_bytes;          /* queued.max.messages.kbytes, in bytes: see consume */
+	int64_t taken_run;            /* bytes taken since the queue was last found empty */
+	int64_t taken_since;          /* bytes taken since the fetcher was last woken */
 	struct rm_live live;
 };
 

@@ -156,12 +156,14 @@ out:
 
 /* Consume until the deadline or until caught up. 0, or -1 on no memory.
  * librdkafka stops fetching once its queue holds queue_bytes, until it is
- * woken (rm_eh_nudge): so every half of that taken wakes it, and an empty
+ * woken (rm_eh_nudge): every queue_bytes taken wakes it, and an empty
  * queue is looked at without waiting, to wake it at once if that much was
- * taken since the queue was last empty (it may have stopped). */
+ * taken since the queue was last empty (it may have stopped), in this
+ * poll or an earlier one. Waking it more often costs more than it saves:
+ * a request behind a fetch in flight waits for that fetch's answer. */
 static int consume(struct eh_src *g, struct rm_ingest *in, int64_t deadline)
 {
-	int64_t run = 0, since = 0; /* bytes taken since the queue was empty, since the last nudge */
+	int64_t *run = &g->taken_run, *since = &g->taken_since;
 
 	for (int first = 1;; first = 0) {
 		int64_t left = deadline - rm_monotonic_ms();
@@ -171,23 +173,23 @@ static int consume(struct eh_src *g, struct rm_ingest *in, int64_t deadline)
 		/* once at least, late or not: the callbacks are served there */
 		if ((left <= 0 && !first) || g->fatal || g->topic_missing)
 			return 0;
-		if (left < 0 || run)
+		if (left < 0 || *run)
 			left = 0;
 		rm_eh_serve_token(g, deadline);
 		m = rd_kafka_consumer_poll(g->rk, (int)(left < SLICE_MS ? left : SLICE_MS));
 		if (!m) {
 			g->backlog = rm_eh_backlog(g, deadline);
+			if (g->backlog != 0 && *run >= g->queue_bytes)
+				rm_eh_nudge(g, deadline);
+			*run = *since = 0;
 			if (g->backlog == 0) {
 				g->caught_up = 1;
 				return 0;
 			}
-			if (run >= g->queue_bytes)
-				rm_eh_nudge(g, deadline);
-			run = since = 0;
 			continue;
 		}
-		run += (int64_t)m->len + 1; /* an empty message counts, to wait no more */
-		since += (int64_t)m->len + 1;
+		*run += (int64_t)m->len + 1; /* an empty message counts, to wait no more */
+		*since += (int64_t)m->len + 1;
 		if (m->err)
 			message_error(g, m);
 		else
@@ -195,9 +197,9 @@ static int consume(struct eh_src *g, struct rm_ingest *in, int64_t deadline)
 		rd_kafka_message_destroy(m);
 		if (rc < 0)
 			return -1;
-		if (since >= g->queue_bytes / 2) {
+		if (*since >= g->queue_bytes) {
 			rm_eh_nudge(g, deadline);
-			since = 0;
+			*since = 0;
 		}
 	}
 }
