@@ -115,6 +115,9 @@ static void test_plain(void **state)
 	assert_string_equal(rm_eventhub_prop(&p, "auto.offset.reset"), "earliest");
 	assert_string_equal(rm_eventhub_prop(&p, "enable.auto.commit"), "false");
 	assert_string_equal(rm_eventhub_prop(&p, "enable.auto.offset.store"), "false");
+	/* bounded prefetch */
+	assert_string_equal(rm_eventhub_prop(&p, "queued.max.messages.kbytes"), "32768");
+	assert_string_equal(rm_eventhub_prop(&p, "fetch.max.bytes"), "8388608");
 	/* the override wins, and names its key */
 	assert_string_equal(rm_eventhub_prop(&p, "session.timeout.ms"), "45000");
 	for (size_t i = 0; i < p.n; i++)

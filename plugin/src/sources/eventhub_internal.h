@@ -66,6 +66,9 @@ struct eh_src {
 	int64_t read_through;         /* measured with the backlog: see rm_eh_backlog */
 	int64_t complete_ms;          /* read_through of the last poll that went well */
 	int caught_up;
+	int64_t queue_bytes;          /* queued.max.messages.kbytes, in bytes: see consume */
+	int64_t taken_run;            /* bytes taken since the queue was last found empty */
+	int64_t taken_since;          /* bytes taken since the fetcher was last woken */
 	struct rm_live live;
 };
 
@@ -88,6 +91,13 @@ int rm_eh_restarted(struct eh_src *g, struct eh_part *p, int64_t hi);
  * all are at their head; the oldest newest_ms of those behind; 0 when
  * not known). */
 int64_t rm_eh_backlog(struct eh_src *g, int64_t deadline);
+/* Wake the fetcher of every assigned partition's leader: librdkafka
+ * 2.0.2 stops fetching while its queue holds queued.max.messages.kbytes
+ * and looks again only at its next broker event or its one-second tick,
+ * so a queue emptied sooner would wait out the rest of that second. A
+ * request for the partitions' heads (ListOffsets to each leader, within
+ * the budget) is such an event. */
+void rm_eh_nudge(struct eh_src *g, int64_t deadline);
 /* Reap the results of earlier commits, waiting up to wait_ms for each. */
 void rm_eh_reap_commits(struct eh_src *g, int wait_ms);
 /* The cursor in the state file: per partition the next offset to deliver

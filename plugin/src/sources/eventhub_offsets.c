@@ -11,6 +11,7 @@
 /* Version 1 had no newest_ms. */
 #define STATE_VERSION 2
 #define METADATA_WAIT_MS 1000 /* the longest one request for offsets or metadata waits */
+#define NUDGE_WAIT_MS 100     /* the longest rm_eh_nudge waits */
 
 struct eh_part *rm_eh_part_of(struct eh_src *g, const char *topic, int32_t partition)
 {
@@ -137,6 +138,22 @@ int64_t rm_eh_backlog(struct eh_src *g, int64_t deadline)
 		g->read_through = read_through(g, a);
 	rd_kafka_topic_partition_list_destroy(a);
 	return sum;
+}
+
+void rm_eh_nudge(struct eh_src *g, int64_t deadline)
+{
+	rd_kafka_topic_partition_list_t *a = NULL;
+	int wait = rm_eh_metadata_wait(deadline);
+
+	if (wait > NUDGE_WAIT_MS)
+		wait = NUDGE_WAIT_MS; /* the request sent is what matters, not its answer */
+	if (wait <= 0 || rd_kafka_assignment(g->rk, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
+		return;
+	for (int i = 0; i < a->cnt; i++)
+		a->elems[i].offset = RD_KAFKA_OFFSET_END; /* as a time: the newest */
+	if (a->cnt > 0)
+		(void)rd_kafka_offsets_for_times(g->rk, a, wait);
+	rd_kafka_topic_partition_list_destroy(a);
 }
 
 /* Results of earlier commits: failures are counted and logged, never

@@ -168,9 +168,17 @@ static void metadata_round(struct eh_src *g, int64_t deadline)
 		rd_kafka_metadata_destroy(md);
 }
 
-/* Consume until the deadline or until caught up. 0, or -1 on no memory. */
+/* Consume until the deadline or until caught up. 0, or -1 on no memory.
+ * librdkafka stops fetching once its queue holds queue_bytes, until it is
+ * woken (rm_eh_nudge): every queue_bytes taken wakes it, and an empty
+ * queue is looked at without waiting, to wake it at once if that much was
+ * taken since the queue was last empty (it may have stopped), in this
+ * poll or an earlier one. Waking it more often costs more than it saves:
+ * a request behind a fetch in flight waits for that fetch's answer. */
 static int consume(struct eh_src *g, struct rm_ingest *in, int64_t deadline)
 {
+	int64_t *run = &g->taken_run, *since = &g->taken_since;
+
 	for (int first = 1;; first = 0) {
 		int64_t left = deadline - rm_monotonic_ms();
 		rd_kafka_message_t *m;
@@ -179,18 +187,23 @@ static int consume(struct eh_src *g, struct rm_ingest *in, int64_t deadline)
 		/* once at least, late or not: the callbacks are served there */
 		if ((left <= 0 && !first) || g->fatal || g->topic_missing)
 			return 0;
-		if (left < 0)
+		if (left < 0 || *run)
 			left = 0;
 		rm_eh_serve_token(g, deadline);
 		m = rd_kafka_consumer_poll(g->rk, (int)(left < SLICE_MS ? left : SLICE_MS));
 		if (!m) {
 			g->backlog = rm_eh_backlog(g, deadline);
+			if (g->backlog != 0 && *run >= g->queue_bytes)
+				rm_eh_nudge(g, deadline);
+			*run = *since = 0;
 			if (g->backlog == 0) {
 				g->caught_up = 1;
 				return 0;
 			}
 			continue;
 		}
+		*run += (int64_t)m->len + 1; /* an empty message counts, to wait no more */
+		*since += (int64_t)m->len + 1;
 		if (m->err)
 			message_error(g, m);
 		else
@@ -198,6 +211,10 @@ static int consume(struct eh_src *g, struct rm_ingest *in, int64_t deadline)
 		rd_kafka_message_destroy(m);
 		if (rc < 0)
 			return -1;
+		if (*since >= g->queue_bytes) {
+			rm_eh_nudge(g, deadline);
+			*since = 0;
+		}
 	}
 }
 
@@ -345,6 +362,18 @@ static int set_props(rd_kafka_conf_t *conf, const struct rm_eh_props *p, const s
 	return 0;
 }
 
+/* The most librdkafka prefetches (queued.max.messages.kbytes), in bytes. */
+static int64_t queue_bytes(rd_kafka_t *rk)
+{
+	char v[32];
+	size_t n = sizeof v;
+	long long kb = 0;
+
+	if (rd_kafka_conf_get(rd_kafka_conf(rk), "queued.max.messages.kbytes", v, &n) == RD_KAFKA_CONF_OK)
+		kb = strtoll(v, NULL, 10);
+	return (kb > 0 ? kb : 65536) * 1024;
+}
+
 /* The consumer, subscribed to eventhub_topics. 0, or -1 with err. */
 static int open_consumer(struct eh_src *g, const struct rm_settings *s, rd_kafka_conf_t *conf,
                          struct revmon_error *err)
@@ -367,6 +396,7 @@ static int open_consumer(struct eh_src *g, const struct rm_settings *s, rd_kafka
 	if (!g->rk)
 		goto refused;
 	(void)rd_kafka_set_log_queue(g->rk, NULL); /* logs served by the poll, in the host's thread */
+	g->queue_bytes = queue_bytes(g->rk);
 	rd_kafka_poll_set_consumer(g->rk);
 	g->commit_q = rd_kafka_queue_new(g->rk);
 	if (!(g->meta = rm_eh_meta_new(g->rk))) {
