@@ -53,6 +53,7 @@ struct eh_src {
 	unsigned commits_pending;
 	int fatal;                    /* a person must act: err_text says what */
 	int topics_seen;              /* every hub of eventhub_topics exists */
+	int subscribed;               /* to them: after they were first seen */
 	int topic_missing;            /* one does not (yet): looked for again at each poll */
 	int unconfirmed;              /* the metadata that would tell did not answer in time */
 	int asked_committed;          /* this poll asked for the group's offsets */

@@ -124,6 +124,33 @@ static void check_topics(struct eh_src *g, const struct rd_kafka_metadata *md)
 	}
 }
 
+/* Join the group for eventhub_topics, once every hub is seen: a consumer
+ * never asks for a hub that is not there (a Kafka broker may make a topic
+ * for a consumer's metadata request). */
+static void subscribe(struct eh_src *g)
+{
+	rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(4);
+	const char *t = g->topics;
+	rd_kafka_resp_err_t e;
+
+	while (*t) {
+		size_t n = strcspn(t, ",");
+		char name[256];
+
+		snprintf(name, sizeof name, "%.*s", (int)n, t);
+		rd_kafka_topic_partition_list_add(topics, name, RD_KAFKA_PARTITION_UA);
+		t += n + (t[n] == ',');
+	}
+	e = rd_kafka_subscribe(g->rk, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		g->fatal = 1;
+		snprintf(g->err_text, sizeof g->err_text, "eventhub_topics: %s", rd_kafka_err2str(e));
+		return;
+	}
+	g->subscribed = 1;
+}
+
 /* Until every configured hub is seen once in the namespace's metadata (an
  * empty assignment proves nothing until then), and while every broker was
  * down: a metadata request, in the background, waited for within half of
@@ -163,6 +190,8 @@ static void metadata_round(struct eh_src *g, int64_t deadline)
 		g->err_text[0] = '\0';
 		if (!g->topics_seen)
 			check_topics(g, md);
+		if (g->topics_seen && !g->subscribed)
+			subscribe(g);
 	}
 	if (md)
 		rd_kafka_metadata_destroy(md);
@@ -374,17 +403,14 @@ static int64_t queue_bytes(rd_kafka_t *rk)
 	return (kb > 0 ? kb : 65536) * 1024;
 }
 
-/* The consumer, subscribed to eventhub_topics. 0, or -1 with err. */
+/* The consumer, not subscribed yet (subscribe, once the hubs are seen).
+ * 0, or -1 with err. */
 static int open_consumer(struct eh_src *g, const struct rm_settings *s, rd_kafka_conf_t *conf,
                          struct revmon_error *err)
 {
 	char why[512];
-	rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(4);
-	const char *t = s->eventhub_topics;
-	rd_kafka_resp_err_t e;
 
-	if (!(g->topics = strdup(t))) {
-		rd_kafka_topic_partition_list_destroy(topics);
+	if (!(g->topics = strdup(s->eventhub_topics))) {
 		rd_kafka_conf_destroy(conf);
 		rm_errorf(err, "out of memory");
 		return -1;
@@ -400,27 +426,11 @@ static int open_consumer(struct eh_src *g, const struct rm_settings *s, rd_kafka
 	rd_kafka_poll_set_consumer(g->rk);
 	g->commit_q = rd_kafka_queue_new(g->rk);
 	if (!(g->meta = rm_eh_meta_new(g->rk))) {
-		rd_kafka_topic_partition_list_destroy(topics);
 		rm_errorf(err, "out of memory");
-		return -1;
-	}
-	while (*t) {
-		size_t n = strcspn(t, ",");
-		char name[256];
-
-		snprintf(name, sizeof name, "%.*s", (int)n, t);
-		rd_kafka_topic_partition_list_add(topics, name, RD_KAFKA_PARTITION_UA);
-		t += n + (t[n] == ',');
-	}
-	e = rd_kafka_subscribe(g->rk, topics);
-	rd_kafka_topic_partition_list_destroy(topics);
-	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		rm_errorf(err, "eventhub_topics: %s", rd_kafka_err2str(e));
 		return -1;
 	}
 	return 0;
 refused:
-	rd_kafka_topic_partition_list_destroy(topics);
 	if (!g->rk)
 		rd_kafka_conf_destroy(conf);
 	rm_errorf(err, "librdkafka: %s", why);

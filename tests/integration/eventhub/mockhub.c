@@ -132,8 +132,9 @@ static void command(rd_kafka_mock_cluster_t *mc, rd_kafka_t *rk, char *line)
 		rd_kafka_resp_err_t e = n_topics < MAX_TOPICS && n > 0 ? rd_kafka_mock_topic_create(mc, a, (int)n, 1)
 		                                                       : RD_KAFKA_RESP_ERR__INVALID_ARG;
 
-		/* The mock creates a topic itself once a consumer has asked for it
-		 * a while (Event Hubs does not): then take it with its partitions. */
+		/* The mock creates a topic a consumer's metadata request names
+		 * (Event Hubs does not; revmon's source names only hubs it has
+		 * seen): such a topic is taken with its partitions. */
 		if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && (n = partitions_of(rk, a)) > 0)
 			e = RD_KAFKA_RESP_ERR_NO_ERROR;
 		if (e) {
