@@ -156,6 +156,11 @@ try:
     p, got = report(hub_args(hub, "shared", "shared"))
     check(p.returncode == 0, "one shared hub read (exit %d)" % p.returncode)
     same(got, ref, "one shared hub (categories demultiplexed per record) = replay")
+    # a prefetch queue far smaller than the bodies: the source wakes
+    # librdkafka's fetcher every time it has taken a queue's worth
+    p, got = report(hub_args(hub, "small-queue", "shared", "eventhub_rdkafka.queued.max.messages.kbytes=256"))
+    check(p.returncode == 0, "a 256 KB prefetch queue (exit %d)" % p.returncode)
+    same(got, ref, "a 256 KB prefetch queue, the fetcher woken again and again = replay")
     # the group's offsets were committed after the state save: a second run
     # of the same group with the same state reads nothing new, doubles nothing
     st = os.path.join(TMP, "shared2.state")
