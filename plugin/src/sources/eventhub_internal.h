@@ -78,10 +78,6 @@ struct eh_src {
 /* The delivered offset of a partition, made when first asked for (owned
  * by g); NULL when memory runs out. */
 struct eh_part *rm_eh_part_of(struct eh_src *g, const char *topic, int32_t partition);
-/* How long one request for offsets or metadata may wait: half of what is
- * left of the budget (so that the callbacks are still served in this
- * poll), at most a second. */
-int rm_eh_metadata_wait(int64_t deadline);
 /* The partition's head hi is before p->next: its offsets started over
  * (the hub was made again); p->next is reset and 1 returned, else 0. */
 int rm_eh_restarted(struct eh_src *g, struct eh_part *p, int64_t hi);

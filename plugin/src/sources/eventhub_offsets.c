@@ -10,7 +10,7 @@
 
 /* Version 1 had no newest_ms. */
 #define STATE_VERSION 2
-#define METADATA_WAIT_MS 1000 /* the longest one request for offsets or metadata waits */
+#define OFFSETS_WAIT_MS 1000 /* the longest one request for offsets waits */
 #define NUDGE_WAIT_MS 100     /* the longest rm_eh_nudge waits */
 
 struct eh_part *rm_eh_part_of(struct eh_src *g, const char *topic, int32_t partition)
@@ -32,11 +32,14 @@ struct eh_part *rm_eh_part_of(struct eh_src *g, const char *topic, int32_t parti
 	return p;
 }
 
-int rm_eh_metadata_wait(int64_t deadline)
+/* How long one request for offsets may wait: half of what is left of the
+ * budget (so that the callbacks are still served in this poll), at most
+ * OFFSETS_WAIT_MS. */
+static int offsets_wait(int64_t deadline)
 {
 	int64_t left = (deadline - rm_monotonic_ms()) / 2;
 
-	return (int)(left < METADATA_WAIT_MS ? left : METADATA_WAIT_MS);
+	return (int)(left < OFFSETS_WAIT_MS ? left : OFFSETS_WAIT_MS);
 }
 
 /* The partition's head hi is below what was delivered from it: the hub
@@ -69,7 +72,7 @@ static int positions(struct eh_src *g, rd_kafka_topic_partition_list_t *a, int64
 		return -1;
 	for (int i = 0; i < a->cnt && !c; i++)
 		if (a->elems[i].offset < 0) {
-			int wait = rm_eh_metadata_wait(deadline);
+			int wait = offsets_wait(deadline);
 
 			c = rd_kafka_topic_partition_list_copy(a);
 			if (g->asked_committed || wait <= 0 ||
@@ -143,7 +146,7 @@ int64_t rm_eh_backlog(struct eh_src *g, int64_t deadline)
 void rm_eh_nudge(struct eh_src *g, int64_t deadline)
 {
 	rd_kafka_topic_partition_list_t *a = NULL;
-	int wait = rm_eh_metadata_wait(deadline);
+	int wait = offsets_wait(deadline);
 
 	if (wait > NUDGE_WAIT_MS)
 		wait = NUDGE_WAIT_MS; /* the request sent is what matters, not its answer */

@@ -16,7 +16,6 @@
  * A poll consumes until its deadline or until it has caught up;
  * librdkafka's threads do the network I/O, the callbacks (logs, errors,
  * OAUTHBEARER token refreshes) run inside the poll, in the host's thread. */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -24,7 +24,6 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,6 +31,7 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "probe"))
 from tally import Tally  # noqa: E402
 from hub import MockHub  # noqa: E402
+from report_doc import counts as doc_counts, first_monitor, metric, simulated_bodies, source_error  # noqa: E402
 from provider_rig import GRAPH_CLIENT_ID, Provider, issued_tokens, secret_file  # noqa: E402
 
 REVMON, CHECK, MOCKHUB, NPM_DIR = sys.argv[1:5]
@@ -112,37 +112,18 @@ def hub_args(pv, bootstrap, group, secret_path, *sets):
 def report(args, timeout_s=150, state=None):
     extra = ["--state-file", state] if state else []
     p = run([REVMON, "report", "--json", "--timeout", str(timeout_s)] + extra + args, timeout=timeout_s + 60)
-    try:
-        return p, json.loads(p.stdout)["monitors"][0]
-    except (ValueError, KeyError, IndexError):
-        return p, None
-
-
-def metric(doc, name):
-    return doc["metrics"][name]["value"] if doc else None
+    return p, first_monitor(p.stdout)
 
 
 def counts(doc):
-    out = {k: metric(doc, k) for k in EXACT}
-    for f in (doc or {}).get("families", []):
-        out["family " + f["label"]] = f["metrics"]["stale_presentations"]
-    return out
-
-
-def source_error(doc):
-    return ((doc or {}).get("sources") or [{}])[0].get("error") or ""
+    return doc_counts(doc, EXACT)
 
 
 def fixtures():
     """Simulated bodies ending about now (each a message of the hub)."""
     path = os.path.join(TMP, "bodies.ndjson")
     # librdkafka's mock keeps at most 5 MB a partition: this is 3 or so
-    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 6 * 3600 - 600))
-    p = run([REVMON, "simulate", "--shape", "eventhub", "--out", path, "--set", "sim_users=100",
-             "--set", "sim_start=" + start])
-    assert p.returncode == 0, p.stderr
-    with open(path) as f:
-        return path, sum(len(json.loads(line)["records"]) for line in f if line.strip())
+    return path, simulated_bodies(REVMON, path, 100)
 
 
 def refreshed_run(pv, front, secret_path, ref):

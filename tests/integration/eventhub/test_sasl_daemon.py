@@ -19,13 +19,11 @@ usage: test_sasl_daemon.py REVMON MOCKHUB PROVIDER_NPM_DIR
 """
 import argparse
 import glob
-import json
 import os
 import secrets
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
@@ -33,6 +31,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "probe"))
 sys.path.insert(0, os.path.join(HERE, "..", "collectd"))
 from tally import Tally  # noqa: E402
 from hub import MockHub  # noqa: E402
+from report_doc import first_monitor, metric, simulated_bodies, source_error  # noqa: E402
 from provider_rig import GRAPH_CLIENT_ID, Provider, issued_tokens, secret_file  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -87,28 +86,12 @@ def start_front(pv, upstream, cs_file):
 def fixtures():
     """Simulated bodies ending about now (each a message of the hub)."""
     path = os.path.join(TMP, "bodies.ndjson")
-    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 6 * 3600 - 600))
-    p = run([opts.revmon, "simulate", "--shape", "eventhub", "--out", path, "--set", "sim_users=100",
-             "--set", "sim_start=" + start])
-    assert p.returncode == 0, p.stderr
-    with open(path) as f:
-        return path, sum(len(json.loads(line)["records"]) for line in f if line.strip())
+    return path, simulated_bodies(opts.revmon, path, 100)
 
 
 def report(args, timeout_s=90):
     p = run([opts.revmon, "report", "--json", "--timeout", str(timeout_s)] + args, timeout=timeout_s + 60)
-    try:
-        return p, json.loads(p.stdout)["monitors"][0]
-    except (ValueError, KeyError, IndexError):
-        return p, None
-
-
-def metric(doc, name):
-    return doc["metrics"][name]["value"] if doc else None
-
-
-def source_error(doc):
-    return ((doc or {}).get("sources") or [{}])[0].get("error") or ""
+    return p, first_monitor(p.stdout)
 
 
 def plain_args(bootstrap, ca, group, cs_file):

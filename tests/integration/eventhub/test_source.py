@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 from tally import Tally  # noqa: E402
 from hub import MockHub  # noqa: E402
 from forward import Forward  # noqa: E402
+from report_doc import counts as doc_counts, first_monitor, metric, simulated_bodies, source_error  # noqa: E402
 
 REVMON, CHECK, MOCKHUB = sys.argv[1], sys.argv[2], sys.argv[3]
 TMP = tempfile.mkdtemp(prefix="revmon-eh-")
@@ -66,29 +67,15 @@ def hub_args(hub, group, topics, *sets):
     return args
 
 
-def parse(p):
-    try:
-        return json.loads(p.stdout)["monitors"][0]
-    except (ValueError, KeyError, IndexError):
-        return None
-
-
 def report(args, timeout_s=90, state=None):
     extra = ["--state-file", state] if state else []
     p = run([REVMON, "report", "--json", "--timeout", str(timeout_s)] + extra + args,
             timeout=timeout_s + 60)
-    return p, parse(p)
-
-
-def metric(doc, name):
-    return doc["metrics"][name]["value"] if doc else None
+    return p, first_monitor(p.stdout)
 
 
 def counts(doc):
-    out = {k: metric(doc, k) for k in EXACT}
-    for f in (doc or {}).get("families", []):
-        out["family " + f["label"]] = f["metrics"]["stale_presentations"]
-    return out
+    return doc_counts(doc, EXACT)
 
 
 def same(got, ref, what, skip=()):
@@ -97,18 +84,11 @@ def same(got, ref, what, skip=()):
     return check(g == r, "%s:\n  %s\n  %s" % (what, g, r))
 
 
-def source_error(doc):
-    return ((doc or {}).get("sources") or [{}])[0].get("error") or ""
-
-
 def fixtures():
     """Simulated bodies ending about now: all of them (the shared hub's),
     each category's own, and the first and second halves."""
-    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 6 * 3600 - 600))
     allp = os.path.join(TMP, "bodies.ndjson")
-    p = run([REVMON, "simulate", "--shape", "eventhub", "--out", allp, "--set", "sim_users=600",
-             "--set", "sim_start=" + start])
-    assert p.returncode == 0, p.stderr
+    simulated_bodies(REVMON, allp, 600)
     bodies = [json.loads(line) for line in open(allp) if line.strip()]
     per = {t: [] for t in CATEGORIES.values()}
     for b in bodies:

@@ -9,7 +9,6 @@ ingestion latency, and no secret in anything the runs wrote.
 
 usage: test_source.py REVMON CHECK_REVOCATION
 """
-import json
 import os
 import re
 import subprocess
@@ -22,6 +21,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))
 from standin import StandIn, simulator_rows  # noqa: E402
 from tally import Tally  # noqa: E402
+from report_doc import counts as doc_counts, first_monitor, metric, source_error  # noqa: E402
 
 REVMON, CHECK = sys.argv[1], sys.argv[2]
 TMP = tempfile.mkdtemp(prefix="revmon-la-")
@@ -58,26 +58,11 @@ def report(si, *sets, source="loganalytics", timeout_s=120):
     for s in sets:
         args += ["--set", s]
     p = run(args)
-    try:
-        doc = json.loads(p.stdout)["monitors"][0]
-    except (ValueError, KeyError, IndexError):
-        doc = None
-    return p, doc
-
-
-def metric(doc, name):
-    return doc["metrics"][name]["value"] if doc else None
+    return p, first_monitor(p.stdout)
 
 
 def counts(doc):
-    out = {k: metric(doc, k) for k in EXACT}
-    for f in (doc or {}).get("families", []):
-        out["family " + f["label"]] = f["metrics"]["stale_presentations"]
-    return out
-
-
-def source_error(doc):
-    return ((doc or {}).get("sources") or [{}])[0].get("error") or ""
+    return doc_counts(doc, EXACT)
 
 
 si = StandIn(TMP, seed=5)
