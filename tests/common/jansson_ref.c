@@ -524,6 +524,9 @@ static void get_time(const struct rc *c, json_t *v, int64_t *ms, unsigned *has, 
 	size_t n;
 	char *raw;
 
+	/* null, "", "null" and "None" stand for no time, as in revmon */
+	if (json_is_null(v) || absent_text(v))
+		return;
 	if (!json_is_string(v)) {
 		*err = 1;
 		return;
